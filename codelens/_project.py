@@ -1,0 +1,89 @@
+"""A handle on one project: every query it runs is confined to the project's schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from psycopg.rows import dict_row
+
+from ._ids import schema_name, validate_project_id
+
+if TYPE_CHECKING:
+    from ._db import Connection
+    from ._workspace import Workspace
+
+__all__ = ["Project"]
+
+
+class Project:
+    """One project of a workspace. Cheap to create: it holds a name, not a connection."""
+
+    def __init__(self, workspace: Workspace, project_id: str) -> None:
+        self.workspace = workspace
+        self.id = validate_project_id(project_id)
+        self.schema = schema_name(project_id)
+
+    def __repr__(self) -> str:
+        return f"<codelens.Project {self.id!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Project) and other.id == self.id and other.workspace is self.workspace
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self.workspace), self.id))
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A pooled connection whose search_path is this project's schema alone (plus public)."""
+        with self.workspace.db.connection(self.schema) as conn:
+            yield conn
+
+    def info(self) -> dict[str, Any]:
+        """The registry row: description, embedder, model and dimensions, settings."""
+        with self.workspace.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [self.id])
+            row = cur.fetchone()
+        if row is None:
+            from .errors import ProjectNotFound
+
+            raise ProjectNotFound(f"project {self.id!r} was dropped: create it again to use it")
+        return row
+
+    def repositories(self) -> pd.DataFrame:
+        """The repositories of this project with their file and chunk counts."""
+        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                "SELECT r.id, r.name, r.root_path, r.created_at, r.last_indexed_at,"
+                " (SELECT count(*) FROM files f WHERE f.repository_id = r.id) AS files,"
+                " (SELECT count(*) FROM chunks c WHERE c.repository_id = r.id) AS chunks"
+                " FROM repositories r ORDER BY r.name"
+            )
+            rows = cur.fetchall()
+        columns = ["id", "name", "root_path", "created_at", "last_indexed_at", "files", "chunks"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def counts(self) -> dict[str, int]:
+        """Repositories, files by status, chunks and change events."""
+        with self.connection() as conn:
+            row = conn.execute(
+                "SELECT (SELECT count(*) FROM repositories),"
+                " (SELECT count(*) FROM files WHERE status = 'indexed'),"
+                " (SELECT count(*) FROM files WHERE status = 'skipped'),"
+                " (SELECT count(*) FROM files WHERE status = 'failed'),"
+                " (SELECT count(*) FROM chunks), (SELECT count(*) FROM change_events)"
+            ).fetchone()
+        assert row is not None
+        keys = (
+            "repositories",
+            "indexed_files",
+            "skipped_files",
+            "failed_files",
+            "chunks",
+            "events",
+        )
+        return dict(zip(keys, (int(v) for v in row), strict=True))

@@ -1,0 +1,219 @@
+"""A workspace: the registry of projects on one server, and the session's current project."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from psycopg import errors as pg_errors
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from ._config import Settings
+from ._db import Database
+from ._ids import schema_name, validate_project_id
+from ._migrations import migrate_project
+from ._project import Project
+from .errors import CodelensError, ProjectExists, ProjectNotFound
+
+if TYPE_CHECKING:
+    from ._server import ServerStatus
+
+__all__ = ["Workspace"]
+
+_PROJECT_COLUMNS = [
+    "id",
+    "description",
+    "created_at",
+    "embedder",
+    "embedding_model",
+    "embedding_dimensions",
+    "repositories",
+    "files",
+    "chunks",
+]
+
+
+class Workspace:
+    """Projects on one PostgreSQL server. Each project's rows live in its own schema."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings.from_env()
+        self.db = Database(self.settings)
+        self._current: str | None = None
+        self._migrated: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        where = "embedded" if self.db.embedded else "external"
+        return f"<codelens.Workspace {where} server, home={str(self.settings.home)!r}>"
+
+    # -- registry ---------------------------------------------------------------------------
+
+    def _row(self, project_id: str) -> dict[str, Any] | None:
+        with self.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [project_id])
+            return cur.fetchone()
+
+    def exists(self, project_id: str) -> bool:
+        return self._row(validate_project_id(project_id)) is not None
+
+    def create(
+        self,
+        project_id: str,
+        *,
+        description: str = "",
+        embedder: str | None = None,
+        exist_ok: bool = False,
+    ) -> Project:
+        """Register a project and provision its schema."""
+        validate_project_id(project_id)
+        try:
+            with self.db.connection() as conn, conn.transaction():
+                conn.execute(
+                    "INSERT INTO codelens.projects (id, schema_name, description, embedder)"
+                    " VALUES (%s, %s, %s, %s)",
+                    [project_id, schema_name(project_id), description, embedder],
+                )
+                migrate_project(conn, project_id)
+        except pg_errors.UniqueViolation:
+            if not exist_ok:
+                raise ProjectExists(
+                    f"project {project_id!r} exists already: use codelens.project({project_id!r})"
+                    f" to open it, or drop it first"
+                ) from None
+        with self._lock:
+            self._migrated.add(project_id)
+        return Project(self, project_id)
+
+    def get(self, project_id: str) -> Project:
+        """An existing project, migrated to this codelens' schema version on first use."""
+        validate_project_id(project_id)
+        if self._row(project_id) is None:
+            raise ProjectNotFound(
+                f"no project {project_id!r}: create it with codelens.create_project({project_id!r})"
+                " or `%codelens create NAME`; codelens.projects() lists the existing ones"
+            )
+        self._ensure_migrated(project_id)
+        return Project(self, project_id)
+
+    def project(self, project_id: str | None = None) -> Project:
+        """The named project, created on first use; with no name, the current project."""
+        if project_id is None:
+            return self.current
+        if not self.exists(project_id):
+            return self.create(project_id, exist_ok=True)
+        return self.get(project_id)
+
+    def _ensure_migrated(self, project_id: str) -> None:
+        if project_id in self._migrated:
+            return
+        with self.db.connection() as conn:
+            migrate_project(conn, project_id)
+        with self._lock:
+            self._migrated.add(project_id)
+
+    def ids(self) -> list[str]:
+        with self.db.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM codelens.projects ORDER BY id")]
+
+    def projects(self) -> pd.DataFrame:
+        """One row per project, with its model and its counts of repositories, files and chunks."""
+        rows: list[dict[str, Any]] = []
+        with self.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                "SELECT id, description, created_at, embedder, embedding_model,"
+                " embedding_dimensions, schema_name FROM codelens.projects ORDER BY id"
+            )
+            for row in cur.fetchall():
+                schema = row.pop("schema_name")
+                cur.execute(
+                    sql.SQL(
+                        "SELECT (SELECT count(*) FROM {}) AS repositories,"
+                        " (SELECT count(*) FROM {}) AS files, (SELECT count(*) FROM {}) AS chunks"
+                    ).format(
+                        sql.Identifier(schema, "repositories"),
+                        sql.Identifier(schema, "files"),
+                        sql.Identifier(schema, "chunks"),
+                    )
+                )
+                counts = cur.fetchone()
+                rows.append({**row, **(counts or {})})
+        return pd.DataFrame(rows, columns=_PROJECT_COLUMNS)
+
+    def drop(self, project_id: str, *, force: bool = False) -> None:
+        """Delete a project's schema and registry row in one transaction."""
+        validate_project_id(project_id)
+        if not force and not _confirm(f"Drop project {project_id!r} and everything indexed in it?"):
+            raise CodelensError(
+                f"project {project_id!r} was not dropped: confirm, or pass force=True"
+            )
+        with self.db.connection() as conn, conn.transaction():
+            deleted = conn.execute(
+                "DELETE FROM codelens.projects WHERE id = %s RETURNING schema_name", [project_id]
+            ).fetchone()
+            if deleted is None:
+                raise ProjectNotFound(
+                    f"no project {project_id!r} to drop: codelens.projects() lists the existing ones"
+                )
+            conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(deleted[0]))
+            )
+        with self._lock:
+            self._migrated.discard(project_id)
+            if self._current == project_id:
+                self._current = None
+
+    # -- the session's current project ---------------------------------------------------
+
+    def use(self, project_id: str) -> Project:
+        project = self.get(project_id)
+        self._current = project_id
+        return project
+
+    @property
+    def current(self) -> Project:
+        if self._current is None:
+            raise CodelensError(
+                "no current project: choose one with codelens.use('NAME') or `%codelens use NAME`"
+            )
+        return Project(self, self._current)
+
+    @property
+    def current_id(self) -> str | None:
+        return self._current
+
+    def resolve(self, project: str | Project | None) -> Project:
+        """A project named, given, or current; never created on the way."""
+        if isinstance(project, Project):
+            return project
+        if project is None:
+            return self.current
+        return self.get(project)
+
+    # -- server --------------------------------------------------------------------------
+
+    def server_status(self) -> ServerStatus | str:
+        if not self.db.embedded:
+            return "external PostgreSQL (CODELENS_DATABASE_URL)"
+        from ._server import server_status
+
+        return server_status(self.settings.pgdata)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin or not sys.stdin.isatty():
+        try:
+            from IPython import get_ipython
+
+            if get_ipython() is None:
+                return False
+        except ImportError:  # pragma: no cover - IPython is a dependency
+            return False
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")

@@ -1,0 +1,113 @@
+"""Every error codelens raises on purpose.
+
+The hierarchy::
+
+    CodelensError                 anything the user can fix; shows as one line in notebooks
+    ├── ConfigError               a setting or environment variable is wrong
+    ├── InvalidProjectId          a project id breaks the naming rule (no SQL has run)
+    ├── ProjectNotFound           no project by that name
+    ├── ProjectExists             create() of a name that is taken
+    ├── DatabaseError             the server cannot be started, reached or used
+    │   └── MissingExtension      the server has no pgvector
+    ├── EmbedderError             an embedder cannot produce vectors
+    │   ├── EmbedderUnavailable   the server is down or the model is missing
+    │   └── ModelMismatch         the project was indexed with another model
+    ├── IndexingError             an index run cannot start or go on
+    │   └── ProjectBusy           another indexer holds the project
+    ├── SearchError               a query or filter cannot be run
+    │   └── NotIndexed            the project has nothing to search yet
+    ├── AnalysisError             a DuckDB query over the snapshot failed
+    └── PermissionDenied          a path outside the allowed roots (MCP server)
+
+Errors carry one line that names the fix. In IPython, ``_render_traceback_``
+shows that line alone, so a notebook cell fails visibly (nbval and nbclient
+still see the error) without a wall of traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AnalysisError",
+    "CodelensError",
+    "ConfigError",
+    "DatabaseError",
+    "EmbedderError",
+    "EmbedderUnavailable",
+    "IndexingError",
+    "InvalidProjectId",
+    "MissingExtension",
+    "ModelMismatch",
+    "NotIndexed",
+    "PermissionDenied",
+    "ProjectBusy",
+    "ProjectExists",
+    "ProjectNotFound",
+    "SearchError",
+]
+
+
+class CodelensError(Exception):
+    """Base of every error a user can act on."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class ConfigError(CodelensError):
+    pass
+
+
+class InvalidProjectId(CodelensError, ValueError):
+    pass
+
+
+class ProjectNotFound(CodelensError, LookupError):
+    pass
+
+
+class ProjectExists(CodelensError):
+    pass
+
+
+class DatabaseError(CodelensError):
+    pass
+
+
+class MissingExtension(DatabaseError):
+    pass
+
+
+class EmbedderError(CodelensError):
+    pass
+
+
+class EmbedderUnavailable(EmbedderError):
+    pass
+
+
+class ModelMismatch(EmbedderError):
+    pass
+
+
+class IndexingError(CodelensError):
+    pass
+
+
+class ProjectBusy(IndexingError):
+    pass
+
+
+class SearchError(CodelensError, ValueError):
+    pass
+
+
+class NotIndexed(SearchError):
+    pass
+
+
+class AnalysisError(CodelensError):
+    pass
+
+
+class PermissionDenied(CodelensError, PermissionError):
+    pass
