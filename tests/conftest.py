@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +21,34 @@ from codelens import Settings, Workspace
 from codelens._server import stop_server
 
 
+def make_home() -> Path:
+    """A private CODELENS_HOME outside pytest's basetemp.
+
+    The embedded server runs as its own system user and must traverse every parent of
+    its data dir; pytest chmods /tmp/pytest-of-USER back to 0700 whenever another pytest
+    starts (the notebook tests start one), which would lock a running server out.
+    """
+    return Path(tempfile.mkdtemp(prefix="codelens-test-"))
+
+
+@pytest.fixture
+def fresh_home() -> Iterator[Path]:
+    home = make_home()
+    yield home
+    stop_server(home / "pgdata")
+    shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def settings() -> Iterator[Settings]:
     """Settings for the whole run: a private CODELENS_HOME, or CODELENS_TEST_DATABASE_URL."""
-    home = Path(os.environ.get("CODELENS_TEST_HOME") or tmp_path_factory.mktemp("codelens-home"))
+    given = os.environ.get("CODELENS_TEST_HOME")
+    home = Path(given) if given else make_home()
     external = os.environ.get("CODELENS_TEST_DATABASE_URL") or None
     yield Settings(home=home, database_url=external)
-    if external is None and not os.environ.get("CODELENS_TEST_HOME"):
+    if not given:
         stop_server(home / "pgdata")
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,96 @@
+"""What an index run reports: progress while it runs, and a report when it ends."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["IndexProgress", "IndexReport"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """One tick of an index run, as passed to ``on_progress`` callbacks."""
+
+    stage: str  # "scan", "chunk", "embed", "store" or "done"
+    files_done: int = 0
+    files_total: int = 0
+    chunks_done: int = 0
+    chunks_total: int = 0
+    path: str | None = None
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """Counts of one run. ``files_seen`` = indexed + unchanged + skipped + failed."""
+
+    repository: str
+    root: str
+    run_id: int | None = None
+    files_seen: int = 0
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    files_skipped: dict[str, int] = field(default_factory=dict)
+    files_failed: int = 0
+    files_deleted: int = 0
+    chunks_added: int = 0
+    chunks_reused: int = 0
+    chunks_removed: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    interrupted: bool = False
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.files_skipped.values())
+
+    @property
+    def total_seconds(self) -> float:
+        return self.seconds.get("total", sum(self.seconds.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The numbers as a two-column table (metric, value), one row per count and stage."""
+        rows: list[tuple[str, float]] = [
+            ("files seen", self.files_seen),
+            ("files indexed", self.files_indexed),
+            ("files unchanged", self.files_unchanged),
+            ("files skipped", self.skipped),
+            *((f"  skipped: {reason}", n) for reason, n in sorted(self.files_skipped.items())),
+            ("files failed", self.files_failed),
+            ("files deleted", self.files_deleted),
+            ("chunks added", self.chunks_added),
+            ("chunks reused", self.chunks_reused),
+            ("chunks removed", self.chunks_removed),
+            *((f"seconds: {stage}", round(s, 3)) for stage, s in self.seconds.items()),
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value"])
+
+    def _headline(self) -> str:
+        state = "interrupted" if self.interrupted else "indexed"
+        return (
+            f"{self.repository}: {state} {self.files_indexed} files, {self.files_unchanged} unchanged,"
+            f" {self.skipped} skipped, {self.files_failed} failed, {self.files_deleted} deleted;"
+            f" chunks +{self.chunks_added} (reused {self.chunks_reused}) -{self.chunks_removed}"
+            f" in {self.total_seconds:.1f} s"
+        )
+
+    def __repr__(self) -> str:
+        lines = [f"<IndexReport {self._headline()}>"]
+        if self.files_skipped:
+            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.files_skipped.items()))
+            lines.append(f"  skipped by reason: {reasons}")
+        if self.failures:
+            lines.append(f"  failed: {', '.join(sorted(self.failures))[:300]}")
+        stages = ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
+        lines.append(f"  time per stage: {stages}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        table = self.to_frame().to_html(index=False, border=0)
+        return f"<div class='cl-report'><p><b>{html.escape(self._headline())}</b></p>{table}</div>"
