@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import Any
 
 import pandas as pd
 
 from ._project import Project
+from ._report import IndexReport
 from ._workspace import Workspace
 
 __all__ = [
     "create_project",
     "current_project",
     "drop_project",
+    "index",
     "project",
     "projects",
     "use",
@@ -66,3 +70,16 @@ def current_project() -> Project:
 def drop_project(project_id: str, *, force: bool = False) -> None:
     """Delete a project and everything indexed in it (asks first unless ``force``)."""
     workspace().drop(project_id, force=force)
+
+
+def index(
+    path: str | os.PathLike[str], *, project: str | Project | None = None, **options: Any
+) -> IndexReport:
+    """Index ``path`` into ``project`` (created on first use; default: the current project).
+
+    Options are those of :meth:`Project.index`: name, force, progress, on_progress, cancel,
+    wait, embedder, scan_options.
+    """
+    ws = workspace()
+    target = project if isinstance(project, Project) else ws.project(project)
+    return target.index(path, **options)

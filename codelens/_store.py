@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -180,80 +180,78 @@ def stored_hashes(conn: Connection, file_ids: Sequence[int]) -> dict[int, list[s
 
 
 def write_files(
-    conn: Connection, project_id: str, repository_id: int, run_id: int, files: Iterable[FileRow]
-) -> int:
-    """Write one batch of files with their chunks and events; returns chunk rows deleted.
-
-    The caller commits: a batch lands whole or not at all.
-    """
-    removed = 0
-    for f in files:
-        row = conn.execute(
-            "INSERT INTO files (repository_id, path, language, size, sha256, line_count, status,"
-            " skip_reason, error, indexed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
-            " ON CONFLICT (repository_id, path) DO UPDATE SET language = EXCLUDED.language,"
-            " size = EXCLUDED.size, sha256 = EXCLUDED.sha256, line_count = EXCLUDED.line_count,"
-            " status = EXCLUDED.status, skip_reason = EXCLUDED.skip_reason,"
-            " error = EXCLUDED.error, indexed_at = EXCLUDED.indexed_at RETURNING id",
-            [
-                repository_id,
-                f.path,
-                f.language,
-                f.size,
-                f.sha256,
-                f.line_count,
-                f.status,
-                f.skip_reason,
-                f.error,
-            ],
-        ).fetchone()
-        assert row is not None
-        file_id = int(row[0])
-        if f.chunks is not None:
-            cur = conn.execute("DELETE FROM chunks WHERE file_id = %s", [file_id])
-            removed += cur.rowcount
-            _copy_chunks(conn, project_id, repository_id, file_id, f, f.chunks)
-        if f.change is not None:
-            conn.execute(
-                "INSERT INTO change_events (repository_id, path, change, indexed_at, run_id)"
-                " VALUES (%s, %s, %s, now(), %s)",
-                [repository_id, f.path, f.change, run_id],
-            )
-    return removed
-
-
-def _copy_chunks(
-    conn: Connection,
-    project_id: str,
-    repository_id: int,
-    file_id: int,
-    f: FileRow,
-    chunks: Sequence[ChunkRow],
+    conn: Connection, project_id: str, repository_id: int, run_id: int, files: Sequence[FileRow]
 ) -> None:
-    if not chunks:
+    """Write one batch of files with their chunks and events, in four round trips.
+
+    The caller wraps this in a transaction: a batch lands whole or not at all.
+    """
+    if not files:
         return
+    columns = list(
+        zip(
+            *(
+                (
+                    f.path,
+                    f.language,
+                    f.size,
+                    f.sha256,
+                    f.line_count,
+                    f.status,
+                    f.skip_reason,
+                    f.error,
+                )
+                for f in files
+            ),
+            strict=True,
+        )
+    )
+    rows = conn.execute(
+        "INSERT INTO files (repository_id, path, language, size, sha256, line_count, status,"
+        " skip_reason, error, indexed_at)"
+        " SELECT %s, * , now() FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[],"
+        " %s::int[], %s::text[], %s::text[], %s::text[])"
+        " ON CONFLICT (repository_id, path) DO UPDATE SET language = EXCLUDED.language,"
+        " size = EXCLUDED.size, sha256 = EXCLUDED.sha256, line_count = EXCLUDED.line_count,"
+        " status = EXCLUDED.status, skip_reason = EXCLUDED.skip_reason,"
+        " error = EXCLUDED.error, indexed_at = EXCLUDED.indexed_at RETURNING path, id",
+        [repository_id, *(list(c) for c in columns)],
+    )
+    ids = {path: int(file_id) for path, file_id in rows}
+    replaced = [ids[f.path] for f in files if f.chunks is not None]
+    if replaced:
+        conn.execute("DELETE FROM chunks WHERE file_id = ANY(%s)", [replaced])
     with conn.cursor() as cur, cur.copy(_COPY_CHUNKS) as copy:
         copy.set_types(_CHUNK_TYPES)
-        for c in chunks:
-            copy.write_row(
-                (
-                    file_id,
-                    repository_id,
-                    project_id,
-                    c.chunk_index,
-                    f.path,
-                    c.symbol,
-                    c.kind,
-                    f.language,
-                    c.start_line,
-                    c.end_line,
-                    c.content,
-                    c.content_hash,
-                    c.token_count,
-                    c.truncated,
-                    c.embedding,
+        for f in files:
+            for c in f.chunks or ():
+                copy.write_row(
+                    (
+                        ids[f.path],
+                        repository_id,
+                        project_id,
+                        c.chunk_index,
+                        f.path,
+                        c.symbol,
+                        c.kind,
+                        f.language,
+                        c.start_line,
+                        c.end_line,
+                        c.content,
+                        c.content_hash,
+                        c.token_count,
+                        c.truncated,
+                        c.embedding,
+                    )
                 )
-            )
+    changed = [(f.path, f.change) for f in files if f.change is not None]
+    if changed:
+        paths, changes = zip(*changed, strict=True)
+        conn.execute(
+            "INSERT INTO change_events (repository_id, path, change, indexed_at, run_id)"
+            " SELECT %s, p, c, now(), %s FROM unnest(%s::text[], %s::text[]) AS u(p, c)",
+            [repository_id, run_id, list(paths), list(changes)],
+        )
 
 
 def delete_files(conn: Connection, repository_id: int, run_id: int, paths: Sequence[str]) -> int:
