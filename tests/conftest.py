@@ -19,6 +19,10 @@ import pytest
 
 from codelens import Settings, Workspace
 from codelens._server import stop_server
+from tests.fake_ollama import FakeOllama
+
+# No test may reach a real Ollama: the default rule then sees nothing listening.
+os.environ["OLLAMA_HOST"] = FakeOllama.refused_host()
 
 
 def make_home() -> Path:
@@ -70,3 +74,11 @@ def project(workspace: Workspace, project_id: str) -> Iterator[object]:
     yield created
     if workspace.exists(project_id):
         workspace.drop(project_id, force=True)
+
+
+@pytest.fixture
+def fake_ollama(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOllama]:
+    """A fake Ollama with nomic-embed-text (768 dims) that OLLAMA_HOST points at."""
+    with FakeOllama({"nomic-embed-text": 768}) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        yield server

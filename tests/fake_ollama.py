@@ -1,0 +1,236 @@
+"""A real HTTP server on 127.0.0.1 that speaks enough of the Ollama API for tests.
+
+Usage::
+
+    with FakeOllama() as server:                       # nomic-embed-text, 768 dims
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        server.fail_next(2)                            # two 500s, then normal replies
+        ...
+        server.embed_bodies()                          # JSON bodies of POST /api/embed
+
+Endpoints: ``GET /``, ``GET /api/version``, ``GET /api/tags``, ``POST /api/embed``
+and the legacy ``POST /api/embeddings``. Vectors are deterministic and lexical:
+hashed words and identifier parts (``vector_for``), L2-normalised, so texts that
+share words are closer than texts that do not. Known query/document prefixes are
+ignored, so a query and a document with the same words get the same vector.
+
+Faults: ``fail_next`` (status codes), ``stall_next`` (sleep past a client
+timeout), ``drop_next`` (close the connection without an answer), a model not
+in ``models`` answers 404 like Ollama, ``wrong_length``, ``wrong_count`` and
+``zero_vectors`` break the reply, and ``refused_host()`` is an address where
+nothing listens. ``stop()`` (or leaving the ``with``) ends stalls and the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["FakeOllama", "Recorded", "vector_for"]
+
+_PREFIXES = (
+    "search_document: ",
+    "search_query: ",
+    "Represent this sentence for searching relevant passages: ",
+    "query: ",
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def vector_for(text: str, dimensions: int) -> list[float]:
+    """The fake's embedding of ``text``: signed hashed bag of words and identifier parts."""
+    for prefix in _PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    vector = [0.0] * dimensions
+    for word in _WORD.findall(text):
+        parts = _PART.findall(word)
+        for token in {word.lower(), *(p.lower() for p in parts if len(parts) > 1)}:
+            digest = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest())
+            vector[digest % dimensions] += 1.0 if digest >> 63 else -1.0
+    norm = math.sqrt(sum(x * x for x in vector))
+    if norm == 0:
+        return [1.0] + [0.0] * (dimensions - 1)
+    return [x / norm for x in vector]
+
+
+def _full_name(model: str) -> str:
+    _, sep, tag = model.rpartition(":")
+    return model if sep and "/" not in tag else f"{model}:latest"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    body: Any  # parsed JSON, or None
+
+
+class FakeOllama:
+    """A threaded fake Ollama server; use as a context manager."""
+
+    def __init__(self, models: Mapping[str, int] | None = None) -> None:
+        self.models = {_full_name(m): d for m, d in (models or {"nomic-embed-text": 768}).items()}
+        self.wrong_length = False
+        self.wrong_count = False
+        self.zero_vectors = False
+        self.requests: list[Recorded] = []
+        self._faults: list[tuple[str, str, float]] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self.port: int = self._server.server_address[1]
+        self.host = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self) -> FakeOllama:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Wake stalled handlers, stop serving and close the port; safe to call twice."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    @staticmethod
+    def refused_host() -> str:
+        """An address on 127.0.0.1 where nothing listens (connection refused)."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def fail_next(self, count: int, status: int = 500, path: str = "/api/embed") -> None:
+        """Answer the next ``count`` requests to ``path`` with ``status``."""
+        with self._lock:
+            self._faults += [(path, "status", status)] * count
+
+    def stall_next(self, count: int, seconds: float, path: str = "/api/embed") -> None:
+        """Hold the next ``count`` requests to ``path`` for ``seconds`` before answering."""
+        with self._lock:
+            self._faults += [(path, "stall", seconds)] * count
+
+    def drop_next(self, count: int, path: str = "/api/embed") -> None:
+        """Close the next ``count`` connections to ``path`` without answering."""
+        with self._lock:
+            self._faults += [(path, "drop", 0)] * count
+
+    def embed_bodies(self) -> list[dict[str, Any]]:
+        """Bodies of every ``POST /api/embed`` so far, in arrival order."""
+        with self._lock:
+            return [r.body for r in self.requests if r.path == "/api/embed"]
+
+    def _take_fault(self, path: str) -> tuple[str, float] | None:
+        with self._lock:
+            for i, (where, kind, value) in enumerate(self._faults):
+                if where == path:
+                    del self._faults[i]
+                    return kind, value
+        return None
+
+    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        with self._lock:
+            self.requests.append(Recorded(method, path, body))
+        fault = self._take_fault(path)
+        if fault is not None and fault[0] == "stall":
+            self._stopping.wait(fault[1])
+        elif fault is not None and fault[0] == "drop":
+            return 0, None
+        elif fault is not None:
+            return int(fault[1]), {"error": f"fake failure {int(fault[1])}"}
+        if path == "/" and method in ("GET", "HEAD"):
+            return 200, "Ollama is running"
+        if (method, path) == ("GET", "/api/version"):
+            return 200, {"version": "0.12.0"}
+        if (method, path) == ("GET", "/api/tags"):
+            return 200, {"models": [self._tag(name) for name in self.models]}
+        if method == "POST" and path in ("/api/embed", "/api/embeddings"):
+            return self._embed(path, body if isinstance(body, dict) else {})
+        return 404, "404 page not found"
+
+    def _tag(self, name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "model": name,
+            "modified_at": "2025-01-01T00:00:00Z",
+            "size": 1,
+            "digest": hashlib.sha256(name.encode()).hexdigest(),
+            "details": {"format": "gguf"},
+        }
+
+    def _embed(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        model = str(body.get("model", ""))
+        dimensions = self.models.get(_full_name(model))
+        if dimensions is None:
+            return 404, {"error": f'model "{model}" not found, try pulling it first'}
+        if path == "/api/embeddings":
+            return 200, {"embedding": vector_for(str(body.get("prompt", "")), dimensions)}
+        texts = body.get("input", [])
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        size = dimensions - 1 if self.wrong_length else dimensions
+        vectors = [vector_for(str(t), dimensions)[:size] for t in texts]
+        if self.zero_vectors:
+            vectors = [[0.0] * size for _ in texts]
+        if self.wrong_count:
+            vectors = vectors[:-1] if vectors else [vector_for("", size)]
+        return 200, {
+            "model": model,
+            "embeddings": vectors,
+            "total_duration": 1000,
+            "load_duration": 10,
+            "prompt_eval_count": sum(len(t) for t in texts),
+        }
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                status, payload = fake._answer(self.command, self.path, body)
+                if status == 0:
+                    self.close_connection = True
+                    return
+                is_text = isinstance(payload, str)
+                data = (payload if is_text else json.dumps(payload)).encode()
+                try:
+                    self.send_response(status)
+                    kind = "text/plain; charset=utf-8" if is_text else "application/json"
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                except OSError:
+                    pass  # the client gave up (timeout) before the answer
+
+            do_GET = do_POST = do_HEAD = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
