@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ._project import Project
 from ._report import IndexReport
+
+if TYPE_CHECKING:
+    from ._analysis import Analysis
+    from ._results import SearchResults
 from ._workspace import Workspace
 
 __all__ = [
+    "analyze",
     "create_project",
     "current_project",
     "drop_project",
+    "evaluate",
     "index",
     "project",
     "projects",
+    "search",
     "use",
     "workspace",
 ]
@@ -64,6 +71,7 @@ def use(project_id: str) -> Project:
 
 
 def current_project() -> Project:
+    """The session's current project; an error says how to choose one when there is none."""
     return workspace().current
 
 
@@ -83,3 +91,52 @@ def index(
     ws = workspace()
     target = project if isinstance(project, Project) else ws.project(project)
     return target.index(path, **options)
+
+
+def search(
+    query: str,
+    *,
+    project: str | Project | None = None,
+    limit: int = 10,
+    mode: str = "hybrid",
+    language: str | None = None,
+    path: str | None = None,
+    repository: str | None = None,
+    file_type: str | None = None,
+) -> SearchResults:
+    """Search a project (default: the current one) for code matching ``query``.
+
+    ``mode``: ``"hybrid"`` (default; semantic and lexical fused), ``"semantic"`` (cosine
+    similarity of embeddings) or ``"lexical"`` (PostgreSQL full text, identifiers split).
+    Filters: ``language``, ``path`` (a glob or a folder), ``repository`` (its name),
+    ``file_type`` (an extension); ``limit`` 1..100. The result is a pandas DataFrame with
+    rank, score, project, repository, path, start_line, end_line, symbol, kind, language,
+    content, semantic_rank and lexical_rank; it renders highlighted in notebooks.
+    """
+    return (
+        workspace()
+        .resolve(project)
+        .search(
+            query,
+            limit=limit,
+            mode=mode,
+            language=language,
+            path=path,
+            repository=repository,
+            file_type=file_type,
+        )
+    )
+
+
+def evaluate(
+    project: str | Project | None, queries: pd.DataFrame, **options: Any
+) -> pd.DataFrame:
+    """Recall@1/5/10 and MRR@10 per mode of ``queries`` (question, path, line or symbol)."""
+    from ._evaluate import evaluate as run
+
+    return run(workspace().resolve(project), queries, **options)
+
+
+def analyze(project: str | Project | None = None, *, refresh: bool = True) -> Analysis:
+    """DuckDB tables over a snapshot of a project's index and a scan of its repositories."""
+    return workspace().resolve(project).analyze(refresh=refresh)

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     import threading
     from collections.abc import Callable
 
+    from ._analysis import Analysis
     from ._db import Connection
     from ._embed import Embedder
+    from ._results import SearchResults
     from ._report import IndexProgress, IndexReport
     from ._scan import ScanOptions
     from ._workspace import Workspace
@@ -143,3 +145,34 @@ class Project:
             self.index(root, name=name, force=force, progress=progress)
             for root, name in zip(roots["root_path"], roots["name"], strict=True)
         ]
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        mode: str = "hybrid",
+        language: str | None = None,
+        path: str | None = None,
+        repository: str | None = None,
+        file_type: str | None = None,
+    ) -> SearchResults:
+        """Search this project; see :func:`codelens.search`."""
+        from ._search import search
+
+        return search(
+            self,
+            query,
+            limit=limit,
+            mode=mode,
+            language=language,
+            path=path,
+            repository=repository,
+            file_type=file_type,
+        )
+
+    def analyze(self, *, refresh: bool = True) -> Analysis:
+        """DuckDB over a snapshot of this project's index and a scan of its repositories."""
+        from ._analysis import Analysis
+
+        return Analysis(self, refresh=refresh)
