@@ -14,6 +14,7 @@ from ._report import IndexReport
 if TYPE_CHECKING:
     from ._analysis import Analysis
     from ._results import SearchResults
+    from ._scan import ScanOptions
 from ._workspace import Workspace
 
 __all__ = [
@@ -128,15 +129,18 @@ def search(
     )
 
 
-def evaluate(
-    project: str | Project | None, queries: pd.DataFrame, **options: Any
-) -> pd.DataFrame:
+def evaluate(project: str | Project | None, queries: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """Recall@1/5/10 and MRR@10 per mode of ``queries`` (question, path, line or symbol)."""
     from ._evaluate import evaluate as run
 
     return run(workspace().resolve(project), queries, **options)
 
 
-def analyze(project: str | Project | None = None, *, refresh: bool = True) -> Analysis:
+def analyze(
+    project: str | Project | None = None,
+    *,
+    refresh: bool = True,
+    scan_options: ScanOptions | None = None,
+) -> Analysis:
     """DuckDB tables over a snapshot of a project's index and a scan of its repositories."""
-    return workspace().resolve(project).analyze(refresh=refresh)
+    return workspace().resolve(project).analyze(refresh=refresh, scan_options=scan_options)

@@ -171,8 +171,12 @@ class Project:
             file_type=file_type,
         )
 
-    def analyze(self, *, refresh: bool = True) -> Analysis:
-        """DuckDB over a snapshot of this project's index and a scan of its repositories."""
+    def analyze(self, *, refresh: bool = True, scan_options: ScanOptions | None = None) -> Analysis:
+        """DuckDB over a snapshot of this project's index and a scan of its repositories.
+
+        Pass the ``scan_options`` the project was indexed with, if not the defaults, so that
+        the disk is judged by the same rules.
+        """
         from ._analysis import Analysis
 
-        return Analysis(self, refresh=refresh)
+        return Analysis(self, refresh=refresh, scan_options=scan_options)

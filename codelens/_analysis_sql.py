@@ -1,0 +1,132 @@
+"""The DuckDB queries behind ``Analysis``: each a constant, with parameters for the choices."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CHUNK_STATS",
+    "COLUMNS",
+    "COVERAGE",
+    "HISTORY",
+    "LARGEST",
+    "REPOSITORY_CHUNKS",
+    "STALE",
+    "TABLES",
+]
+
+# Long counts, one row per group and outcome; pivoted into columns in Python.
+COVERAGE = """
+WITH items AS (
+    SELECT repository, path, language, on_disk, status, skip_reason, change, false AS ignored
+    FROM file_status
+    UNION ALL
+    SELECT r.name, d.path, d.language, false, NULL, NULL, NULL, true
+    FROM disk_files AS d LEFT JOIN repositories AS r ON r.id = d.repository_id
+    WHERE d.ignored
+), keyed AS (
+    SELECT
+        CASE WHEN $by = 'language' THEN NULL ELSE repository END AS repository,
+        CASE
+            WHEN $by = 'language' THEN coalesce(language, '(none)')
+            WHEN $by = 'directory' THEN coalesce(nullif(array_to_string(list_slice(
+                string_split(path, '/'), 1, least(len(string_split(path, '/')) - 1, $depth)
+            ), '/'), ''), '.')
+        END AS grp,
+        on_disk, status, skip_reason, change, ignored
+    FROM items
+)
+SELECT repository, grp, on_disk, status, skip_reason, change, ignored, count(*) AS n
+FROM keyed
+GROUP BY ALL
+"""
+
+CHUNK_STATS = """
+SELECT
+    CASE WHEN grouping(language) = 1 THEN '(all)' ELSE coalesce(language, '(none)') END
+        AS language,
+    CASE WHEN grouping(kind) = 1 THEN '(all)' ELSE kind END AS kind,
+    count(*) AS chunks,
+    round(avg(lines), 1) AS lines_mean,
+    round(quantile_cont(lines, 0.5), 1) AS lines_p50,
+    round(quantile_cont(lines, 0.9), 1) AS lines_p90,
+    max(lines) AS lines_max,
+    round(avg(token_count), 1) AS tokens_mean,
+    round(quantile_cont(token_count, 0.5), 1) AS tokens_p50,
+    round(quantile_cont(token_count, 0.9), 1) AS tokens_p90,
+    max(token_count) AS tokens_max,
+    count(*) FILTER (WHERE truncated) AS truncated,
+    round(100.0 * count(*) FILTER (WHERE truncated) / nullif(count(*), 0), 1) AS truncated_pct
+FROM chunks
+GROUP BY ROLLUP (language, kind)
+ORDER BY grouping(language), language NULLS LAST, grouping(kind), chunks DESC, kind
+"""
+
+LARGEST = """
+(SELECT 'chunk' AS what, r.name AS repository, c.path, c.symbol, c.kind, c.language,
+        c.start_line, c.end_line, c.lines, c.token_count AS tokens, strlen(c.content) AS bytes
+ FROM chunks AS c LEFT JOIN repositories AS r ON r.id = c.repository_id
+ WHERE $chunks
+ ORDER BY tokens DESC, lines DESC, c.path, c.start_line
+ LIMIT $n)
+UNION ALL
+(SELECT 'file', r.name, f.path, NULL, NULL, f.language, 1, f.line_count, f.line_count,
+        coalesce(t.tokens, 0)::BIGINT, f.size
+ FROM files AS f
+ LEFT JOIN repositories AS r ON r.id = f.repository_id
+ LEFT JOIN (SELECT file_id, sum(token_count) AS tokens FROM chunks GROUP BY file_id) AS t
+        ON t.file_id = f.id
+ WHERE $files AND f.status = 'indexed'
+ ORDER BY f.size DESC, f.path
+ LIMIT $n)
+"""
+
+STALE = """
+SELECT repository, path, change, language, status, skip_reason, disk_skip_reason,
+       disk_size, indexed_size, indexed_at
+FROM file_status
+WHERE change IS NOT NULL
+ORDER BY repository, path
+"""
+
+HISTORY = """
+SELECT r.name AS repository, CAST(e.detected_at AS DATE) AS day,
+       count(*) FILTER (WHERE e.change = 'added') AS added,
+       count(*) FILTER (WHERE e.change = 'modified') AS modified,
+       count(*) FILTER (WHERE e.change = 'deleted') AS deleted,
+       count(*) AS total
+FROM change_events AS e LEFT JOIN repositories AS r ON r.id = e.repository_id
+GROUP BY ALL
+ORDER BY repository, day
+"""
+
+REPOSITORY_CHUNKS = """
+SELECT r.name AS repository, count(c.id) AS chunks, coalesce(sum(c.token_count), 0)::BIGINT AS tokens,
+       round(100.0 * count(*) FILTER (WHERE c.truncated) / nullif(count(c.id), 0), 1)
+           AS truncated_pct
+FROM repositories AS r LEFT JOIN chunks AS c ON c.repository_id = r.id
+GROUP BY r.name
+"""
+
+TABLES = """
+SELECT t.name AS "table", t.kind, t.description,
+       string_agg(c.column_name, ', ' ORDER BY c.column_index) AS columns
+FROM (
+    SELECT table_name AS name, 'table' AS kind, comment AS description
+    FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal
+    UNION ALL
+    SELECT view_name, 'view', comment
+    FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+) AS t
+JOIN duckdb_columns() AS c ON c.table_name = t.name AND c.database_name = current_database()
+WHERE t.name[1] <> '_'
+GROUP BY t.name, t.kind, t.description
+ORDER BY t.name = 'snapshot_info', t.kind, t.name
+"""
+
+COLUMNS = """
+SELECT table_name AS "table", column_name AS "column", data_type AS type,
+       comment AS description
+FROM duckdb_columns()
+WHERE database_name = current_database() AND NOT internal AND table_name[1] <> '_'
+  AND ($table IS NULL OR table_name = $table)
+ORDER BY table_name = 'snapshot_info', table_name, column_index
+"""

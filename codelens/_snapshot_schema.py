@@ -1,0 +1,244 @@
+"""The tables of a project's DuckDB snapshot, with the descriptions that ``Analysis.tables()`` shows.
+
+The descriptions are stored as DuckDB comments, so that users reading
+``duckdb_columns()`` see them too. Bump ``SCHEMA_VERSION`` whenever this
+changes: an older snapshot file is then rebuilt from scratch.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DDL", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE snapshot_info (
+    project_id         VARCHAR,
+    refreshed_at       TIMESTAMPTZ,
+    full_copy          BOOLEAN,
+    chunks_copied      BIGINT,
+    chunks_deleted     BIGINT,
+    postgres_seconds   DOUBLE,
+    disk_seconds       DOUBLE,
+    seconds            DOUBLE
+);
+COMMENT ON TABLE snapshot_info IS 'one row: when and how this snapshot was last refreshed';
+COMMENT ON COLUMN snapshot_info.project_id IS 'the project this snapshot copies';
+COMMENT ON COLUMN snapshot_info.refreshed_at IS 'end of the last refresh';
+COMMENT ON COLUMN snapshot_info.full_copy IS 'true when the last refresh copied every chunk, false when only changed files';
+COMMENT ON COLUMN snapshot_info.chunks_copied IS 'chunks copied from PostgreSQL by the last refresh';
+COMMENT ON COLUMN snapshot_info.chunks_deleted IS 'chunks dropped from the snapshot by the last refresh';
+COMMENT ON COLUMN snapshot_info.postgres_seconds IS 'time spent reading PostgreSQL';
+COMMENT ON COLUMN snapshot_info.disk_seconds IS 'time spent scanning the repositories on disk';
+COMMENT ON COLUMN snapshot_info.seconds IS 'whole refresh time';
+
+CREATE TABLE repositories (
+    id              BIGINT,
+    name            VARCHAR,
+    root_path       VARCHAR,
+    created_at      TIMESTAMPTZ,
+    last_indexed_at TIMESTAMPTZ,
+    on_disk         BOOLEAN
+);
+COMMENT ON TABLE repositories IS 'the repositories of the project';
+COMMENT ON COLUMN repositories.id IS 'repository id (repository_id elsewhere)';
+COMMENT ON COLUMN repositories.name IS 'short name, unique in the project';
+COMMENT ON COLUMN repositories.root_path IS 'absolute path of the root folder';
+COMMENT ON COLUMN repositories.created_at IS 'when it was added to the project';
+COMMENT ON COLUMN repositories.last_indexed_at IS 'end of its last index run';
+COMMENT ON COLUMN repositories.on_disk IS 'false when its root folder could not be scanned (moved or deleted)';
+
+CREATE TABLE files (
+    id            BIGINT,
+    repository_id BIGINT,
+    path          VARCHAR,
+    language      VARCHAR,
+    size          BIGINT,
+    sha256        VARCHAR,
+    line_count    INTEGER,
+    status        VARCHAR,
+    skip_reason   VARCHAR,
+    error         VARCHAR,
+    indexed_at    TIMESTAMPTZ
+);
+COMMENT ON TABLE files IS 'every file the index knows, indexed or not';
+COMMENT ON COLUMN files.id IS 'file id (file_id in chunks)';
+COMMENT ON COLUMN files.repository_id IS 'its repository';
+COMMENT ON COLUMN files.path IS 'path relative to the repository root, / separated';
+COMMENT ON COLUMN files.language IS 'language detected from the name or shebang; NULL when unknown';
+COMMENT ON COLUMN files.size IS 'bytes when indexed';
+COMMENT ON COLUMN files.sha256 IS 'hash of the content when indexed; NULL when the file was not read';
+COMMENT ON COLUMN files.line_count IS 'lines when indexed; 0 when skipped';
+COMMENT ON COLUMN files.status IS 'indexed, skipped or failed';
+COMMENT ON COLUMN files.skip_reason IS 'why a skipped file was skipped (binary, too_large, ...); NULL otherwise';
+COMMENT ON COLUMN files.error IS 'why a failed file failed; NULL otherwise';
+COMMENT ON COLUMN files.indexed_at IS 'when this row was last written by an index run';
+
+CREATE TABLE chunks (
+    id            BIGINT,
+    file_id       BIGINT,
+    repository_id BIGINT,
+    chunk_index   INTEGER,
+    path          VARCHAR,
+    symbol        VARCHAR,
+    kind          VARCHAR,
+    language      VARCHAR,
+    start_line    INTEGER,
+    end_line      INTEGER,
+    lines         INTEGER,
+    content       VARCHAR,
+    content_hash  VARCHAR,
+    token_count   INTEGER,
+    truncated     BOOLEAN
+);
+COMMENT ON TABLE chunks IS 'the indexed chunks, without their vectors';
+COMMENT ON COLUMN chunks.id IS 'chunk id';
+COMMENT ON COLUMN chunks.file_id IS 'its file';
+COMMENT ON COLUMN chunks.repository_id IS 'its repository';
+COMMENT ON COLUMN chunks.chunk_index IS 'position in its file, from 0';
+COMMENT ON COLUMN chunks.path IS 'path of its file';
+COMMENT ON COLUMN chunks.symbol IS 'qualified name of the definition, e.g. Client.send; empty for module-level code';
+COMMENT ON COLUMN chunks.kind IS 'function, method, class, module, section, lines, ...';
+COMMENT ON COLUMN chunks.language IS 'language of its file';
+COMMENT ON COLUMN chunks.start_line IS 'first line, from 1';
+COMMENT ON COLUMN chunks.end_line IS 'last line, inclusive';
+COMMENT ON COLUMN chunks.lines IS 'end_line - start_line + 1';
+COMMENT ON COLUMN chunks.content IS 'the source text';
+COMMENT ON COLUMN chunks.content_hash IS 'stable hash of the content';
+COMMENT ON COLUMN chunks.token_count IS 'tokens of the embedded text, by the model''s tokenizer';
+COMMENT ON COLUMN chunks.truncated IS 'true when the embedded text exceeded the model window and was cut';
+
+CREATE TABLE change_events (
+    id            BIGINT,
+    repository_id BIGINT,
+    path          VARCHAR,
+    change        VARCHAR,
+    detected_at   TIMESTAMPTZ,
+    indexed_at    TIMESTAMPTZ,
+    run_id        BIGINT
+);
+COMMENT ON TABLE change_events IS 'one row per file added, modified or deleted, as index runs saw them';
+COMMENT ON COLUMN change_events.id IS 'event id';
+COMMENT ON COLUMN change_events.repository_id IS 'its repository';
+COMMENT ON COLUMN change_events.path IS 'path of the file';
+COMMENT ON COLUMN change_events.change IS 'added, modified or deleted';
+COMMENT ON COLUMN change_events.detected_at IS 'when the index run saw the change';
+COMMENT ON COLUMN change_events.indexed_at IS 'when the change reached the index; NULL if not yet';
+COMMENT ON COLUMN change_events.run_id IS 'the index run (index_runs.id)';
+
+CREATE TABLE index_runs (
+    id            BIGINT,
+    repository_id BIGINT,
+    started_at    TIMESTAMPTZ,
+    finished_at   TIMESTAMPTZ,
+    status        VARCHAR,
+    report        JSON
+);
+COMMENT ON TABLE index_runs IS 'one row per index run';
+COMMENT ON COLUMN index_runs.id IS 'run id';
+COMMENT ON COLUMN index_runs.repository_id IS 'the repository indexed';
+COMMENT ON COLUMN index_runs.started_at IS 'start of the run';
+COMMENT ON COLUMN index_runs.finished_at IS 'end of the run; NULL while running';
+COMMENT ON COLUMN index_runs.status IS 'running, completed, interrupted or failed';
+COMMENT ON COLUMN index_runs.report IS 'the run''s report (IndexReport.to_dict()) as JSON';
+
+CREATE TABLE embedding_metadata (
+    model_name           VARCHAR,
+    embedding_dimensions INTEGER,
+    max_tokens           INTEGER,
+    document_prefix      VARCHAR,
+    query_prefix         VARCHAR,
+    chunker_version      VARCHAR,
+    created_at           TIMESTAMPTZ
+);
+COMMENT ON TABLE embedding_metadata IS 'the embedding model of the project; no row before the first index run';
+COMMENT ON COLUMN embedding_metadata.model_name IS 'embedder name, e.g. local:all-MiniLM-L6-v2';
+COMMENT ON COLUMN embedding_metadata.embedding_dimensions IS 'vector length';
+COMMENT ON COLUMN embedding_metadata.max_tokens IS 'input window of the model, in tokens';
+COMMENT ON COLUMN embedding_metadata.document_prefix IS 'text put before each chunk when embedding it';
+COMMENT ON COLUMN embedding_metadata.query_prefix IS 'text put before each query';
+COMMENT ON COLUMN embedding_metadata.chunker_version IS 'version of the chunker that made the chunks';
+COMMENT ON COLUMN embedding_metadata.created_at IS 'when the model was recorded';
+
+CREATE TABLE disk_files (
+    repository_id BIGINT,
+    path          VARCHAR,
+    is_dir        BOOLEAN,
+    ignored       BOOLEAN,
+    ignore_rule   VARCHAR,
+    language      VARCHAR,
+    size          BIGINT,
+    sha256        VARCHAR,
+    line_count    INTEGER,
+    skip_reason   VARCHAR
+);
+COMMENT ON TABLE disk_files IS 'what a fresh scan of the repositories found on disk at the last refresh';
+COMMENT ON COLUMN disk_files.repository_id IS 'its repository';
+COMMENT ON COLUMN disk_files.path IS 'path relative to the repository root, / separated';
+COMMENT ON COLUMN disk_files.is_dir IS 'true for an ignored folder (its contents are not walked)';
+COMMENT ON COLUMN disk_files.ignored IS 'true when an ignore rule excludes the path';
+COMMENT ON COLUMN disk_files.ignore_rule IS 'the rule that did, e.g. ".gitignore: *.log" or "default: node_modules/"';
+COMMENT ON COLUMN disk_files.language IS 'language detected from the name or shebang';
+COMMENT ON COLUMN disk_files.size IS 'bytes; NULL for ignored paths (not read)';
+COMMENT ON COLUMN disk_files.sha256 IS 'hash of the content; NULL when not read (ignored, too large, unreadable)';
+COMMENT ON COLUMN disk_files.line_count IS 'lines of an indexable file; 0 when it would be skipped';
+COMMENT ON COLUMN disk_files.skip_reason IS 'why an index run would skip the file now; NULL when it would index it';
+
+-- Which project and schema version the file holds; anything else is rebuilt from scratch.
+CREATE TABLE _meta (
+    schema_version     INTEGER,
+    project_id         VARCHAR,
+    project_created_us BIGINT
+);
+
+-- What the chunks table holds for each file, so that a refresh copies only what changed.
+CREATE TABLE _synced (
+    file_id      BIGINT,
+    indexed_at   TIMESTAMPTZ,
+    chunk_count  BIGINT,
+    max_chunk_id BIGINT
+);
+
+CREATE VIEW file_status AS
+SELECT
+    coalesce(d.repository_id, f.repository_id) AS repository_id,
+    r.name AS repository,
+    coalesce(d.path, f.path) AS path,
+    coalesce(f.language, d.language) AS language,
+    d.path IS NOT NULL AS on_disk,
+    coalesce(f.status, 'not_indexed') AS status,
+    f.skip_reason,
+    CASE
+        WHEN d.path IS NULL THEN 'deleted'
+        WHEN f.id IS NULL THEN 'added'
+        -- as the indexer decides: by content hash and skip reason, never by time
+        WHEN d.sha256 IS DISTINCT FROM f.sha256 THEN 'modified'
+        WHEN d.skip_reason IS DISTINCT FROM f.skip_reason THEN 'modified'
+    END AS change,
+    d.size AS disk_size,
+    f.size AS indexed_size,
+    d.sha256 AS disk_sha256,
+    f.sha256 AS indexed_sha256,
+    d.skip_reason AS disk_skip_reason,
+    f.id AS file_id,
+    f.indexed_at
+FROM (SELECT * FROM disk_files WHERE NOT ignored AND NOT is_dir) AS d
+FULL JOIN files AS f ON f.repository_id = d.repository_id AND f.path = d.path
+LEFT JOIN repositories AS r ON r.id = coalesce(d.repository_id, f.repository_id);
+COMMENT ON VIEW file_status IS 'one row per file on disk (not ignored) or in the index: the two compared';
+COMMENT ON COLUMN file_status.repository_id IS 'its repository';
+COMMENT ON COLUMN file_status.repository IS 'name of its repository';
+COMMENT ON COLUMN file_status.path IS 'path relative to the repository root';
+COMMENT ON COLUMN file_status.language IS 'language from the index, else from the disk scan';
+COMMENT ON COLUMN file_status.on_disk IS 'true when the scan found it and no ignore rule excludes it';
+COMMENT ON COLUMN file_status.status IS 'indexed, skipped or failed as the index has it; not_indexed when the index has no row';
+COMMENT ON COLUMN file_status.skip_reason IS 'the index''s skip reason';
+COMMENT ON COLUMN file_status.change IS 'how the index is stale: added (on disk, not in the index), modified (hash or skip reason differs), deleted (in the index, gone or ignored on disk); NULL when up to date';
+COMMENT ON COLUMN file_status.disk_size IS 'bytes on disk';
+COMMENT ON COLUMN file_status.indexed_size IS 'bytes when indexed';
+COMMENT ON COLUMN file_status.disk_sha256 IS 'hash on disk';
+COMMENT ON COLUMN file_status.indexed_sha256 IS 'hash when indexed';
+COMMENT ON COLUMN file_status.disk_skip_reason IS 'why an index run would skip it now';
+COMMENT ON COLUMN file_status.file_id IS 'files.id; NULL when not in the index';
+COMMENT ON COLUMN file_status.indexed_at IS 'files.indexed_at';
+"""
