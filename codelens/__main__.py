@@ -1,0 +1,7 @@
+"""``python -m codelens``: the same as the ``codelens`` command."""
+
+from __future__ import annotations
+
+from ._cli import main
+
+raise SystemExit(main())

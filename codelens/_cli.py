@@ -1,0 +1,346 @@
+"""The ``codelens`` command: thin subcommands over the same workspace, indexer and search.
+
+User errors print one line, ``codelens: error: ...``, and exit 1; bad arguments print
+argparse's usage and exit 2. Nothing here re-implements the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ._config import Settings
+from .errors import CodelensError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._workspace import Workspace
+
+__all__ = ["main"]
+
+SEARCH_MODES = ("hybrid", "semantic", "lexical")
+DEMO_PROJECT = "stdlib-demo"
+DEMO_PACKAGES = ["json", "tomllib", "wsgiref"]
+DEMO_DESCRIPTION = "a few packages of Python's standard library (codelens demo)"
+DEMO_QUERIES = ("decode a JSON document into Python objects", "start a simple HTTP server")
+_SNIPPET_LINES = 4
+
+
+class _Session:
+    """The workspace of one command, opened only by the commands that need the database."""
+
+    def __init__(self) -> None:
+        self.settings = Settings.from_env()
+        self._workspace: Workspace | None = None
+
+    @property
+    def ws(self) -> Workspace:
+        if self._workspace is None:
+            from ._workspace import Workspace
+
+            self._workspace = Workspace(self.settings)
+        return self._workspace
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+
+
+Command = Callable[[argparse.Namespace, _Session], int]
+
+
+def _out(text: object = "") -> None:
+    print(text, flush=True)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False, na_rep="-", max_colwidth=48)
+
+
+# -- database and projects ---------------------------------------------------------------
+
+
+def _db_status(args: argparse.Namespace, s: _Session) -> int:
+    if s.settings.database_url is not None:
+        _out("external PostgreSQL (CODELENS_DATABASE_URL); codelens neither starts nor stops it")
+        return 0
+    from ._server import server_status
+
+    _out(server_status(s.settings.pgdata))
+    return 0
+
+
+def _db_stop(args: argparse.Namespace, s: _Session) -> int:
+    if s.settings.database_url is not None:
+        raise CodelensError(
+            "CODELENS_DATABASE_URL names an external server, which codelens does not stop:"
+            " stop it with its own tools, or unset the variable"
+        )
+    from ._server import server_status, stop_server
+
+    if not server_status(s.settings.pgdata).running:
+        _out(f"embedded PostgreSQL: not running (data in {s.settings.pgdata})")
+        return 0
+    stop_server(s.settings.pgdata)
+    _out(f"embedded PostgreSQL: stopped (data kept in {s.settings.pgdata})")
+    return 0
+
+
+def _projects(args: argparse.Namespace, s: _Session) -> int:
+    table = s.ws.projects()
+    if table.empty:
+        _out("no projects yet: run `codelens demo`, or `codelens index PATH --project NAME`")
+        return 0
+    shown = table.assign(model=table["embedding_model"].fillna(table["embedder"]))
+    _out(_table(shown[["id", "description", "model", "repositories", "files", "chunks"]]))
+    return 0
+
+
+def _create(args: argparse.Namespace, s: _Session) -> int:
+    if args.embedder is not None:
+        from ._embed import resolve_embedder_spec
+
+        resolve_embedder_spec(args.embedder)  # a malformed spec fails now, not at indexing
+    project = s.ws.create(args.name, description=args.description, embedder=args.embedder)
+    _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
+    return 0
+
+
+def _drop(args: argparse.Namespace, s: _Session) -> int:
+    if not args.yes:
+        raise CodelensError(
+            f"dropping deletes project {args.name!r} and everything indexed in it:"
+            " add --yes to confirm"
+        )
+    s.ws.drop(args.name, force=True)
+    _out(f"dropped project {args.name!r}")
+    return 0
+
+
+def _status(args: argparse.Namespace, s: _Session) -> int:
+    import pandas as pd
+
+    project = s.ws.get(args.project)
+    info = project.info()
+    model = info.get("embedding_model") or info.get("embedder") or "(chosen at first index)"
+    _out(f"project {project.id}: {info.get('description') or '(no description)'}")
+    _out(f"  model: {model}, schema {project.schema}")
+    counts = project.counts()
+    _out("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    for repo in project.repositories().to_dict(orient="records"):
+        when = repo["last_indexed_at"]
+        # None when never indexed; NaT when other repositories were.
+        indexed = "never indexed" if pd.isna(when) else f"last indexed {when:%Y-%m-%d %H:%M}"
+        counted = f"{repo['files']} files, {repo['chunks']} chunks"
+        _out(f"  {repo['name']}: {repo['root_path']} ({counted}, {indexed})")
+    return 0
+
+
+# -- indexing and search -----------------------------------------------------------------
+
+
+def _index(args: argparse.Namespace, s: _Session) -> int:
+    project = s.ws.project(args.project)
+    report = project.index(args.path, name=args.name, force=args.force, progress=not args.quiet)
+    _out(repr(report))
+    return 0
+
+
+def _print_results(results: pd.DataFrame) -> None:
+    if results.empty:
+        _out("no results: try other words, --mode semantic, or fewer filters")
+        return
+    for row in results.to_dict(orient="records"):
+        symbol = f"  {row['symbol']}" if row.get("symbol") else ""
+        _out(
+            f"{row['rank']:>2}. {row['path']}:{row['start_line']}-{row['end_line']}{symbol}"
+            f"  [{row['repository']}, {row['language']}, score {row['score']:.3f}]"
+        )
+        lines = textwrap.dedent(str(row["content"])).splitlines()
+        for line in lines[:_SNIPPET_LINES]:
+            _out(f"      {line}".rstrip())
+        more = len(lines) - _SNIPPET_LINES
+        if more > 0:
+            _out(f"      ... ({more} more line{'s' if more > 1 else ''})")
+
+
+def _search(args: argparse.Namespace, s: _Session) -> int:
+    from ._search import search
+
+    results = search(
+        s.ws.get(args.project),
+        args.query,
+        limit=args.k,
+        mode=args.mode,
+        language=args.lang,
+        path=args.path,
+        repository=args.repo,
+        file_type=args.type,
+    )
+    if args.json:
+        records = json.loads(results.to_json(orient="records", date_format="iso"))
+        _out(json.dumps(records, indent=2))
+    else:
+        _print_results(results)
+    return 0
+
+
+def _demo(args: argparse.Namespace, s: _Session) -> int:
+    import sysconfig
+    from pathlib import Path
+
+    from ._search import search
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    folders = [stdlib / name for name in args.packages]
+    missing = [f.name for f in folders if not f.is_dir()]
+    if missing:
+        raise CodelensError(
+            f"no package folder {', '.join(missing)} in {stdlib}: pass --packages with folders"
+            " of the standard library, e.g. json,html"
+        )
+    s.ws.db.url()  # starts the embedded server when it is not running
+    _out(f"1. database: {s.ws.server_status()}")
+    project = s.ws.create(args.project, description=DEMO_DESCRIPTION, exist_ok=True)
+    _out(f"2. project {project.id!r}: indexing {', '.join(args.packages)} from {stdlib}")
+    for folder in folders:
+        report = project.index(folder, name=folder.name, progress=not args.quiet)
+        _out(textwrap.indent(repr(report), "   "))
+    for n, query in enumerate(DEMO_QUERIES, start=3):
+        _out(f"\n{n}. codelens search {query!r} -p {project.id} -k 3")
+        _print_results(search(project, query, limit=3))
+    _out("\n5. the workspace (codelens projects):")
+    _projects(args, s)
+    _out("\nNext: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab.")
+    return 0
+
+
+def _mcp(args: argparse.Namespace, s: _Session) -> int:
+    from ._mcp import serve
+
+    serve(args.root, http=args.http, port=args.port)
+    return 0
+
+
+# -- the parser ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="codelens",
+        description="Index code repositories into PostgreSQL and search them by meaning and words.",
+        epilog="Start with `codelens demo`. Data lives in CODELENS_HOME; "
+        "CODELENS_DATABASE_URL selects an external PostgreSQL.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"codelens {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Command, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    db = sub.add_parser(
+        "db", help="the embedded PostgreSQL server", description="The embedded PostgreSQL server."
+    )
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("status", help="is it running, where is its data").set_defaults(
+        func=_db_status
+    )
+    db_sub.add_parser("stop", help="stop it (data is kept)").set_defaults(func=_db_stop)
+
+    command("projects", _projects, "list the projects")
+    p = command("create", _create, "create an empty project")
+    p.add_argument("name", help="project id, e.g. payments-api")
+    p.add_argument("--description", default="", help="one line about the project")
+    p.add_argument("--embedder", help="'local', 'ollama' or 'ollama:MODEL' (default: auto)")
+    p = command("drop", _drop, "delete a project and everything indexed in it")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    p = command("status", _status, "a project's model, counts and repositories")
+    p.add_argument("-p", "--project", required=True)
+
+    p = command("index", _index, "index a repository folder (creates the project on first use)")
+    p.add_argument("path", help="the repository folder")
+    p.add_argument("-p", "--project", required=True)
+    p.add_argument("--name", help="repository name in the project (default: the folder's name)")
+    p.add_argument("--force", action="store_true", help="re-chunk and re-embed unchanged files too")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    p = command("search", _search, "search a project")
+    p.add_argument("query")
+    p.add_argument("-p", "--project", required=True)
+    p.add_argument("--lang", help="only this language, e.g. python")
+    p.add_argument("--path", help="only under this folder, or matching this glob (src/**/*.py)")
+    p.add_argument("--repo", help="only this repository")
+    p.add_argument("--type", help="only this file extension, e.g. py")
+    p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid")
+    p.add_argument("-k", type=_positive, default=10, help="number of results (default 10)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    p = command("demo", _demo, "index a few packages of Python's standard library and search them")
+    p.add_argument("--project", default=DEMO_PROJECT, help=f"project id (default {DEMO_PROJECT})")
+    p.add_argument(
+        "--packages",
+        type=_names,
+        default=DEMO_PACKAGES,
+        help=f"comma-separated standard-library packages (default {','.join(DEMO_PACKAGES)})",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    p = command("mcp", _mcp, "serve the MCP tools over stdio (or HTTP on 127.0.0.1)")
+    p.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder under which clients may index (repeatable; also CODELENS_ALLOWED_ROOTS)",
+    )
+    p.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    p.add_argument("--port", type=_positive, default=8765, help="HTTP port (default 8765)")
+    return parser
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one package name, e.g. json,html")
+    return names
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    session = _Session()
+    try:
+        func: Command = args.func
+        return func(args, session)
+    except CodelensError as exc:
+        print(f"codelens: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("codelens: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        session.close()
