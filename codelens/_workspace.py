@@ -93,8 +93,9 @@ class Workspace:
         validate_project_id(project_id)
         if self._row(project_id) is None:
             raise ProjectNotFound(
-                f"no project {project_id!r}: create it with codelens.create_project({project_id!r})"
-                " or `%codelens create NAME`; codelens.projects() lists the existing ones"
+                f"no project {project_id!r}: create it first (codelens.create_project,"
+                f" `%codelens create {project_id}` or `codelens create {project_id}`);"
+                " codelens.projects() lists the existing ones"
             )
         self._ensure_migrated(project_id)
         return Project(self, project_id)
