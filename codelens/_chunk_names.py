@@ -1,0 +1,196 @@
+"""How each grammar names its definitions: the handlers of the chunker's language specs.
+
+A handler looks at one node and says what definition it is (kind, name, whether
+its members get chunks of their own, its body), or None when it is plain code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from tree_sitter import Node
+
+__all__ = [
+    "Found",
+    "Handler",
+    "c_function",
+    "c_record",
+    "c_typedef",
+    "go_method",
+    "go_type",
+    "js_expression",
+    "js_field",
+    "js_variable",
+    "named",
+    "rust_impl",
+    "rust_mod",
+    "text_of",
+    "ts_module",
+]
+
+_FUNCTION_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
+
+
+class Found(NamedTuple):
+    kind: str
+    name: str
+    container: bool
+    body: Node | None
+
+
+Handler = Callable[[Node], Found | None]
+
+
+def text_of(node: Node | None) -> str:
+    raw = node.text if node is not None else None
+    if not raw:
+        return ""
+    text = raw.decode("utf-8", "replace")
+    if text.isidentifier():  # nearly always, and then nothing to tidy
+        return text
+    # Qualified names use the symbol path separator of every language.
+    return " ".join(text.split()).replace("::", ".")
+
+
+def named(node: Node, kind: str, container: bool) -> Found | None:
+    body = node.child_by_field_name("body")
+    if body is None and not container and kind in ("function", "method"):
+        return None  # a declaration without a body is not a definition
+    return Found(kind, text_of(node.child_by_field_name("name")), container, body)
+
+
+def c_function(node: Node) -> Found | None:
+    declarator = node.child_by_field_name("declarator")
+    for _ in range(8):  # pointer, reference and parenthesized declarators wrap the function's
+        if declarator is None or declarator.type == "function_declarator":
+            break
+        inner = declarator.child_by_field_name("declarator")
+        if inner is None and declarator.named_child_count:
+            inner = declarator.named_children[-1]
+        declarator = inner
+    if declarator is None or declarator.type != "function_declarator":
+        return None
+    name = _qualified(declarator.child_by_field_name("declarator"))
+    return Found("function", name, False, node.child_by_field_name("body"))
+
+
+def _qualified(node: Node | None) -> str:
+    """``ns::Matrix<T>::at`` as ``ns.Matrix.at``: the symbol path of its class, if any."""
+    parts = []
+    for _ in range(16):
+        if node is None:
+            break
+        if node.type != "qualified_identifier":
+            if node.type == "template_function":
+                node = node.child_by_field_name("name")
+            parts.append(text_of(node))
+            break
+        scope = node.child_by_field_name("scope")
+        if scope is not None and scope.type == "template_type":
+            scope = scope.child_by_field_name("name")
+        parts.append(text_of(scope))
+        node = node.child_by_field_name("name")
+    return ".".join(part for part in parts if part)
+
+
+def c_typedef(node: Node) -> Found | None:
+    inner = node.child_by_field_name("type")
+    if inner is None or inner.type not in _C_RECORDS:
+        return None
+    body = inner.child_by_field_name("body")
+    if body is None:
+        return None
+    name = text_of(node.child_by_field_name("declarator"))
+    return Found(_C_RECORDS[inner.type], name, False, body)
+
+
+_C_RECORDS = {"struct_specifier": "struct", "union_specifier": "struct", "enum_specifier": "enum"}
+
+
+def c_record(container: bool) -> Handler:
+    def handle(node: Node) -> Found | None:
+        body = node.child_by_field_name("body")
+        if body is None:
+            return None
+        kind = _C_RECORDS.get(node.type, "class")
+        return Found(kind, text_of(node.child_by_field_name("name")), container, body)
+
+    return handle
+
+
+def go_method(node: Node) -> Found | None:
+    receiver = node.child_by_field_name("receiver")
+    param = receiver.named_children[0] if receiver and receiver.named_child_count else None
+    owner = text_of(param.child_by_field_name("type") if param else None)
+    owner = owner.lstrip("*").split("[", 1)[0]
+    name = text_of(node.child_by_field_name("name"))
+    body = node.child_by_field_name("body")
+    return Found("method", f"{owner}.{name}" if owner else name, False, body)
+
+
+def go_type(node: Node) -> Found | None:
+    specs = [c for c in node.named_children if c.type in ("type_spec", "type_alias")]
+    if len(specs) != 1:
+        return None  # a grouped type (...) block reads as plain declarations
+    value = specs[0].child_by_field_name("type")
+    kind = {"struct_type": "struct", "interface_type": "interface"}.get(
+        value.type if value else "", "type"
+    )
+    return Found(kind, text_of(specs[0].child_by_field_name("name")), False, None)
+
+
+def rust_impl(node: Node) -> Found | None:
+    owner = text_of(node.child_by_field_name("type")).split("<", 1)[0]
+    owner = owner.replace("&", "").replace("mut ", "").replace("dyn ", "").strip()
+    return Found("impl", owner, True, node.child_by_field_name("body"))
+
+
+def rust_mod(node: Node) -> Found | None:
+    body = node.child_by_field_name("body")
+    if body is None:
+        return None  # `mod foo;` only names a file
+    return Found("namespace", text_of(node.child_by_field_name("name")), True, body)
+
+
+def js_variable(node: Node) -> Found | None:
+    declarators = [c for c in node.named_children if c.type == "variable_declarator"]
+    if len(declarators) != 1:
+        return None
+    return _js_value(declarators[0].child_by_field_name("value"), declarators[0], "name")
+
+
+def _js_value(value: Node | None, owner: Node, name_field: str) -> Found | None:
+    if value is None:
+        return None
+    name = text_of(owner.child_by_field_name(name_field))
+    if value.type in _FUNCTION_VALUES:
+        return Found("function", name, False, value.child_by_field_name("body"))
+    if value.type == "class":
+        return Found("class", name, True, value.child_by_field_name("body"))
+    return None
+
+
+def js_field(node: Node) -> Found | None:
+    name_field = "property" if node.child_by_field_name("property") else "name"
+    return _js_value(node.child_by_field_name("value"), node, name_field)
+
+
+def js_expression(node: Node) -> Found | None:
+    inner = node.named_children[0] if node.named_child_count else None
+    if inner is None:
+        return None
+    if inner.type == "internal_module":
+        return named(inner, "namespace", True)
+    if inner.type == "assignment_expression":
+        return _js_value(inner.child_by_field_name("right"), inner, "left")
+    return None
+
+
+def ts_module(node: Node) -> Found | None:
+    found = named(node, "namespace", True)
+    if found is None or found.body is None:
+        return None
+    return found._replace(name=found.name.strip("\"'"))

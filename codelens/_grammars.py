@@ -1,0 +1,79 @@
+"""Which tree-sitter grammar reads which file, and one cached parser per grammar and thread."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from functools import cache
+
+import tree_sitter
+
+from codelens._languages import detect_language
+
+__all__ = ["AST_LANGUAGES", "get_parser", "grammar", "resolve_language"]
+
+
+# Module and function of each grammar wheel, imported lazily: each costs a shared-library load.
+_WHEELS = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "go": ("tree_sitter_go", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "c": ("tree_sitter_c", "language"),
+    "cpp": ("tree_sitter_cpp", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+}
+
+AST_LANGUAGES = frozenset(_WHEELS)
+
+_ALIASES = {
+    "py": "python",
+    "js": "javascript",
+    "jsx": "javascript",
+    "ts": "typescript",
+    "c++": "cpp",
+    "golang": "go",
+    "rb": "ruby",
+    "md": "markdown",
+}
+
+
+def resolve_language(path: str, language: str | None, head: str = "") -> str | None:
+    """The canonical language name for a file (None when nothing tells).
+
+    Without ``language`` the file name decides, then a shebang in ``head``. An
+    explicit TypeScript in a ``.tsx`` file is read with the TSX grammar (JSX does
+    not parse as plain TypeScript).
+    """
+    if language is None:
+        return detect_language(path, head[:256].encode("utf-8", "surrogatepass"))
+    name = language.strip().lower()
+    name = _ALIASES.get(name, name)
+    if name == "typescript" and os.path.splitext(path)[1].lower() == ".tsx":
+        return "tsx"
+    return name
+
+
+@cache
+def grammar(name: str) -> tree_sitter.Language:
+    """The tree-sitter language ``name`` (one of AST_LANGUAGES)."""
+    module, function = _WHEELS[name]
+    return tree_sitter.Language(getattr(importlib.import_module(module), function)())
+
+
+_local = threading.local()
+
+
+def get_parser(name: str) -> tree_sitter.Parser:
+    """This thread's parser for ``name`` (one of AST_LANGUAGES); parsers are not thread-safe."""
+    parsers: dict[str, tree_sitter.Parser] | None = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    parser = parsers.get(name)
+    if parser is None:
+        parser = parsers[name] = tree_sitter.Parser(grammar(name))
+    return parser
