@@ -28,6 +28,7 @@ from ._model import index_embedder, update_chunker_version
 from ._progress import Progress
 from ._report import IndexProgress, IndexReport
 from ._scan import ScannedFile, ScanOptions, scan
+from ._search_index import ensure_vector_index
 from ._store import (
     ChunkRow,
     FileRow,
@@ -316,6 +317,8 @@ def _index(
                 if rechunk:
                     update_chunker_version(conn)
             report.files_deleted = len(gone)
+            with run.timed("vector index"):
+                ensure_vector_index(conn, model.dimensions)
         status = "interrupted" if report.interrupted else "completed"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -78,8 +78,8 @@ def index_embedder(
 
 
 def _record(project: Project, conn: Connection, embedder: Embedder, *, replace: bool) -> None:
-    from ._search_index import ensure_vector_index
-
+    # The HNSW index is built by the indexer after the run's rows are in: one build is
+    # much cheaper than maintaining the graph row by row through a first, large load.
     dims = embedder.dimensions
     with conn.transaction():
         if replace:
@@ -104,7 +104,6 @@ def _record(project: Project, conn: Connection, embedder: Embedder, *, replace: 
                 sql.Literal(int(dims))
             )
         )
-        ensure_vector_index(conn, dims)
         conn.execute(
             "UPDATE codelens.projects SET embedding_model = %s, embedding_dimensions = %s"
             " WHERE id = %s",
