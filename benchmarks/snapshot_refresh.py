@@ -35,15 +35,11 @@ from codelens._project import Project
 from codelens._scan import ScanOptions, scan
 from codelens._server import stop_server
 from codelens._snapshot import RefreshStats
+from codelens._store import CHUNK_COLUMNS, COPY_CHUNKS
 
 OPTIONS = ScanOptions(extra_excludes=("site-packages/",))
 WINDOW = 20
 DIMENSIONS = 384
-_COPY_CHUNKS = (
-    "COPY chunks (file_id, repository_id, project_id, chunk_index, path, symbol, kind,"
-    " language, start_line, end_line, content, content_hash, token_count, truncated,"
-    " embedding) FROM STDIN (FORMAT binary)"
-)
 # What the indexer does to a changed file: its chunks deleted and written again (new ids),
 # and its row's indexed_at set to now().
 _REWRITE_CHUNKS = (
@@ -53,23 +49,6 @@ _REWRITE_CHUNKS = (
     " SELECT file_id, repository_id, project_id, chunk_index, path, symbol, kind, language,"
     " start_line, end_line, content, content_hash, token_count, truncated, embedding FROM gone"
 )
-_TYPES = [
-    "int8",
-    "int8",
-    "text",
-    "int4",
-    "text",
-    "text",
-    "text",
-    "text",
-    "int4",
-    "int4",
-    "text",
-    "text",
-    "int4",
-    "bool",
-    "vector",
-]
 
 
 def build(project: Project, root: Path, target: int) -> tuple[int, int]:
@@ -112,8 +91,8 @@ def build(project: Project, root: Path, target: int) -> tuple[int, int]:
                     ]
                 )
         ids = dict(conn.execute("SELECT path, id FROM files").fetchall())
-        with conn.cursor() as cur, cur.copy(_COPY_CHUNKS) as copy:
-            copy.set_types(_TYPES)
+        with conn.cursor() as cur, cur.copy(COPY_CHUNKS) as copy:
+            copy.set_types([kind for _, kind in CHUNK_COLUMNS])
             for f in files:
                 if not f.indexable or f.text is None:
                     continue

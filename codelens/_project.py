@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from ._analysis import Analysis
     from ._db import Connection
     from ._embed import Embedder
-    from ._results import SearchResults
     from ._report import IndexProgress, IndexReport
+    from ._results import SearchResults
     from ._scan import ScanOptions
     from ._workspace import Workspace
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ._db import Connection
 
 __all__ = [
+    "CHUNK_COLUMNS",
+    "COPY_CHUNKS",
     "ChunkRow",
     "FileRow",
     "KnownFile",
@@ -28,43 +30,28 @@ __all__ = [
     "write_files",
 ]
 
-_CHUNK_COLUMNS = (
-    "file_id",
-    "repository_id",
-    "project_id",
-    "chunk_index",
-    "path",
-    "symbol",
-    "kind",
-    "language",
-    "start_line",
-    "end_line",
-    "content",
-    "content_hash",
-    "token_count",
-    "truncated",
-    "embedding",
+# Column and binary COPY type, in the order rows are written.
+CHUNK_COLUMNS = (
+    ("file_id", "int8"),
+    ("repository_id", "int8"),
+    ("project_id", "text"),
+    ("chunk_index", "int4"),
+    ("path", "text"),
+    ("symbol", "text"),
+    ("kind", "text"),
+    ("language", "text"),
+    ("start_line", "int4"),
+    ("end_line", "int4"),
+    ("content", "text"),
+    ("content_hash", "text"),
+    ("token_count", "int4"),
+    ("truncated", "bool"),
+    ("embedding", "vector"),
 )
-_COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format(
-    sql.SQL(", ").join(map(sql.Identifier, _CHUNK_COLUMNS))
+_CHUNK_TYPES = [kind for _, kind in CHUNK_COLUMNS]
+COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format(
+    sql.SQL(", ").join(sql.Identifier(name) for name, _ in CHUNK_COLUMNS)
 )
-_CHUNK_TYPES = [
-    "int8",
-    "int8",
-    "text",
-    "int4",
-    "text",
-    "text",
-    "text",
-    "text",
-    "int4",
-    "int4",
-    "text",
-    "text",
-    "int4",
-    "bool",
-    "vector",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +208,7 @@ def write_files(
     replaced = [ids[f.path] for f in files if f.chunks is not None]
     if replaced:
         conn.execute("DELETE FROM chunks WHERE file_id = ANY(%s)", [replaced])
-    with conn.cursor() as cur, cur.copy(_COPY_CHUNKS) as copy:
+    with conn.cursor() as cur, cur.copy(COPY_CHUNKS) as copy:
         copy.set_types(_CHUNK_TYPES)
         for f in files:
             for c in f.chunks or ():
