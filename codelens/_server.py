@@ -137,7 +137,7 @@ def _start(pgdata: Path) -> str:
             live = _live_postmaster(pgdata)
             if live is not None:
                 return _url(live[1])
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:  # noqa: PERF203
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
             # Backends orphaned by a crashed postmaster hold shared memory for a moment.
             last = exc
             time.sleep(0.5 * (attempt + 1))

@@ -104,37 +104,32 @@ def test_a_stale_pid_file_of_another_process_is_not_a_server(pgdata: Path) -> No
 def test_a_server_that_cannot_start_says_where_to_look(pgdata: Path) -> None:
     pgdata.mkdir()
     (pgdata / "PG_VERSION").write_text("not a cluster\n")  # claims to exist, is garbage
-    with pytest.raises(DatabaseError, match="did not start.*CODELENS_DATABASE_URL"):
+    with pytest.raises(DatabaseError, match=r"did not start.*CODELENS_DATABASE_URL"):
         ensure_server(pgdata)
 
 
-def test_an_external_server_without_pgvector_gets_the_fix(workspace: Workspace) -> None:
-    with workspace.db.connection() as conn:
-        conn.autocommit = True
+def test_an_external_database_gets_the_extension_created(workspace: Workspace) -> None:
+    with psycopg.connect(workspace.db.url(), autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS novector")
         conn.execute("CREATE DATABASE novector")
-        conn.autocommit = False
-    base = workspace.db.url()
-    url = base.replace("/postgres?", "/novector?")
+    url = workspace.db.url().replace("/postgres?", "/novector?")
     ws = Workspace(Settings(home=workspace.settings.home, database_url=url))
     try:
-        # The embedded build has pgvector available, so codelens creates the extension itself.
         assert ws.ids() == []
         with ws.db.connection() as conn:
-            conn.execute("DROP EXTENSION vector CASCADE")
-            conn.commit()
-        with psycopg.connect(url, autocommit=True) as conn:
-            available = conn.execute(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
-            ).fetchone()
-        assert available is not None
+            row = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+        assert row == (1,)
     finally:
         ws.close()
-    with psycopg.connect(url, autocommit=True) as conn:
-        with pytest.raises(MissingExtension, match="install pgvector"):
-            from codelens._db import Database
 
-            Database._ensure_vector(_NoVector(conn))  # type: ignore[arg-type]
+
+def test_a_server_without_pgvector_gets_the_fix(workspace: Workspace) -> None:
+    from codelens._db import Database
+
+    with psycopg.connect(workspace.db.url(), autocommit=True) as conn:
+        no_vector = _NoVector(conn)
+        with pytest.raises(MissingExtension, match="install pgvector"):
+            Database._ensure_vector(no_vector)  # type: ignore[arg-type]
 
 
 class _NoVector:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -106,15 +107,17 @@ def test_rows_of_one_project_are_invisible_from_another(workspace: Workspace) ->
         with b.connection() as conn:
             assert conn.execute("SELECT count(*) FROM repositories").fetchone() == (0,)
         # defence in depth: a chunk row naming another project is refused by the schema
-        with a.connection() as conn, pytest.raises(psycopg.errors.CheckViolation):
+        with a.connection() as conn:
             conn.execute(
                 "INSERT INTO files (repository_id, path, size, status) VALUES (1, 'x', 0, 'indexed')"
             )
-            conn.execute(
-                "INSERT INTO chunks (file_id, repository_id, project_id, chunk_index, path, kind,"
-                " start_line, end_line, content, content_hash, token_count, truncated, embedding)"
-                " VALUES (1, 1, 'iso-b', 0, 'x', 'module', 1, 1, '', '', 0, false, '[1,2,3]')"
-            )
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO chunks (file_id, repository_id, project_id, chunk_index, path,"
+                    " kind, start_line, end_line, content, content_hash, token_count, truncated,"
+                    " embedding)"
+                    " VALUES (1, 1, 'iso-b', 0, 'x', 'module', 1, 1, '', '', 0, false, '[1,2,3]')"
+                )
     finally:
         workspace.drop("iso-a", force=True)
         workspace.drop("iso-b", force=True)
@@ -200,10 +203,8 @@ PUBLIC_CALLS: list[tuple[str, Callable[[Workspace, str], Any]]] = [
 
 def test_no_public_call_leaks_a_connection(workspace: Workspace, project_id: str) -> None:
     for label, call in PUBLIC_CALLS:
-        try:
+        with contextlib.suppress(CodelensError):
             call(workspace, project_id)
-        except CodelensError:
-            pass
         assert workspace.db.idle(), f"{label} left a connection checked out"
 
 
