@@ -9,13 +9,33 @@ import codelens.errors
 
 EXPECTED = {
     # projects
-    "Workspace", "Settings", "Project", "workspace", "create_project", "project", "projects",
-    "use", "current_project", "drop_project",
+    "Workspace",
+    "Settings",
+    "Project",
+    "workspace",
+    "create_project",
+    "project",
+    "projects",
+    "use",
+    "current_project",
+    "drop_project",
     # index, search, analysis
-    "index", "IndexReport", "IndexProgress", "ScanOptions", "Embedder", "get_embedder",
-    "search", "SearchResults", "evaluate", "analyze", "Analysis",
+    "index",
+    "IndexReport",
+    "IndexProgress",
+    "ScanOptions",
+    "Embedder",
+    "get_embedder",
+    "search",
+    "SearchResults",
+    "evaluate",
+    "analyze",
+    "Analysis",
     # notebook
-    "ui", "index_ui", "load_ipython_extension", "unload_ipython_extension",
+    "ui",
+    "index_ui",
+    "load_ipython_extension",
+    "unload_ipython_extension",
     # errors (the rest live in codelens.errors)
     "CodelensError",
 }
