@@ -216,5 +216,9 @@ def _confirm(question: str) -> bool:
                 return False
         except ImportError:  # pragma: no cover - IPython is a dependency
             return False
-    answer = input(f"{question} [y/N] ")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except (EOFError, OSError, NotImplementedError):
+        # A front end with no stdin (nbclient, a kernel without input): no answer is a no.
+        return False
     return answer.strip().lower() in ("y", "yes")

@@ -95,6 +95,19 @@ def test_drop_asks_first_in_interactive_use(
     assert not workspace.exists(project.id)
 
 
+def test_drop_without_a_way_to_answer_is_refused(
+    workspace: Workspace, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_stdin(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr(builtins, "input", no_stdin)
+    with pytest.raises(CodelensError, match="pass force=True"):
+        workspace.drop(project.id)
+    assert workspace.exists(project.id)
+
+
 def test_rows_of_one_project_are_invisible_from_another(workspace: Workspace) -> None:
     a = workspace.create("iso-a", exist_ok=True)
     b = workspace.create("iso-b", exist_ok=True)

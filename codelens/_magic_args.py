@@ -1,0 +1,161 @@
+"""The arguments of codelens' magics: one IPython MagicArgumentParser per (sub)command.
+
+Parsers live here, apart from the Magics class, so tab completion reads the same option
+names the magics accept.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import cast
+
+from IPython.core import magic_arguments
+from IPython.core.error import UsageError
+
+# IPython's own splitter (quotes kept, open quotes tolerated), from where it is defined
+from IPython.utils._process_common import arg_split
+
+__all__ = [
+    "COMMANDS",
+    "MODES",
+    "SEARCH_PARSER",
+    "SQL_PARSER",
+    "Command",
+    "help_text",
+    "option_strings",
+    "overview",
+    "parse",
+    "unquote",
+]
+
+MODES = ("hybrid", "semantic", "lexical")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    summary: str
+    parser: argparse.ArgumentParser
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    # IPython's parser raises UsageError instead of exiting; it is untyped, hence the cast.
+    make = cast("Callable[..., argparse.ArgumentParser]", magic_arguments.MagicArgumentParser)
+    return make(prog=prog, description=description)
+
+
+def _search_parser() -> argparse.ArgumentParser:
+    p = _parser(
+        "codesearch",
+        "Search the current project (or -p PROJECT) for code like QUERY; the value is a"
+        " DataFrame (rank, score, path, start_line, end_line, symbol, content, ...)."
+        " As a cell magic, %%codesearch [options] takes the cell body as the query.",
+    )
+    p.add_argument("query", nargs="*", help="words or code to look for")
+    p.add_argument("-p", "--project", help="project to search (default: the current one)")
+    p.add_argument("-k", "--limit", type=int, help="number of results (default: config limit)")
+    p.add_argument("--lang", help="only chunks in this language, e.g. python")
+    p.add_argument("--path", help="only paths matching this glob or folder, e.g. 'src/*.py'")
+    p.add_argument("--repo", help="only this repository (its name)")
+    p.add_argument("--mode", choices=MODES, help="hybrid (default), semantic or lexical")
+    return p
+
+
+def _sql_parser() -> argparse.ArgumentParser:
+    p = _parser(
+        "codesql",
+        "Run the cell's DuckDB SQL over a snapshot of the current project's index and files"
+        " (tables: repositories, files, chunks, change_events, index_runs, disk_files,"
+        " file_status, ...; codelens.analyze().tables() lists them). The value is a DataFrame.",
+    )
+    p.add_argument("-p", "--project", help="project to query (default: the current one)")
+    p.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="query the last snapshot as it is, without copying changes first",
+    )
+    return p
+
+
+def _commands() -> dict[str, Command]:
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        parser = _parser(f"codelens {name}", summary)
+        table[name] = Command(name, summary, parser)
+        return parser
+
+    table: dict[str, Command] = {}
+    command("projects", "list every project with its model and counts (a DataFrame)")
+    p = command("create", "create a project, make it current, and with --path index a folder")
+    p.add_argument("name", help="project id: lower-case letters, digits and dashes")
+    p.add_argument("--path", help="folder to index into the new project")
+    p.add_argument("--embedder", help="embedding model: local (default), ollama or ollama:MODEL")
+    p.add_argument("--description", help="a line describing the project")
+    p = command("use", "make a project the current one")
+    p.add_argument("name", help="an existing project")
+    p = command("drop", "delete a project and its index (asks first unless --force)")
+    p.add_argument("name", help="the project to delete")
+    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    p = command("index", "index PATH into the current project; no PATH: re-index its repositories")
+    p.add_argument("path", nargs="?", help="folder of a repository")
+    p.add_argument("-p", "--project", help="project to index into (default: the current one)")
+    p.add_argument("--name", help="repository name (default: the folder's name)")
+    p.add_argument("--force", action="store_true", help="re-embed unchanged files too")
+    p = command("status", "current project, its repositories, counts, model and server")
+    p.add_argument("-p", "--project", help="another project than the current one")
+    p = command("stats", "statistics of a project's code: files, lines, chunks by language")
+    p.add_argument("-p", "--project", help="another project than the current one")
+    p = command("ui", "open the search panel on the current project")
+    p.add_argument("-p", "--project", help="another project than the current one")
+    p = command("help", "this list, or the options of one subcommand")
+    p.add_argument("topic", nargs="?", help="a subcommand")
+    return table
+
+
+SEARCH_PARSER = _search_parser()
+SQL_PARSER = _sql_parser()
+COMMANDS: Mapping[str, Command] = MappingProxyType(_commands())
+
+
+def help_text(parser: argparse.ArgumentParser, usage_only: bool = False) -> str:
+    """Plain-text help: IPython's parser formats usage as an RST block, which we unwrap."""
+    if usage_only:
+        return "usage: " + " ".join(parser.format_usage().replace("::", "", 1).split())
+    text = parser.format_help().replace("::\n\n  %", "usage: %", 1)
+    return text.rstrip()
+
+
+def overview() -> str:
+    """The `%codelens help` listing: every subcommand with its summary, and %codesearch."""
+    lines = ["%codelens SUBCOMMAND [options]  (`%codelens help SUBCOMMAND` for details)", ""]
+    lines += [f"  {c.name:<9} {c.summary}" for c in COMMANDS.values()]
+    lines += ["", help_text(SEARCH_PARSER, usage_only=True)]
+    lines += [help_text(SQL_PARSER, usage_only=True).replace("%codesql", "%%codesql", 1)]
+    return "\n".join(lines)
+
+
+def parse(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace | None:
+    """Parsed arguments, or None when -h/--help was asked; a bad argument raises UsageError."""
+    argv = arg_split(line, strict=False)
+    if "-h" in argv or "--help" in argv:
+        return None
+    try:
+        # intermixed: `%codesearch parse json -k 5 dates` keeps every query word
+        return parser.parse_intermixed_args(argv)
+    except UsageError as error:
+        raise UsageError(f"{error}\n{help_text(parser, usage_only=True)}") from None
+
+
+def unquote(text: str) -> str:
+    """IPython splits arguments keeping their quotes: drop one matching pair around a value."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option a parser accepts, long ones first."""
+    options = [s for action in parser._actions for s in action.option_strings]
+    return sorted(options, key=lambda s: (not s.startswith("--"), s))
