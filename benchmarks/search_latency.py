@@ -200,7 +200,7 @@ def timed(project: Project, text: str, mode: str, path: str | None) -> float:
 def latency(project: Project, queries: list[tuple[str, np.ndarray]], clients: int) -> None:
     for mode in ("semantic", "lexical", "hybrid"):
         for path in (None, "p07"):
-            for text, _ in queries[:20]:  # warm the pool and caches
+            for text, _ in queries[:100]:  # warm the pool and the caches
                 timed(project, text, mode, path)
             started = time.perf_counter()
             with ThreadPoolExecutor(clients) as pool:

@@ -49,10 +49,14 @@ WITH hits AS MATERIALIZED (
 )
 SELECT id, 1 - distance FROM hits ORDER BY distance, id
 """
-# "+ 0" keeps the planner off the HNSW index: this pass must be exact over the filtered rows.
+# Exact over the filtered rows: OFFSET 0 keeps the planner from merging the subquery,
+# so the HNSW index cannot serve the ORDER BY, and each vector is read (and its distance
+# computed) once.
 _SEMANTIC_EXACT = """
-SELECT c.id, 1 - (c.embedding <=> %s) FROM chunks c WHERE {where}
-ORDER BY (c.embedding <=> %s) + 0, c.id LIMIT %s
+SELECT id, 1 - distance FROM (
+    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c WHERE {where} OFFSET 0
+) d
+ORDER BY distance, id LIMIT %s
 """
 _ROWS = """
 SELECT c.id, r.name, c.path, c.start_line, c.end_line, c.symbol, c.kind, c.language, c.content
@@ -192,7 +196,7 @@ def _exact(
     conn: Connection, vector: Vector, where: sql.Composable, params: list[object], depth: int
 ) -> list[tuple[Any, ...]]:
     return conn.execute(
-        sql.SQL(_SEMANTIC_EXACT).format(where=where), [vector, *params, vector, depth]
+        sql.SQL(_SEMANTIC_EXACT).format(where=where), [vector, *params, depth]
     ).fetchall()
 
 
