@@ -133,6 +133,8 @@ def _index(
             report.files_deleted = len(gone)
             with run.timed("vector index"):
                 ensure_vector_index(conn, model.dimensions)
+            with run.timed("analyze"):
+                _refresh_statistics(conn, report.chunks_added + report.chunks_removed)
         status = "interrupted" if report.interrupted else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -144,3 +146,15 @@ def _index(
         with suppress(psycopg.Error):  # the connection may have died with the run
             finish_run(conn, run_id, repository_id, status, report.to_dict())
     return report
+
+
+def _refresh_statistics(conn: Connection, changed: int) -> None:
+    """ANALYZE chunks when a run changed a tenth of it or more.
+
+    Lexical search weighs query words by the column statistics' word frequencies; until
+    autovacuum gets round to a freshly loaded table, every word would weigh the same.
+    """
+    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
+    estimated = float(row[0]) if row is not None else -1.0
+    if changed > 0 and (estimated < 0 or changed >= 0.1 * estimated):
+        conn.execute("ANALYZE chunks")

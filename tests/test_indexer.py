@@ -159,6 +159,14 @@ def test_first_index_stores_chunks_skips_with_reasons_and_records_the_model(
     runs = _rows(project, "SELECT status, report->>'files_indexed' FROM index_runs")
     assert runs == [("completed", "4")]
     assert project.embedder().name == "local:all-MiniLM-L6-v2"
+    # statistics for lexical word weights are fresh after a first load
+    analyzed = _rows(
+        project,
+        "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()"
+        " AND tablename = 'chunks' AND attname = 'search_tsv'",
+    )
+    assert analyzed == [(1,)]
+    assert "analyze" in report.seconds
     assert workspace.db.idle()
 
 
