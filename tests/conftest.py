@@ -63,6 +63,15 @@ def workspace(settings: Settings) -> Iterator[Workspace]:
 
 
 @pytest.fixture
+def ws(settings: Settings) -> Iterator[Workspace]:
+    """A Workspace of its own on the session's server: the current project is per workspace,
+    so a test that switches projects cannot leak that into another."""
+    own = Workspace(settings)
+    yield own
+    own.close()
+
+
+@pytest.fixture
 def project_id() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
 

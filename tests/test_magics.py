@@ -37,14 +37,6 @@ def indexed(workspace: Workspace, repo: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def ws(settings: Settings) -> Iterator[Workspace]:
-    # Its own Workspace: the current project is per workspace, so tests cannot leak it.
-    own = Workspace(settings)
-    yield own
-    own.close()
-
-
-@pytest.fixture
 def ip(ws: Workspace) -> Iterator[InteractiveShell]:
     shell = InteractiveShell.instance()
     load_ipython_extension(shell)

@@ -11,7 +11,7 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
-from codelens import Settings, Workspace
+from codelens import Workspace
 from codelens._index_panel import IndexPanel, index_ui
 from codelens._result_view import snippet
 from codelens._widgets import SearchPanel, ui
@@ -56,13 +56,6 @@ def indexed(workspace: Workspace, repo: Path) -> Iterator[str]:
     workspace.create(name, embedder="local").index(repo, progress=False)
     yield name
     workspace.drop(name, force=True)
-
-
-@pytest.fixture
-def ws(settings: Settings) -> Iterator[Workspace]:
-    own = Workspace(settings)
-    yield own
-    own.close()
 
 
 @pytest.fixture
