@@ -112,25 +112,56 @@ class LocalEmbedder:
         if not texts:
             return []
         _, counter = self._model()
-        encodings = counter.encode_batch([self.document_prefix + t for t in texts])
+        with self._encode_lock:
+            encodings = counter.encode_batch([self.document_prefix + t for t in texts])
         return [len(e.ids) for e in encodings]
 
-    def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
+        """Vectors and exact token counts from one tokenization of the texts."""
         return self._encode([self.document_prefix + t for t in texts])
 
-    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
-        return np.asarray(self._encode([self.query_prefix + text])[0], dtype=np.float32)
+    def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.embed_counted(texts)[0]
 
-    def _encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        vectors, _ = self._encode([self.query_prefix + text])
+        query: npt.NDArray[np.float32] = vectors[0]
+        return query
+
+    def _encode(self, texts: list[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
         if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        model, _ = self._model()
+            return np.zeros((0, self.dimensions), dtype=np.float32), []
+        model, counter = self._model()
+        import torch
+
+        # Tokenized once, untruncated, for the counts; then cut to the window the way the
+        # model's own tokenizer would ([CLS] + the first 254 tokens + [SEP]), so the vectors
+        # equal ``model.encode``'s without tokenizing everything a second time.
+        limit = self.max_tokens
         with self._encode_lock:
-            vectors = model.encode(
-                texts,
-                batch_size=self._batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            encodings = counter.encode_batch(texts)
+            ids = [
+                e.ids if len(e.ids) <= limit else [*e.ids[: limit - 1], e.ids[-1]]
+                for e in encodings
+            ]
+            out = np.empty((len(texts), self.dimensions), dtype=np.float32)
+            # Longest first, in batches of similar length, so little of a batch is padding.
+            order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+            with torch.inference_mode():
+                for start in range(0, len(order), self._batch_size):
+                    part = order[start : start + self._batch_size]
+                    width = len(ids[part[0]])
+                    batch = torch.zeros((len(part), width), dtype=torch.long)
+                    mask = torch.zeros((len(part), width), dtype=torch.long)
+                    for row, i in enumerate(part):
+                        batch[row, : len(ids[i])] = torch.tensor(ids[i])
+                        mask[row, : len(ids[i])] = 1
+                    features = {
+                        "input_ids": batch,
+                        "attention_mask": mask,
+                        "token_type_ids": torch.zeros_like(batch),
+                    }
+                    vectors = model.forward(features)["sentence_embedding"]
+                    vectors = torch.nn.functional.normalize(vectors, dim=1)
+                    out[part] = vectors.numpy()
+        return out, [len(e.ids) for e in encodings]

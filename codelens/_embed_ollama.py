@@ -141,6 +141,9 @@ class OllamaEmbedder:
         ]
         return np.concatenate(parts)
 
+    def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
+        return self.embed_documents(texts), self.count_tokens(texts)
+
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         return np.asarray(self._request([self.query_prefix + text])[0], dtype=np.float32)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ._embed import Embedder
     from ._project import Project
 
-__all__ = ["Run", "batched", "unchanged"]
+__all__ = ["Batch", "Run", "batched", "tapered", "unchanged"]
 
 _T = TypeVar("_T")
 
@@ -60,8 +60,29 @@ def _row(index: int, piece: _Piece, vector: tuple[npt.NDArray[np.float32], int, 
     )
 
 
+class Batch:
+    """One batch of files, chunked: the rows to write and the pieces each file needs."""
+
+    __slots__ = ("found", "items", "pending", "removed", "rows")
+
+    def __init__(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> None:
+        self.items = items
+        self.rows: list[FileRow] = []
+        self.pending: list[tuple[FileRow, list[_Piece]]] = []
+        self.found: dict[str, tuple[npt.NDArray[np.float32], int, bool]] = {}  # reusable
+        self.removed = 0
+
+
 class Run:
-    """The state of one index run that its batches share."""
+    """The state of one index run that its batches share.
+
+    A batch goes through three steps, and the indexer overlaps them across batches so
+    that the model never waits: :meth:`chunk` (which also looks up the vectors it can
+    reuse, on the run's connection) runs ahead on a thread, :meth:`embed` runs on the
+    caller's thread, and :meth:`write` (one transaction on the writer's own connection)
+    runs behind on another thread. :meth:`account` then counts a written batch, on the
+    caller's thread.
+    """
 
     def __init__(
         self,
@@ -91,10 +112,9 @@ class Run:
             seconds = self.report.seconds
             seconds[stage] = seconds.get(stage, 0.0) + perf_counter() - start
 
-    def batch(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> None:
-        """Chunk, embed and store one batch of files in one transaction."""
-        rows: list[FileRow] = []
-        pending: list[tuple[FileRow, list[_Piece]]] = []
+    def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
+        """Cut the batch's files into chunks, with the texts to embed and what is reusable."""
+        batch = Batch(items)
         with self.timed("chunk"):
             for f, known in items:
                 row = FileRow(
@@ -107,41 +127,59 @@ class Run:
                     skip_reason=f.skip_reason,
                     change=_change(f, known),
                 )
-                rows.append(row)
+                batch.rows.append(row)
                 if f.text is None:
                     row.chunks = []  # skipped now: whatever it had goes
                     continue
                 chunks = chunk_text(f.path, f.language, f.text, max_tokens=self.embedder.max_tokens)
-                pending.append((row, [_Piece(c, embedding_text(f.path, c)) for c in chunks]))
-        vectors = self._vectors(pending)
-        with self.timed("store"):
-            before = stored_hashes(self.conn, [k.id for _, k in items if k is not None])
-            ids = {f.path: k.id for f, k in items if k is not None}
-            for row, pieces in pending:
-                if row.status == "failed":
-                    continue  # keeps the chunks it had
+                batch.pending.append((row, [_Piece(c, embedding_text(f.path, c)) for c in chunks]))
+        if self.reuse:
+            with self.timed("store"):
+                hashes = list({p.hash for _, pieces in batch.pending for p in pieces})
+                batch.found = stored_vectors(self.conn, hashes)
+        return batch
+
+    def embed(self, batch: Batch) -> None:
+        """Give every chunk its vector (reused or new); a file that fails is marked so."""
+        vectors = self._vectors(batch.pending, batch.found)
+        for row, pieces in batch.pending:
+            if row.status != "failed":
                 row.chunks = [_row(i, p, vectors[p.hash]) for i, p in enumerate(pieces)]
-                now = {p.hash for p in pieces}
-                gone = [h for h in before.get(ids.get(row.path, -1), []) if h not in now]
-                self.report.chunks_removed += len(gone)
-            with self.conn.transaction():
+
+    def write(self, conn: Connection, batch: Batch) -> Batch:
+        """Store the batch in one transaction on ``conn`` (not the run's own connection)."""
+        with self.timed("store"):
+            items = batch.items
+            with conn.transaction():
+                before = stored_hashes(conn, [k.id for _, k in items if k is not None])
+                ids = {f.path: k.id for f, k in items if k is not None}
+                for row in batch.rows:
+                    if row.chunks is not None:
+                        now = {c.content_hash for c in row.chunks}
+                        old = before.get(ids.get(row.path, -1), [])
+                        batch.removed += sum(1 for h in old if h not in now)
                 write_files(
-                    self.conn, self.project.id, self.repository_id, self.report.run_id or 0, rows
+                    conn, self.project.id, self.repository_id, self.report.run_id or 0, batch.rows
                 )
-        for row in rows:
+        return batch
+
+    def account(self, batch: Batch) -> None:
+        """Count a batch that has been written."""
+        self.report.chunks_removed += batch.removed
+        for row in batch.rows:
             if row.status == "indexed":
                 self.report.files_indexed += 1
             elif row.status == "failed":
                 self.report.files_failed += 1
                 self.report.failures[row.path] = row.error or "embedding failed"
-        self.progress.files_done(len(items))
+        self.progress.files_done(len(batch.items))
 
     def _vectors(
-        self, pending: list[tuple[FileRow, list[_Piece]]]
+        self,
+        pending: list[tuple[FileRow, list[_Piece]]],
+        found: dict[str, tuple[npt.NDArray[np.float32], int, bool]],
     ) -> dict[str, tuple[npt.NDArray[np.float32], int, bool]]:
         wanted = {p.hash: p.text for _, pieces in pending for p in pieces}
-        with self.timed("store"):
-            found = stored_vectors(self.conn, list(wanted)) if self.reuse else {}
         self.report.chunks_reused += sum(
             1 for _, pieces in pending for p in pieces if p.hash in found
         )
@@ -175,11 +213,8 @@ class Run:
         out: dict[str, tuple[npt.NDArray[np.float32], int, bool]] = {}
         limit = self.embedder.max_tokens
         for part in batched(hashes, _EMBED_SLICE):
-            batch = [texts[h] for h in part]
-            with self.timed("tokenize"):
-                counts = self.embedder.count_tokens(batch)
             with self.timed("embed"):
-                vectors = self.embedder.embed_documents(batch)
+                vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
             for h, n, v in zip(part, counts, vectors, strict=True):
                 out[h] = (v, n, n > limit)
             self.progress.chunks_embedded(len(part))
@@ -201,6 +236,22 @@ def unchanged(f: ScannedFile, old: KnownFile | None) -> bool:
         and old.sha256 == f.sha256
         and old.skip_reason == f.skip_reason
     )
+
+
+def tapered(items: Sequence[_T], n: int) -> Iterator[Sequence[_T]]:
+    """Batches of ``n``, then halving ones (n, n/2, ..., 1) for the last ``2n`` items.
+
+    The write of the last batch is the one thing nothing overlaps, so the last batch is
+    small; each batch's write still hides behind the embedding of the half-size next one.
+    """
+    start = 0
+    while len(items) - start > 2 * n:
+        yield items[start : start + n]
+        start += n
+    while start < len(items):
+        size = (len(items) - start + 1) // 2
+        yield items[start : start + size]
+        start += size
 
 
 def batched(items: Sequence[_T], n: int) -> Iterator[Sequence[_T]]:

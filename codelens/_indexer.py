@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import psycopg
 
-from ._index_batch import Run, batched, unchanged
+from ._index_batch import Batch, Run, tapered, unchanged
 from ._lock import index_lock
 from ._model import index_embedder, update_chunker_version
 from ._progress import Progress
@@ -41,11 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["index_repository"]
 
-_T = TypeVar("_T")
-
 # Small enough that an interrupt loses little, large enough to batch the embedder well.
 BATCH_FILES = 32
-_EMBED_SLICE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +116,11 @@ def _index(
             todo.append((f, old))
         report.files_seen = len(scanned)
         ticker.start(len(todo))
-        for items in batched(todo, options.batch_files):
-            if options.cancel is not None and options.cancel.is_set():
-                report.interrupted = True
-                break
-            run.batch(items)
+        with run.timed("vector index"):
+            # Built now, on the empty or current table, so that each batch's writes keep
+            # it up to date behind the model, instead of one long build after the last batch.
+            ensure_vector_index(conn, model.dimensions)
+        _pipeline(project, run, list(tapered(todo, options.batch_files)), options.cancel)
         if not report.interrupted:
             seen = {f.path for f in scanned}
             gone = sorted(p for p in known if p not in seen)
@@ -131,8 +129,6 @@ def _index(
                 if rechunk:
                     update_chunker_version(conn)
             report.files_deleted = len(gone)
-            with run.timed("vector index"):
-                ensure_vector_index(conn, model.dimensions)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)
         status = "interrupted" if report.interrupted else "completed"
@@ -148,6 +144,51 @@ def _index(
     return report
 
 
+def _pipeline(
+    project: Project,
+    run: Run,
+    batches: list[Sequence[tuple[ScannedFile, KnownFile | None]]],
+    cancel: threading.Event | None,
+) -> None:
+    """Chunk the next batch and write the last one while this one is embedded.
+
+    The writer has a connection of its own and writes each batch in one transaction, in
+    order. However the run ends (done, cancelled, an error, KeyboardInterrupt), the batch
+    being written is finished and counted before this returns: a batch lands whole or
+    not at all, and the next run starts after the last batch that landed.
+    """
+    if not batches:
+        return
+    with (
+        project.connection() as writer_conn,
+        ThreadPoolExecutor(1, thread_name_prefix="codelens-chunk") as chunker,
+        ThreadPoolExecutor(1, thread_name_prefix="codelens-write") as writer,
+    ):
+        writer_conn.autocommit = True
+        ahead = chunker.submit(run.chunk, batches[0])
+        behind: Future[Batch] | None = None
+        try:
+            for i in range(len(batches)):
+                if cancel is not None and cancel.is_set():
+                    run.report.interrupted = True
+                    break
+                batch = ahead.result()
+                if i + 1 < len(batches):
+                    ahead = chunker.submit(run.chunk, batches[i + 1])
+                run.embed(batch)
+                if behind is not None:
+                    written, behind = behind, None
+                    run.account(written.result())
+                behind = writer.submit(run.write, writer_conn, batch)
+        finally:
+            ahead.cancel()
+            try:
+                if behind is not None:
+                    run.account(behind.result())
+            finally:
+                writer_conn.autocommit = False
+
+
 def _refresh_statistics(conn: Connection, changed: int) -> None:
     """ANALYZE chunks when a run changed a tenth of it or more.
 
@@ -157,4 +198,9 @@ def _refresh_statistics(conn: Connection, changed: int) -> None:
     row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
     estimated = float(row[0]) if row is not None else -1.0
     if changed > 0 and (estimated < 0 or changed >= 0.1 * estimated):
-        conn.execute("ANALYZE chunks")
+        # The columns searches filter, join and weigh by; skipping content and embedding
+        # halves the time (a vector column gets a costly histogram nothing reads).
+        conn.execute(
+            "ANALYZE chunks (search_tsv, path, language, kind, repository_id, file_id,"
+            " content_hash)"
+        )

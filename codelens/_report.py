@@ -25,7 +25,12 @@ class IndexProgress:
 
 @dataclass(slots=True)
 class IndexReport:
-    """Counts of one run. ``files_seen`` = indexed + unchanged + skipped + failed."""
+    """Counts of one run. ``files_seen`` = indexed + unchanged + skipped + failed.
+
+    ``seconds`` holds the run's ``total`` and the time spent in each stage. Stages run
+    side by side (the next batch is chunked and the last one written while the model
+    embeds), so they add up to more than the total.
+    """
 
     repository: str
     root: str
@@ -88,7 +93,7 @@ class IndexReport:
         if self.failures:
             lines.append(f"  failed: {', '.join(sorted(self.failures))[:300]}")
         stages = ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
-        lines.append(f"  time per stage: {stages}")
+        lines.append(f"  time per stage (stages overlap): {stages}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

@@ -148,6 +148,29 @@ def test_token_counts_are_the_tokenizers_untruncated(embedder: LocalEmbedder) ->
     assert embedder.count_tokens([]) == []
 
 
+def test_one_tokenization_gives_the_models_own_vectors_and_the_exact_counts(
+    embedder: LocalEmbedder,
+) -> None:
+    # Mixed lengths in one call (several batches, some texts past the window): the
+    # vectors must be the ones sentence-transformers itself computes for these texts.
+    model, _ = embedder._model()
+    texts = [
+        inspect.getsource(json.JSONEncoder),
+        "x",
+        "",
+        "naïve café 日本語 🙂",
+        *(f"def f{i}(x):\n    return x * {i}\n" * (i % 7 + 1) for i in range(40)),
+    ]
+    vectors, counts = embedder.embed_counted(texts)
+    expected = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    np.testing.assert_allclose(vectors, expected, atol=2e-5)
+    assert counts == embedder.count_tokens(texts)
+    assert counts[0] > embedder.max_tokens
+    empty, none = embedder.embed_counted([])
+    assert empty.shape == (0, 384)
+    assert none == []
+
+
 def test_long_texts_are_truncated_to_the_window(embedder: LocalEmbedder) -> None:
     words = " ".join(f"token{i}" for i in range(400))
     a, b = embedder.embed_documents([words, words + " completely different ending" * 50])

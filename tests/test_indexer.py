@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 import pytest
 
 from codelens import Project, Workspace
@@ -90,13 +91,13 @@ class Spy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.texts: list[str] = []
-        original = LocalEmbedder.embed_documents
+        original = LocalEmbedder.embed_counted
 
         def spy(embedder: LocalEmbedder, texts: Any) -> Any:
             self.texts.extend(texts)
             return original(embedder, texts)
 
-        monkeypatch.setattr(LocalEmbedder, "embed_documents", spy)
+        monkeypatch.setattr(LocalEmbedder, "embed_counted", spy)
 
 
 def _rows(project: Project, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -254,8 +255,10 @@ def test_cancel_stops_between_batches_and_the_next_run_resumes(
         batch_files=2,
     )
     assert first.interrupted
+    # Batch 1 was counted after batch 2 was embedded (the writer runs one batch behind):
+    # batch 2 still lands whole, and nothing after it is embedded or written.
     done = _rows(project, "SELECT count(*) FROM files")[0][0]
-    assert done == 2
+    assert done == 4
     # no half-indexed file: every indexed file has its chunks
     orphans = _rows(
         project,
@@ -271,6 +274,33 @@ def test_cancel_stops_between_batches_and_the_next_run_resumes(
     assert second.files_unchanged >= 1  # what the first run stored is not redone
     assert _rows(project, "SELECT count(*) FROM files")[0][0] == 10
     assert second.files_indexed + second.files_unchanged == 4
+
+
+def test_a_failed_write_fails_the_run_and_keeps_the_batches_before_it(
+    project: Project, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codelens import _index_batch
+    from codelens._indexer import index_repository
+
+    real = _index_batch.write_files
+    calls: list[int] = []
+
+    def second_write_breaks(conn: Any, *args: Any) -> None:
+        calls.append(1)
+        real(conn, *args)
+        if len(calls) == 2:
+            conn.execute("SELECT 1 / 0")  # a real server error, inside the batch's transaction
+
+    monkeypatch.setattr(_index_batch, "write_files", second_write_breaks)
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        index_repository(project, repo, progress=False, scan_options=SMALL, batch_files=2)
+    assert len(calls) == 2  # nothing is written after the failure
+    assert _rows(project, "SELECT count(*) FROM files")[0][0] == 2
+    assert _rows(project, "SELECT status FROM index_runs") == [("failed",)]
+    monkeypatch.undo()
+    again = project.index(repo, progress=False, scan_options=SMALL)
+    assert again.files_unchanged >= 1
+    assert _rows(project, "SELECT count(*) FROM files")[0][0] == 10
 
 
 def test_keyboard_interrupt_keeps_whole_batches_only(project: Project, repo: Path) -> None:
@@ -428,3 +458,25 @@ def test_an_embedder_that_is_down_stops_the_run_with_the_fix(
     finally:
         clear_embedder_cache()
         workspace.drop(project_id, force=True)
+
+
+@pytest.mark.parametrize(
+    ("count", "n", "sizes"),
+    [
+        (0, 32, []),
+        (1, 32, [1]),
+        (10, 4, [4, 3, 2, 1]),
+        (100, 32, [32, 32, 18, 9, 5, 2, 1, 1]),
+        (64, 32, [32, 16, 8, 4, 2, 1, 1]),
+        (5, 1, [1, 1, 1, 1, 1]),
+    ],
+)
+def test_batches_shrink_at_the_end_and_keep_every_file_once_in_order(
+    count: int, n: int, sizes: list[int]
+) -> None:
+    from codelens._index_batch import tapered
+
+    items = list(range(count))
+    batches = list(tapered(items, n))
+    assert [len(b) for b in batches] == sizes
+    assert [i for b in batches for i in b] == items

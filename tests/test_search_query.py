@@ -33,6 +33,9 @@ class CountingEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return np.stack([self.embed_query(t) for t in texts])
 
+    def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
+        return self.embed_documents(texts), self.count_tokens(texts)
+
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         self.calls += 1
         vector = np.zeros(self.dimensions, dtype=np.float32)

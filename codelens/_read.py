@@ -1,0 +1,117 @@
+"""Read one file: its hash, its language, its text, or the reason it is skipped.
+
+Decoding is strict UTF-8 (a UTF-8 BOM is dropped), or UTF-16 when the file
+starts with a UTF-16 BOM. Anything else is ``undecodable``: no guessing,
+because latin-1 "decodes" any bytes into garbage that would be embedded and
+searched as if it were code.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from dataclasses import dataclass
+
+from codelens._languages import detect_language
+
+__all__ = ["SKIP_REASONS", "ScannedFile", "read_file"]
+
+# In the order they are checked: the first that applies is recorded.
+SKIP_REASONS: dict[str, str] = {
+    "broken_symlink": "a symlink whose target does not exist",
+    "symlink_outside": "a symlink whose target is outside the repository root",
+    "symlink_loop": "a symlink that points to itself or to a folder that contains it",
+    "unreadable": "could not be read: no permission, vanished during the scan, or not a regular file",
+    "empty": "0 bytes, or only whitespace",
+    "too_large": "larger than ScanOptions.max_file_bytes; not read, so no hash",
+    "binary": "a NUL byte in the first 8 KiB, or anywhere in the decoded text",
+    "unsupported": "no language known for the file's name or shebang",
+    "undecodable": "not UTF-8, and not UTF-16 with a BOM",
+}
+
+_SNIFF = 8192
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+# O_NONBLOCK: a file swapped for a FIFO after listing must not hang the scan
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedFile:
+    path: str  # relative to the root, "/" separators
+    language: str | None
+    size: int  # bytes on disk; 0 when unreadable
+    sha256: str | None  # of the raw bytes; None when not read (unreadable, too_large, symlinks)
+    line_count: int  # 0 when skipped
+    text: str | None  # None when skipped, and always with read=False
+    skip_reason: str | None  # a SKIP_REASONS key; None means indexable
+
+    @property
+    def indexable(self) -> bool:
+        return self.skip_reason is None
+
+
+def read_file(path: str, rel: str, *, regular: bool, limit: int, keep_text: bool) -> ScannedFile:
+    """The record of the file at ``path``, shown as ``rel``; ``regular`` is False for a FIFO,
+    a socket or a device, which are never opened (a FIFO would block)."""
+    language = detect_language(rel)
+    if not regular:
+        return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
+    head = b""
+    data: bytes | None = None
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            size = os.fstat(fd).st_size
+            if size > limit:
+                head = b"" if language else os.read(fd, _SNIFF)
+            else:
+                data = _read_exactly(fd, size)
+        finally:
+            os.close(fd)
+    except OSError:
+        return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
+    if data is None:
+        return ScannedFile(
+            rel, language or detect_language(rel, head), size, None, 0, None, "too_large"
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    if language is None:
+        language = detect_language(rel, data[:_SNIFF])
+    reason, text = _classify_bytes(data, language)
+    if reason is not None:
+        return ScannedFile(rel, language, len(data), digest, 0, None, reason)
+    assert text is not None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return ScannedFile(rel, language, len(data), digest, lines, text if keep_text else None, None)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks = []
+    while size > 0 and (chunk := os.read(fd, size)):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _classify_bytes(data: bytes, language: str | None) -> tuple[str | None, str | None]:
+    """(skip reason, text) of a file's content."""
+    if not data:
+        return "empty", None
+    bom = data.startswith(_UTF16_BOMS)  # UTF-16 text is full of NUL bytes
+    if not bom and data.find(b"\0", 0, _SNIFF) != -1:
+        return "binary", None
+    if language is None:
+        return "unsupported", None
+    if data.startswith(_UTF32_BOMS):  # FF FE 00 00 also starts like UTF-16 LE
+        return "undecodable", None
+    try:
+        text = data.decode("utf-16" if bom else "utf-8-sig")
+    except UnicodeDecodeError:
+        return "undecodable", None
+    if "\0" in text:  # PostgreSQL text cannot hold NUL
+        return "binary", None
+    if not text or text.isspace():
+        return "empty", None
+    return None, text
