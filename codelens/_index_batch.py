@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -102,6 +103,7 @@ class Run:
         self.progress = progress
         self.repository_id = repository_id
         self.reuse = reuse
+        self._clock = threading.Lock()  # stages are timed from three threads
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -109,8 +111,9 @@ class Run:
         try:
             yield
         finally:
-            seconds = self.report.seconds
-            seconds[stage] = seconds.get(stage, 0.0) + perf_counter() - start
+            elapsed = perf_counter() - start
+            with self._clock:
+                self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + elapsed
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
         """Cut the batch's files into chunks, with the texts to embed and what is reusable."""
