@@ -25,7 +25,6 @@ from ._model import index_embedder, update_chunker_version
 from ._progress import Progress
 from ._report import IndexProgress, IndexReport
 from ._scan import ScannedFile, ScanOptions, scan
-from ._search_index import ensure_vector_index
 from ._store import (
     KnownFile,
     delete_files,
@@ -116,10 +115,9 @@ def _index(
             todo.append((f, old))
         report.files_seen = len(scanned)
         ticker.start(len(todo))
-        with run.timed("vector index"):
-            # Built now, on the empty or current table, so that each batch's writes keep
-            # it up to date behind the model, instead of one long build after the last batch.
-            ensure_vector_index(conn, model.dimensions)
+        if _has_chunks(conn):
+            # Kept current by each batch's write, behind the model, rather than rebuilt.
+            run.ensure_index(conn)
         _pipeline(project, run, list(tapered(todo, options.batch_files)), options.cancel)
         if not report.interrupted:
             seen = {f.path for f in scanned}
@@ -129,6 +127,7 @@ def _index(
                 if rechunk:
                     update_chunker_version(conn)
             report.files_deleted = len(gone)
+            run.ensure_index(conn)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)
         status = "interrupted" if report.interrupted else "completed"
@@ -176,6 +175,7 @@ def _pipeline(
                 if i + 1 < len(batches):
                     ahead = chunker.submit(run.chunk, batches[i + 1])
                 run.embed(batch)
+                run.judge_pace()
                 if behind is not None:
                     written, behind = behind, None
                     run.account(written.result())
@@ -187,6 +187,11 @@ def _pipeline(
                     run.account(behind.result())
             finally:
                 writer_conn.autocommit = False
+
+
+def _has_chunks(conn: Connection) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM chunks)").fetchone()
+    return bool(row and row[0])
 
 
 def _refresh_statistics(conn: Connection, changed: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -480,3 +481,57 @@ def test_batches_shrink_at_the_end_and_keep_every_file_once_in_order(
     batches = list(tapered(items, n))
     assert [len(b) for b in batches] == sizes
     assert [i for b in batches for i in b] == items
+
+
+@pytest.mark.parametrize(("seconds_per_text", "early"), [(0.0, False), (0.01, True)])
+def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once_after_a_fast_one(
+    project: Project,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seconds_per_text: float,
+    early: bool,
+) -> None:
+    from codelens import _index_batch
+    from codelens._indexer import index_repository
+
+    repo = tmp_path / "many"
+    for i in range(6):
+        body = "\n\n".join(f"def f{i}_{j}(x):\n    return x * {j}\n" for j in range(12))
+        (repo / f"m{i}.py").parent.mkdir(exist_ok=True)
+        (repo / f"m{i}.py").write_text(body)
+    rng = np.random.default_rng(0)
+
+    def stand_in(self: LocalEmbedder, texts: Any) -> Any:
+        time.sleep(seconds_per_text * len(texts))
+        vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), [9] * len(texts)
+
+    events: list[str] = []
+    real_write, real_index = _index_batch.write_files, _index_batch.ensure_vector_index
+
+    def write(*args: Any) -> None:
+        events.append("write")
+        real_write(*args)
+
+    def index(*args: Any) -> bool:
+        events.append("index")
+        return real_index(*args)
+
+    monkeypatch.setattr(LocalEmbedder, "embed_counted", stand_in)
+    monkeypatch.setattr(_index_batch, "write_files", write)
+    monkeypatch.setattr(_index_batch, "ensure_vector_index", index)
+    index_repository(project, repo, progress=False, batch_files=1)
+    assert events.count("index") == 1
+    # A slow model: built once its pace is known (after 16 chunks, so by the second write)
+    # and kept current from then on. A fast one: built once, after the last write.
+    position = events.index("index")
+    assert position <= 1 if early else position == len(events) - 1
+    assert events.count("write") == 6
+    names = _rows(project, "SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'")
+    assert ("chunks_embedding_hnsw",) in names
+
+    # Once the project has chunks, every later run keeps the index it has.
+    events.clear()
+    (repo / "m0.py").write_text("def changed():\n    return 1\n")
+    index_repository(project, repo, progress=False, batch_files=1)
+    assert events.count("write") == 1
