@@ -22,6 +22,7 @@ import psycopg
 from ._index_batch import Batch, Run, tapered, unchanged
 from ._lock import index_lock
 from ._model import index_embedder, update_chunker_version
+from ._nofollow import CheckedFolder, reopen
 from ._progress import Progress
 from ._report import IndexProgress, IndexReport
 from ._scan import ScannedFile, ScanOptions, scan
@@ -72,10 +73,18 @@ def index_repository(
     batch_files: int = BATCH_FILES,
 ) -> IndexReport:
     """Index the repository at ``path`` into ``project``; see :meth:`Project.index`."""
-    root = Path(path).expanduser()
-    if not root.is_dir():
-        what = "is not a folder" if root.exists() else "does not exist"
-        raise IndexingError(f"{str(root)!r} {what}: pass the folder of a repository to index")
+    target: Path | CheckedFolder
+    if isinstance(path, CheckedFolder):
+        # Checked by the caller (the MCP server's roots): index that very folder, never what
+        # its path may lead to now, so it is not resolved again but recognised.
+        os.close(reopen(path))
+        root, target = Path(path.path), path
+    else:
+        given = Path(path).expanduser()
+        if not given.is_dir():
+            what = "is not a folder" if given.exists() else "does not exist"
+            raise IndexingError(f"{str(given)!r} {what}: pass the folder of a repository to index")
+        root = target = given.resolve()
     options = _Options(
         name, force, progress, on_progress, cancel, embedder, scan_options, max(1, batch_files)
     )
@@ -84,13 +93,18 @@ def index_repository(
         # Autocommit, so that each `conn.transaction()` below is a real, committed transaction.
         conn.autocommit = True
         try:
-            return _index(conn, project, root.resolve(), options, started)
+            return _index(conn, project, root, target, options, started)
         finally:
             conn.autocommit = False
 
 
 def _index(
-    conn: Connection, project: Project, root: Path, options: _Options, started: float
+    conn: Connection,
+    project: Project,
+    root: Path,
+    target: Path | CheckedFolder,
+    options: _Options,
+    started: float,
 ) -> IndexReport:
     with conn.transaction():
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
@@ -102,7 +116,7 @@ def _index(
     status = "failed"
     try:
         with run.timed("scan"):
-            scanned = list(scan(root, options.scan_options))
+            scanned = list(scan(target, options.scan_options))
             known = known_files(conn, repository_id)
         todo: list[tuple[ScannedFile, KnownFile | None]] = []
         for f in scanned:

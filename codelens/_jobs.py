@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._nofollow import CheckedFolder
 from .errors import CodelensError
 
 if TYPE_CHECKING:
@@ -56,6 +58,8 @@ class Job:
     error: str | None = None
     warning: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    # What is indexed: the folder checked when the job was queued, when it was checked.
+    folder: CheckedFolder | None = None
 
     @property
     def finished(self) -> bool:
@@ -108,17 +112,23 @@ class JobManager:
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codelens-index")
         self._futures: list[Future[None]] = []
+        # Test seam: called in the worker as a job starts, between its check and its run.
+        self.before_run: Callable[[Job], None] | None = None
 
-    def start(self, project_id: str, repo_path: Path, *, force: bool = False) -> tuple[Job, bool]:
-        """Queue a run; (job, False) when the same repository is already queued or running."""
+    def start(
+        self, project_id: str, repo_path: Path | CheckedFolder, *, force: bool = False
+    ) -> tuple[Job, bool]:
+        """Queue a run; (job, False) when the same repository is already queued or running.
+
+        A :class:`CheckedFolder` is indexed only if it is still that folder when the job runs.
+        """
+        path = repo_path.path if isinstance(repo_path, CheckedFolder) else str(repo_path)
+        folder = repo_path if isinstance(repo_path, CheckedFolder) else None
         with self._lock:
             for job in self._jobs.values():
-                if (job.project_id, job.repo_path) == (
-                    project_id,
-                    str(repo_path),
-                ) and not job.finished:
+                if (job.project_id, job.repo_path) == (project_id, path) and not job.finished:
                     return job, False
-            job = Job(uuid.uuid4().hex[:12], project_id, str(repo_path), force)
+            job = Job(uuid.uuid4().hex[:12], project_id, path, force, folder=folder)
             self._jobs[job.id] = job
             self._forget_old()
         future = self._executor.submit(self._run, job)
@@ -153,6 +163,8 @@ class JobManager:
                 setattr(job, key, value)
 
     def _run(self, job: Job) -> None:
+        if self.before_run is not None:
+            self.before_run(job)
         self._update(job, state="running", started_at=_now())
 
         def on_progress(progress: IndexProgress) -> None:
@@ -169,7 +181,7 @@ class JobManager:
         try:
             project = self.workspace.get(job.project_id)
             report: IndexReport = project.index(
-                job.repo_path,
+                job.folder or job.repo_path,
                 force=job.force,
                 progress=False,
                 on_progress=on_progress,

@@ -139,9 +139,9 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         completed or failed. Unchanged files are skipped unless force_reindex is true.
         """
         with _tool_errors(project_id):
-            real = roots.check(repo_path)
+            folder = roots.pin(repo_path)
             workspace.project(project_id)  # validates the id, creates the project on first use
-            job, new = jobs.start(project_id, real, force=force_reindex)
+            job, new = jobs.start(project_id, folder, force=force_reindex)
             reply = jobs.status(job.id)
         reply["note"] = (
             "poll get_indexing_status with this job_id"

@@ -11,16 +11,20 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codelens._languages import detect_language
+from codelens._nofollow import is_link_refused
 
 __all__ = ["SKIP_REASONS", "ScannedFile", "read_file"]
 
 # In the order they are checked: the first that applies is recorded.
 SKIP_REASONS: dict[str, str] = {
+    "undecodable_name": "a file name that is not valid UTF-8; recorded with \\xNN escapes",
     "broken_symlink": "a symlink whose target does not exist",
-    "symlink_outside": "a symlink whose target is outside the repository root",
+    "symlink_outside": "a symlink whose target is outside the repository root, or swapped in after the check",
     "symlink_loop": "a symlink that points to itself or to a folder that contains it",
     "unreadable": "could not be read: no permission, vanished during the scan, or not a regular file",
     "empty": "0 bytes, or only whitespace",
@@ -52,26 +56,36 @@ class ScannedFile:
         return self.skip_reason is None
 
 
-def read_file(path: str, rel: str, *, regular: bool, limit: int, keep_text: bool) -> ScannedFile:
-    """The record of the file at ``path``, shown as ``rel``; ``regular`` is False for a FIFO,
-    a socket or a device, which are never opened (a FIFO would block)."""
+def read_file(
+    open_fd: Callable[[int], int], rel: str, *, regular: bool, limit: int, keep_text: bool
+) -> ScannedFile:
+    """The record of the file that ``open_fd(flags)`` opens, shown as ``rel``; ``regular`` is
+    False for a FIFO, a socket or a device, which are never opened (a FIFO would block).
+
+    ``open_fd`` must refuse a symlink (``O_NOFOLLOW``): one found there was swapped in after
+    the scanner checked the entry, and is ``symlink_outside`` since where it leads is unchecked.
+    """
     language = detect_language(rel)
     if not regular:
         return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
     head = b""
     data: bytes | None = None
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = open_fd(_OPEN_FLAGS)
         try:
-            size = os.fstat(fd).st_size
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):  # swapped for a FIFO or a device after listing
+                return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
+            size = st.st_size
             if size > limit:
                 head = b"" if language else os.read(fd, _SNIFF)
             else:
                 data = _read_exactly(fd, size)
         finally:
             os.close(fd)
-    except OSError:
-        return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
+    except OSError as exc:
+        refused = "symlink_outside" if is_link_refused(exc) else "unreadable"
+        return ScannedFile(rel, language, 0, None, 0, None, refused)
     if data is None:
         return ScannedFile(
             rel, language or detect_language(rel, head), size, None, 0, None, "too_large"

@@ -4,6 +4,11 @@ A client (an editor's agent) chooses the path to index, so the server owner list
 the roots it may choose under. Paths are compared after ``realpath``: ``..`` and
 symlinks are resolved first, so a link inside a root that points outside it is
 refused like the outside path itself. With no roots, every path is refused.
+
+An index job runs later than it is checked, so :meth:`AllowedRoots.pin` also
+records which folder passed (reached from its root with no link on the way, by
+device and inode): the job indexes that folder or fails, whatever the path
+leads to by then.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ._nofollow import CheckedFolder, check_folder
 from .errors import ConfigError, IndexingError, PermissionDenied
 
 __all__ = ["ENV_ALLOWED_ROOTS", "AllowedRoots"]
@@ -82,3 +88,15 @@ class AllowedRoots:
         if not real.is_dir():
             raise IndexingError(f"repo_path {path!r} is not an existing folder: check the path")
         return real
+
+    def pin(self, path: str) -> CheckedFolder:
+        """:meth:`check`, plus which folder passed, for a job that opens it later."""
+        real = self.check(path)
+        root = next(r for r in self.roots if real == r or real.is_relative_to(r))
+        try:
+            return check_folder(str(root), str(real))
+        except OSError:
+            # A link swapped in between resolving the path and opening it.
+            raise PermissionDenied(
+                f"permission denied: {path} changed while it was being checked; ask again"
+            ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -383,6 +384,33 @@ def test_progress_callback_and_tqdm_bars(
     assert last.files_done == last.files_total == 10
     assert last.chunks_done == last.chunks_total > 0
     assert "files" in capsys.readouterr().err  # tqdm writes to stderr
+
+
+def test_a_file_whose_name_is_not_utf8_is_counted_as_skipped_and_stored_escaped(
+    project: Project, tmp_path: Path
+) -> None:
+    repo = tmp_path / "names"
+    repo.mkdir()
+    (repo / "ok.py").write_text("def fine():\n    return 1\n")
+    try:
+        with open(os.path.join(os.fsencode(repo), b"caf\xe9.py"), "wb") as f:
+            f.write(b"def legacy_name():\n    return 2\n")
+    except OSError:  # pragma: no cover - a file system that only stores UTF-8 names
+        pytest.skip("this file system rejects names that are not UTF-8")
+    report = project.index(repo, progress=False)
+    assert report.files_skipped == {"undecodable_name": 1}
+    assert report.files_indexed == 1
+    assert "undecodable_name: 1" in repr(report)
+    # The path is stored as text with \xNN escapes: no lone surrogate reaches PostgreSQL.
+    rows = _rows(project, "SELECT path, status, skip_reason FROM files ORDER BY path")
+    assert rows == [
+        ("caf\\xe9.py", "skipped", "undecodable_name"),
+        ("ok.py", "indexed", None),
+    ]
+    again = project.index(repo, progress=False)
+    assert again.files_skipped == {"undecodable_name": 1}
+    assert again.files_indexed == 0
+    assert _rows(project, "SELECT count(*) FROM files") == [(2,)]
 
 
 def test_report_displays(project: Project, repo: Path) -> None:

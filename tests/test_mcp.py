@@ -342,6 +342,79 @@ def test_tools_in_process(
 
 
 @pytest.mark.usefixtures("local_embedder")
+def test_a_folder_swapped_for_an_outside_link_while_its_job_waits_is_not_indexed(
+    server_parts: tuple[Any, JobManager, Path], tmp_path: Path, cleanup_ids: list[str]
+) -> None:
+    """The issue's attack: the job fails, saying why, and nothing from outside is searchable.
+
+    Failing is what a user expects: the path they asked for now leads somewhere else, and
+    indexing the folder that was checked (now named victim-old) under the name `victim`
+    would record a root whose files are not the ones there; asking again checks anew.
+    """
+    server, jobs, root = server_parts
+    shop = make_repo(root / "shop")
+    victim = make_repo(root / "victim")
+    outside = tmp_path / "outside"
+    (outside / "pkg").mkdir(parents=True)
+    (outside / "pkg" / "vault.py").write_text(
+        "def exfiltrated_vault_secret():\n    return 'hunter2-outside-the-roots'\n"
+    )
+    cleanup_ids.append("mcp-swap")
+    swapped: list[str] = []
+
+    def swap_when_victim_starts(job: Any) -> None:
+        # Between the check (queued) and the use (run): mv victim victim-old; ln -s outside victim
+        if job.repo_path == str(victim.resolve()):
+            victim.rename(root / "victim-old")
+            victim.symlink_to(outside, target_is_directory=True)
+            swapped.append(job.id)
+
+    jobs.before_run = swap_when_victim_starts
+
+    async def session() -> None:
+        async with Client(server) as client:
+            first = payload(
+                await client.call_tool(
+                    "index_repository", {"repo_path": str(shop), "project_id": "mcp-swap"}
+                )
+            )
+            queued = payload(
+                await client.call_tool(
+                    "index_repository", {"repo_path": str(victim), "project_id": "mcp-swap"}
+                )
+            )
+            assert (await poll_job(client, first["job_id"]))[0]["state"] == "completed"
+            final, _ = await poll_job(client, queued["job_id"])
+            assert swapped == [queued["job_id"]]
+            assert final["state"] == "failed", final
+            assert "changed after it was checked" in final["error"]
+            assert "\n" not in final["error"]
+            for mode in MODES:
+                reply = payload(
+                    await client.call_tool(
+                        "search_code",
+                        {
+                            "query": "exfiltrated_vault_secret hunter2",
+                            "project_id": "mcp-swap",
+                            "mode": mode,
+                        },
+                    )
+                )
+                assert not any("hunter2" in hit["content"] for hit in reply["results"]), reply
+                assert {hit["repository"] for hit in reply["results"]} <= {"shop"}
+            listed = payload(await client.call_tool("list_projects", {}))
+            mine = next(p for p in listed["projects"] if p["id"] == "mcp-swap")
+            assert [r["name"] for r in mine["repositories"]] == ["shop"]
+            # Asked again, the path is checked anew, and now it leads outside the roots.
+            again = await _error(
+                client, "index_repository", {"repo_path": str(victim), "project_id": "mcp-swap"}
+            )
+            assert "permission denied" in again
+
+    run(session)
+
+
+@pytest.mark.usefixtures("local_embedder")
 def test_jobs_warn_when_nothing_was_indexed(
     workspace: Workspace, tmp_path: Path, cleanup_ids: list[str]
 ) -> None:

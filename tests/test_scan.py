@@ -5,11 +5,13 @@ import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from codelens import _scan
+from codelens._nofollow import check_folder
 from codelens._scan import (
     SKIP_REASONS,
     IgnoredPath,
@@ -230,9 +232,10 @@ def test_default_excludes_are_reported_and_never_entered(
     listed: list[str] = []
     real_scandir = os.scandir
 
-    def spying_scandir(path: str) -> Iterator[os.DirEntry[str]]:
-        listed.append(os.path.relpath(path, tmp_path))
-        return real_scandir(path)
+    def spying_scandir(fd: int) -> Iterator[os.DirEntry[str]]:
+        # Folders are listed through their descriptors; Linux names the folder behind one.
+        listed.append(os.path.relpath(os.readlink(f"/proc/self/fd/{fd}"), tmp_path.resolve()))
+        return real_scandir(fd)
 
     monkeypatch.setattr(os, "scandir", spying_scandir)
     assert paths(tmp_path) == [
@@ -265,6 +268,7 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
     (repo / "self").symlink_to(repo / "self")
     write(repo, "sub/ok.py")
     (repo / "sub" / "up").symlink_to(repo, target_is_directory=True)
+    write(repo, os.fsdecode(b"caf\xe9.py"))
     files = by_path(repo, ScanOptions(max_file_bytes=100))
     reasons = {path: f.skip_reason for path, f in files.items()}
     assert reasons == {
@@ -272,6 +276,7 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
         "big_script": "too_large",
         "binary.py": "binary",
         "blank.py": "empty",
+        "caf\\xe9.py": "undecodable_name",
         "dangling.py": "broken_symlink",
         "data.xyz": "unsupported",
         "empty.py": "empty",
@@ -440,6 +445,7 @@ def test_missing_root_or_file_root_raises_indexing_error(tmp_path: Path) -> None
 
 def test_skip_reasons_are_documented() -> None:
     assert list(SKIP_REASONS) == [
+        "undecodable_name",
         "broken_symlink",
         "symlink_outside",
         "symlink_loop",
@@ -453,15 +459,111 @@ def test_skip_reasons_are_documented() -> None:
     assert all(text and "\n" not in text for text in SKIP_REASONS.values())
 
 
-def test_names_that_are_not_utf8_are_reported_not_indexed(tmp_path: Path) -> None:
+def test_files_whose_names_are_not_utf8_are_skipped_with_the_reason(tmp_path: Path) -> None:
     write(tmp_path, "ok.py")
+    write(tmp_path, ".gitignore", "*.log\n")
     try:
-        (Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.py"))).write_text("x = 1\n")
-        os.mkdir(bytes(tmp_path) + b"/d\xff")
+        # A real name in a legacy encoding (latin-1 "café.py"), made from bytes.
+        with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.py"), "wb") as f:
+            f.write(b"secret = 1\n")
+        os.mkdir(os.path.join(os.fsencode(tmp_path), b"d\xff"))
+        with open(os.path.join(os.fsencode(tmp_path), b"d\xff", b"inner.py"), "wb") as f:
+            f.write(b"x = 1\n")
+        with open(os.path.join(os.fsencode(tmp_path), b"old\xe9.log"), "wb") as f:
+            f.write(b"log\n")
     except OSError:  # pragma: no cover - a file system that only stores UTF-8 names
         pytest.skip("this file system rejects names that are not UTF-8")
-    assert paths(tmp_path) == ["ok.py"]
+    files = by_path(tmp_path)
+    # Stored as text with \xNN escapes: no lone surrogate may reach the database.
+    assert files["caf\\xe9.py"] == ScannedFile(
+        "caf\\xe9.py", "python", 0, None, 0, None, "undecodable_name"
+    )
+    assert all(p.encode() for p in files)
+    assert sorted(files) == [".gitignore", "caf\\xe9.py", "ok.py"]
     assert list(scan_ignored(tmp_path)) == [
-        IgnoredPath("caf\\xe9.py", False, "name: not valid UTF-8"),
         IgnoredPath("d\\xff", True, "name: not valid UTF-8"),
+        IgnoredPath("old\\xe9.log", False, ".gitignore: *.log"),
     ]
+
+
+# -- a link swapped in between the scanner's check and its open --------------------------
+
+
+@pytest.fixture
+def swap_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Callable[[], None]]]:
+    """Swaps to run through the scanner's seam as it is about to open the given path."""
+    swaps: dict[str, Callable[[], None]] = {}
+
+    def before_open(rel: str) -> None:
+        swap = swaps.pop(rel, None)
+        if swap is not None:
+            swap()
+
+    monkeypatch.setattr(_scan, "before_open", before_open)
+    yield swaps
+    assert not swaps, f"the scanner never reached {sorted(swaps)}"
+
+
+def _link_instead(path: Path, target: Path) -> Callable[[], None]:
+    def swap() -> None:
+        path.rename(path.with_name(path.name + "-old"))
+        path.symlink_to(target, target_is_directory=target.is_dir())
+
+    return swap
+
+
+def test_a_file_swapped_for_an_outside_link_after_its_check_is_not_read(
+    tmp_path: Path, swap_at: dict[str, Callable[[], None]]
+) -> None:
+    secret = write(tmp_path, "outside/secret.py", "TOKEN = 'hunter2'\n")
+    repo = tmp_path / "repo"
+    write(repo, "a.py", "a = 1\n")
+    write(repo, "b.py", "b = 2\n")
+    swap_at["a.py"] = _link_instead(repo / "a.py", secret)
+    files = by_path(repo)
+    assert files["a.py"] == ScannedFile("a.py", "python", 0, None, 0, None, "symlink_outside")
+    assert files["b.py"].text == "b = 2\n"
+    assert not any(f.text and "hunter2" in f.text for f in files.values())
+
+
+def test_a_folder_swapped_for_an_outside_link_before_it_is_entered_is_not_listed(
+    tmp_path: Path, swap_at: dict[str, Callable[[], None]]
+) -> None:
+    write(tmp_path, "outside/secret.py", "TOKEN = 'hunter2'\n")
+    repo = tmp_path / "repo"
+    write(repo, "pkg/mod.py")
+    swap_at["pkg"] = _link_instead(repo / "pkg", tmp_path / "outside")
+    files = by_path(repo)
+    assert {p: f.skip_reason for p, f in files.items()} == {"pkg": "symlink_outside"}
+
+
+def test_a_followed_link_whose_folder_is_swapped_after_its_check_is_not_read(
+    tmp_path: Path, swap_at: dict[str, Callable[[], None]]
+) -> None:
+    write(tmp_path, "outside/mod.py", "TOKEN = 'hunter2'\n")
+    repo = tmp_path / "repo"
+    write(repo, "real/mod.py", "a = 1\n")
+    (repo / "alias.py").symlink_to("real/mod.py")  # inside the root: checked, then followed
+    # The link itself stays; a folder on its way now leads outside.
+    swap_at["alias.py"] = _link_instead(repo / "real", tmp_path / "outside")
+    files = by_path(repo)
+    assert files["alias.py"].skip_reason == "symlink_outside"
+    assert not any(f.text and "hunter2" in f.text for f in files.values())
+
+
+def test_a_checked_folder_is_walked_only_while_it_is_the_same_folder(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    write(root, "repo/a.py", "a = 1\n")
+    write(tmp_path, "outside/secret.py", "TOKEN = 'hunter2'\n")
+    checked = check_folder(str(root.resolve()), str((root / "repo").resolve()))
+    assert [f.path for f in scan(checked)] == ["a.py"]
+    # Still there under another name is not the same: the path now leads outside.
+    _link_instead(root / "repo", tmp_path / "outside")()
+    with pytest.raises(IndexingError, match="changed after it was checked") as info:
+        list(scan(checked))
+    assert "\n" not in str(info.value)
+    # A real folder put in its place is refused as well: it is not the folder that was checked.
+    (root / "repo").unlink()
+    write(root, "repo/b.py")
+    with pytest.raises(IndexingError, match="changed after it was checked"):
+        list(scan(checked))
