@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings"]
+from .errors import ConfigError
+
+__all__ = [
+    "DEFAULT_OLLAMA_QUERY_TIMEOUT",
+    "DEFAULT_OLLAMA_RETRIES",
+    "DEFAULT_OLLAMA_TIMEOUT",
+    "ENV_OLLAMA_QUERY_TIMEOUT",
+    "ENV_OLLAMA_RETRIES",
+    "ENV_OLLAMA_TIMEOUT",
+    "Settings",
+]
+
+ENV_OLLAMA_TIMEOUT = "CODELENS_OLLAMA_TIMEOUT"
+ENV_OLLAMA_QUERY_TIMEOUT = "CODELENS_OLLAMA_QUERY_TIMEOUT"
+ENV_OLLAMA_RETRIES = "CODELENS_OLLAMA_RETRIES"
+# A first request may wait for Ollama to load the model from disk: tens of seconds.
+DEFAULT_OLLAMA_TIMEOUT = 120.0
+# Someone is waiting for a search: better a quick error (and mode='lexical') than a hang.
+DEFAULT_OLLAMA_QUERY_TIMEOUT = 10.0
+DEFAULT_OLLAMA_RETRIES = 3
 
 
 def _default_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("codelens", appauthor=False))
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds above 0: set e.g. {name}=30")
+    return value
+
+
+def _count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise ConfigError(f"{name}={raw!r} is not a whole number of 0 or more: set e.g. {name}=3")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +64,9 @@ class Settings:
     home: Path
     database_url: str | None = None
     embedder: str | None = None
+    ollama_timeout: float = DEFAULT_OLLAMA_TIMEOUT  # one embedding request while indexing
+    ollama_query_timeout: float = DEFAULT_OLLAMA_QUERY_TIMEOUT  # a search's query, retries incl.
+    ollama_retries: int = DEFAULT_OLLAMA_RETRIES  # after a transient failure
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -30,6 +75,9 @@ class Settings:
             home=Path(home).expanduser().resolve() if home else _default_home(),
             database_url=os.environ.get("CODELENS_DATABASE_URL") or None,
             embedder=os.environ.get("CODELENS_EMBEDDER") or None,
+            ollama_timeout=_seconds(ENV_OLLAMA_TIMEOUT, DEFAULT_OLLAMA_TIMEOUT),
+            ollama_query_timeout=_seconds(ENV_OLLAMA_QUERY_TIMEOUT, DEFAULT_OLLAMA_QUERY_TIMEOUT),
+            ollama_retries=_count(ENV_OLLAMA_RETRIES, DEFAULT_OLLAMA_RETRIES),
         )
 
     @property

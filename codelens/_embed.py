@@ -9,8 +9,9 @@ Specs::
 With no spec, :func:`get_embedder` uses ``CODELENS_EMBEDDER`` if it is set;
 otherwise Ollama when its server (``OLLAMA_HOST``) answers ``/api/tags``
 within 0.5 s and has ``nomic-embed-text``; otherwise the local model.
-Instances are cached per spec (and per ``OLLAMA_HOST`` for Ollama), so the
-local model loads once per process.
+Instances are cached per spec (and per ``OLLAMA_HOST`` and the Ollama timeouts and
+retries of :class:`~codelens._config.Settings` for Ollama), so the local model loads
+once per process.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from codelens._config import Settings
 from codelens.errors import ConfigError
 
 __all__ = [
@@ -141,22 +143,41 @@ def resolve_embedder_spec(spec: str | None = None) -> str:
     return DEFAULT_OLLAMA_SPEC if ollama_has_model(DEFAULT_OLLAMA_MODEL) else DEFAULT_LOCAL_SPEC
 
 
-_cache: dict[tuple[str, str], Embedder] = {}
+_cache: dict[tuple[str, str, float, float, int], Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(spec: str | None = None) -> Embedder:
-    """The embedder for ``spec``, or the default rule's choice when ``spec`` is None."""
+def get_embedder(spec: str | None = None, *, settings: Settings | None = None) -> Embedder:
+    """The embedder for ``spec``, or the default rule's choice when ``spec`` is None.
+
+    An Ollama embedder takes its timeouts and retries from ``settings`` (a workspace's),
+    or from the environment when None.
+    """
     canonical = resolve_embedder_spec(spec)
     is_ollama = canonical.startswith("ollama:")
-    key = (canonical, os.environ.get("OLLAMA_HOST", "") if is_ollama else "")
+    key: tuple[str, str, float, float, int] = (canonical, "", 0.0, 0.0, 0)
+    if is_ollama:
+        limits = settings if settings is not None else Settings.from_env()
+        key = (
+            canonical,
+            os.environ.get("OLLAMA_HOST", ""),
+            limits.ollama_timeout,
+            limits.ollama_query_timeout,
+            limits.ollama_retries,
+        )
     with _cache_lock:
         embedder = _cache.get(key)
         if embedder is None:
             if is_ollama:
                 from codelens._embed_ollama import OllamaEmbedder
 
-                embedder = OllamaEmbedder(canonical.removeprefix("ollama:"))
+                _, _, timeout, query_timeout, retries = key
+                embedder = OllamaEmbedder(
+                    canonical.removeprefix("ollama:"),
+                    timeout=timeout,
+                    query_timeout=query_timeout,
+                    retries=retries,
+                )
             else:
                 from codelens._embed_local import LocalEmbedder
 

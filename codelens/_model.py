@@ -47,7 +47,7 @@ def search_embedder(project: Project) -> Embedder:
             f"project {project.id!r} has no index yet: run codelens.project({project.id!r})"
             ".index('PATH') or `%codelens index PATH` first"
         )
-    return get_embedder(meta.model_name)
+    return get_embedder(meta.model_name, settings=project.workspace.settings)
 
 
 def index_embedder(
@@ -59,9 +59,10 @@ def index_embedder(
     unless ``force``, which switches the model and drops every stored vector.
     """
     explicit = requested or project.info().get("embedder")
+    settings = project.workspace.settings
     meta = read_metadata(conn)
     if meta is None:
-        embedder = get_embedder(explicit)
+        embedder = get_embedder(explicit, settings=settings)
         _record(project, conn, embedder, replace=False)
         return embedder, True
     wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
@@ -71,10 +72,10 @@ def index_embedder(
                 f"project {project.id!r} is indexed with {meta.model_name}, not {wanted}: "
                 "re-index with index(..., force=True) to re-embed everything with the new model"
             )
-        embedder = get_embedder(wanted)
+        embedder = get_embedder(wanted, settings=settings)
         _record(project, conn, embedder, replace=True)
         return embedder, True
-    return get_embedder(meta.model_name), meta.chunker_version != CHUNKER_VERSION
+    return get_embedder(meta.model_name, settings=settings), meta.chunker_version != CHUNKER_VERSION
 
 
 def _record(project: Project, conn: Connection, embedder: Embedder, *, replace: bool) -> None:

@@ -19,7 +19,7 @@ from ._results import SearchResults
 from ._search_filters import Filters
 from ._search_lexical import lexical_hits, plan_terms
 from ._search_query import clean_query, query_cache, query_terms
-from .errors import DatabaseError, EmbedderUnavailable, NotIndexed, ProjectNotFound, SearchError
+from .errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
 
 if TYPE_CHECKING:
     from ._db import Connection
@@ -97,7 +97,8 @@ def search(
     returns ``limit`` rows whenever that many rows pass them.
 
     Raises SearchError (empty or too long query, bad limit, mode or filter), NotIndexed,
-    ProjectNotFound and EmbedderUnavailable, each with one line saying what to do.
+    ProjectNotFound and EmbedderError (EmbedderUnavailable when the model cannot be reached),
+    each with one line saying what to do.
     """
     text = clean_query(query)
     limit = _check_limit(limit)
@@ -126,8 +127,9 @@ def search(
 def _embed(project: Project, text: str) -> Vector:
     try:
         return query_cache.embed(project.embedder(), text)
-    except EmbedderUnavailable as exc:
-        raise EmbedderUnavailable(f"{exc} (mode='lexical' searches without it)") from exc
+    except EmbedderError as exc:
+        # Same class (EmbedderUnavailable stays EmbedderUnavailable), one more way out.
+        raise type(exc)(f"{exc} (mode='lexical' searches without it)") from exc
 
 
 def _check_limit(limit: object) -> int:

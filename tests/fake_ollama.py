@@ -14,11 +14,15 @@ hashed words and identifier parts (``vector_for``), L2-normalised, so texts that
 share words are closer than texts that do not. Known query/document prefixes are
 ignored, so a query and a document with the same words get the same vector.
 
-Faults: ``fail_next`` (status codes), ``stall_next`` (sleep past a client
-timeout), ``drop_next`` (close the connection without an answer), a model not
-in ``models`` answers 404 like Ollama, ``wrong_length``, ``wrong_count`` and
-``zero_vectors`` break the reply, and ``refused_host()`` is an address where
-nothing listens. ``stop()`` (or leaving the ``with``) ends stalls and the server.
+Faults: ``fail_next`` (status codes, optionally with headers such as
+``Retry-After``), ``reply_next`` (any status and raw body: an HTML page, JSON of
+the wrong shape), ``answer_when`` (that reply to every embed request whose input
+contains a text, so one file of an index run can be broken), ``stall_next``
+(sleep past a client timeout), ``drop_next`` (close the connection without an
+answer), a model not in ``models`` answers 404 like Ollama, ``wrong_length``,
+``wrong_count`` and ``zero_vectors`` break the reply, and ``refused_host()`` is
+an address where nothing listens. ``stop()`` (or leaving the ``with``) ends
+stalls and the server.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ import re
 import socket
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeOllama", "Recorded", "vector_for"]
+__all__ = ["FakeOllama", "Recorded", "Reply", "vector_for"]
 
 _PREFIXES = (
     "search_document: ",
@@ -70,6 +74,29 @@ def _full_name(model: str) -> str:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """An answer as sent: a ``str`` body goes out verbatim, anything else as JSON."""
+
+    status: int
+    body: Any
+    content_type: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        if self.content_type is not None:
+            return self.content_type
+        return "text/plain; charset=utf-8" if isinstance(self.body, str) else "application/json"
+
+
+@dataclass(frozen=True)
+class _Fault:
+    kind: str  # "reply", "stall" or "drop"
+    seconds: float = 0.0
+    reply: Reply | None = None
+
+
+@dataclass(frozen=True)
 class Recorded:
     method: str
     path: str
@@ -85,7 +112,8 @@ class FakeOllama:
         self.wrong_count = False
         self.zero_vectors = False
         self.requests: list[Recorded] = []
-        self._faults: list[tuple[str, str, float]] = []
+        self._faults: list[tuple[str, _Fault]] = []
+        self._answers: list[tuple[str, Reply]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -119,53 +147,92 @@ class FakeOllama:
             port = probe.getsockname()[1]
         return f"http://127.0.0.1:{port}"
 
-    def fail_next(self, count: int, status: int = 500, path: str = "/api/embed") -> None:
-        """Answer the next ``count`` requests to ``path`` with ``status``."""
+    def fail_next(
+        self,
+        count: int,
+        status: int = 500,
+        path: str = "/api/embed",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests to ``path`` with ``status`` (and ``headers``)."""
+        body = {"error": f"fake failure {status}"}
+        self.reply_next(count, body, status=status, path=path, headers=headers)
+
+    def reply_next(
+        self,
+        count: int,
+        body: Any,
+        status: int = 200,
+        *,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        path: str = "/api/embed",
+    ) -> None:
+        """Answer the next ``count`` requests to ``path`` with this status and body."""
+        reply = Reply(status, body, content_type, dict(headers or {}))
         with self._lock:
-            self._faults += [(path, "status", status)] * count
+            self._faults += [(path, _Fault("reply", reply=reply))] * count
+
+    def answer_when(
+        self, text: str, body: Any, status: int = 200, *, content_type: str | None = None
+    ) -> None:
+        """Answer every ``POST /api/embed`` whose input contains ``text`` with this reply."""
+        with self._lock:
+            self._answers.append((text, Reply(status, body, content_type)))
 
     def stall_next(self, count: int, seconds: float, path: str = "/api/embed") -> None:
         """Hold the next ``count`` requests to ``path`` for ``seconds`` before answering."""
         with self._lock:
-            self._faults += [(path, "stall", seconds)] * count
+            self._faults += [(path, _Fault("stall", seconds=seconds))] * count
 
     def drop_next(self, count: int, path: str = "/api/embed") -> None:
         """Close the next ``count`` connections to ``path`` without answering."""
         with self._lock:
-            self._faults += [(path, "drop", 0)] * count
+            self._faults += [(path, _Fault("drop"))] * count
 
     def embed_bodies(self) -> list[dict[str, Any]]:
         """Bodies of every ``POST /api/embed`` so far, in arrival order."""
         with self._lock:
             return [r.body for r in self.requests if r.path == "/api/embed"]
 
-    def _take_fault(self, path: str) -> tuple[str, float] | None:
+    def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
-            for i, (where, kind, value) in enumerate(self._faults):
+            for i, (where, fault) in enumerate(self._faults):
                 if where == path:
                     del self._faults[i]
-                    return kind, value
+                    return fault
         return None
 
-    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def _answer_for(self, path: str, body: Any) -> Reply | None:
+        if path != "/api/embed" or not isinstance(body, dict):
+            return None
+        texts = body.get("input", [])
+        joined = "\n".join([texts] if isinstance(texts, str) else map(str, texts))
+        with self._lock:
+            return next((r for text, r in self._answers if text in joined), None)
+
+    def _answer(self, method: str, path: str, body: Any) -> Reply | None:
         with self._lock:
             self.requests.append(Recorded(method, path, body))
         fault = self._take_fault(path)
-        if fault is not None and fault[0] == "stall":
-            self._stopping.wait(fault[1])
-        elif fault is not None and fault[0] == "drop":
-            return 0, None
+        if fault is not None and fault.kind == "stall":
+            self._stopping.wait(fault.seconds)
+        elif fault is not None and fault.kind == "drop":
+            return None
         elif fault is not None:
-            return int(fault[1]), {"error": f"fake failure {int(fault[1])}"}
+            return fault.reply
+        answer = self._answer_for(path, body)
+        if answer is not None:
+            return answer
         if path == "/" and method in ("GET", "HEAD"):
-            return 200, "Ollama is running"
+            return Reply(200, "Ollama is running")
         if (method, path) == ("GET", "/api/version"):
-            return 200, {"version": "0.12.0"}
+            return Reply(200, {"version": "0.12.0"})
         if (method, path) == ("GET", "/api/tags"):
-            return 200, {"models": [self._tag(name) for name in self.models]}
+            return Reply(200, {"models": [self._tag(name) for name in self.models]})
         if method == "POST" and path in ("/api/embed", "/api/embeddings"):
-            return self._embed(path, body if isinstance(body, dict) else {})
-        return 404, "404 page not found"
+            return Reply(*self._embed(path, body if isinstance(body, dict) else {}))
+        return Reply(404, "404 page not found")
 
     def _tag(self, name: str) -> dict[str, Any]:
         return {
@@ -211,16 +278,17 @@ class FakeOllama:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                status, payload = fake._answer(self.command, self.path, body)
-                if status == 0:
+                reply = fake._answer(self.command, self.path, body)
+                if reply is None:
                     self.close_connection = True
                     return
-                is_text = isinstance(payload, str)
-                data = (payload if is_text else json.dumps(payload)).encode()
+                payload = reply.body
+                data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
                 try:
-                    self.send_response(status)
-                    kind = "text/plain; charset=utf-8" if is_text else "application/json"
-                    self.send_header("Content-Type", kind)
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.kind)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     if self.command != "HEAD":

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from codelens._config import Settings
 from codelens._embed import (
     Embedder,
     clear_embedder_cache,
@@ -21,7 +22,7 @@ from codelens._embed import (
 )
 from codelens._embed_local import LocalEmbedder
 from codelens._embed_ollama import OllamaEmbedder, ollama_has_model
-from codelens.errors import ConfigError, EmbedderError, EmbedderUnavailable
+from codelens.errors import CodelensError, ConfigError, EmbedderError, EmbedderUnavailable
 from tests.fake_ollama import FakeOllama, vector_for
 
 
@@ -121,7 +122,7 @@ def test_unknown_model_learns_dimensions_from_first_embedding() -> None:
 def test_retries_recover_after_server_errors(server: FakeOllama) -> None:
     sleeps: list[float] = []
     server.fail_next(3, status=500)
-    with make(server.host, tries=4, backoff=0.2, sleep=sleeps.append) as embedder:
+    with make(server.host, retries=3, backoff=0.2, sleep=sleeps.append) as embedder:
         vectors = embedder.embed_documents(["a", "b"])
     assert vectors.shape == (2, 768)
     assert len(server.embed_bodies()) == 4
@@ -130,9 +131,9 @@ def test_retries_recover_after_server_errors(server: FakeOllama) -> None:
 
 def test_backoff_is_bounded_and_gives_up(server: FakeOllama) -> None:
     sleeps: list[float] = []
-    server.fail_next(10, status=503)
-    embedder = make(server.host, tries=6, backoff=0.2, max_backoff=0.5, sleep=sleeps.append)
-    with embedder, pytest.raises(EmbedderError, match=r"HTTP 503.*server log") as caught:
+    server.fail_next(10, status=500)
+    embedder = make(server.host, retries=5, backoff=0.2, max_backoff=0.5, sleep=sleeps.append)
+    with embedder, pytest.raises(EmbedderError, match=r"HTTP 500.*server log") as caught:
         embedder.embed_documents(["a"])
     assert not isinstance(caught.value, EmbedderUnavailable)
     assert len(server.embed_bodies()) == 6
@@ -149,7 +150,7 @@ def test_default_backoff_really_waits_but_briefly(server: FakeOllama) -> None:
 
 def test_client_errors_are_not_retried(server: FakeOllama) -> None:
     server.fail_next(1, status=400)
-    with make(server.host) as embedder, pytest.raises(EmbedderError, match=r"HTTP 400.*embedding"):
+    with make(server.host) as embedder, pytest.raises(EmbedderError, match=r"HTTP 400"):
         embedder.embed_query("x")
     assert len(server.embed_bodies()) == 1
 
@@ -163,7 +164,7 @@ def test_missing_model_says_how_to_pull_it(server: FakeOllama) -> None:
 
 def test_server_down_says_how_to_start_it() -> None:
     sleeps: list[float] = []
-    embedder = make(FakeOllama.refused_host(), tries=3, sleep=sleeps.append)
+    embedder = make(FakeOllama.refused_host(), retries=2, sleep=sleeps.append)
     with (
         embedder,
         pytest.raises(EmbedderUnavailable, match=r"`ollama serve` \(or set OLLAMA_HOST\)"),
@@ -175,7 +176,7 @@ def test_server_down_says_how_to_start_it() -> None:
 def test_stalled_server_times_out_and_gives_up(server: FakeOllama) -> None:
     server.stall_next(5, seconds=10)
     start = time.monotonic()
-    embedder = make(server.host, timeout=0.2, tries=2)
+    embedder = make(server.host, timeout=0.2, query_timeout=5, retries=1)
     with embedder, pytest.raises(EmbedderUnavailable, match=r"did not answer within 0\.2 s"):
         embedder.embed_query("x")
     assert time.monotonic() - start < 3
@@ -184,7 +185,7 @@ def test_stalled_server_times_out_and_gives_up(server: FakeOllama) -> None:
 
 def test_stall_then_recovery(server: FakeOllama) -> None:
     server.stall_next(1, seconds=10)
-    with make(server.host, timeout=0.3) as embedder:
+    with make(server.host, timeout=0.3, query_timeout=5) as embedder:
         assert embedder.embed_query("x").shape == (768,)
     assert len(server.embed_bodies()) == 2
 
@@ -195,7 +196,7 @@ def test_dropped_connections_are_retried(server: FakeOllama) -> None:
         assert embedder.embed_documents(["x", "y"]).shape == (2, 768)
     server.drop_next(3)
     with (
-        make(server.host, tries=3) as embedder,
+        make(server.host, retries=2) as embedder,
         pytest.raises(EmbedderUnavailable, match="dropped"),
     ):
         embedder.embed_query("x")
@@ -248,6 +249,226 @@ def test_requests_from_threads_share_one_client(server: FakeOllama) -> None:
             t.join()
     assert len(results) == 8
     assert all(r.shape == (3, 768) for r in results)
+
+
+# -- malformed replies, throttling, refusals and the query timeout --------------------------------
+
+HTML = "<!DOCTYPE html>\n<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (HTML, "text/html", r"not JSON \(text/html: '<!DOCTYPE html> <html><body>"),
+        ("", "application/json", r"not JSON \(application/json: ''\)"),
+        ('{"embeddings": [[0.5, 0.5', "application/json", "not JSON"),
+        ({"embeddings": "not a list"}, None, r"no list of vectors .*not a list"),
+        ({"embeddings": [[0.1, "x"]]}, None, "no list of vectors"),
+        ({"embeddings": [None]}, None, "no list of vectors"),
+        ({"model": "nomic-embed-text"}, None, "no list of vectors"),
+        ([[0.1, 0.2]], None, "no list of vectors"),
+        ("null", "application/json", "no list of vectors"),
+        ('{"embeddings": [[NaN' + ", 0.5" * 767 + "]]}", None, "zero or non-finite vector"),
+        ('{"embeddings": [[1e999' + ", 0.5" * 767 + "]]}", None, "zero or non-finite vector"),
+    ],
+)
+def test_a_reply_that_is_not_vectors_is_a_one_line_embedder_error(
+    server: FakeOllama, body: Any, content_type: str | None, message: str
+) -> None:
+    server.reply_next(1, body, content_type=content_type)
+    with make(server.host) as embedder, pytest.raises(EmbedderError, match=message) as caught:
+        embedder.embed_query("x")
+    assert not isinstance(caught.value, EmbedderUnavailable)  # per file, not the whole run
+    assert str(caught.value).startswith("Ollama") and "\n" not in str(caught.value)
+    assert caught.value.__cause__ is None  # no JSONDecodeError or ValidationError behind it
+    assert caught.value.__context__ is None or caught.value.__suppress_context__
+    assert len(server.embed_bodies()) == 1  # a broken reply is not a transient failure
+
+
+def test_a_reply_with_empty_vectors_teaches_no_dimension(server: FakeOllama) -> None:
+    server.models["odd:latest"] = 4
+    server.reply_next(1, {"embeddings": [[]]})
+    with make(server.host, "odd") as embedder:
+        with pytest.raises(EmbedderError, match=r"length \[0\]"):
+            embedder.embed_query("x")
+        assert embedder.dimensions == 4
+
+
+@pytest.mark.parametrize(("status", "retry_after", "slept"), [
+    (429, "7", 7.0),
+    (503, "2", 2.0),
+    (429, "3600", 30.0),  # capped
+    (429, "soon", 0.2),  # unparsable: the usual backoff
+    (429, "-5", 0.2),
+    (429, None, 0.2),
+])  # fmt: skip
+def test_throttling_is_retried_after_the_servers_delay(
+    server: FakeOllama, status: int, retry_after: str | None, slept: float
+) -> None:
+    sleeps: list[float] = []
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    server.fail_next(1, status=status, headers=headers)
+    with make(server.host, backoff=0.2, sleep=sleeps.append) as embedder:
+        assert embedder.embed_documents(["a", "b"]).shape == (2, 768)
+    assert sleeps == pytest.approx([slept])
+    assert len(server.embed_bodies()) == 2
+
+
+def test_retry_after_as_an_http_date(server: FakeOllama) -> None:
+    from email.utils import formatdate
+
+    sleeps: list[float] = []
+    server.fail_next(
+        1, status=429, headers={"Retry-After": formatdate(time.time() + 5, usegmt=True)}
+    )
+    with make(server.host, sleep=sleeps.append) as embedder:
+        embedder.embed_query("x")
+    assert len(sleeps) == 1 and 3.5 <= sleeps[0] <= 5.5
+
+
+def test_429_then_200_really_waits_the_retry_after_delay(server: FakeOllama) -> None:
+    server.fail_next(1, status=429, headers={"Retry-After": "1"})
+    start = time.monotonic()
+    with make(server.host) as embedder:
+        assert embedder.embed_documents(["a"]).shape == (1, 768)
+    assert 1.0 <= time.monotonic() - start < 3
+    assert len(server.embed_bodies()) == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_server_that_stays_busy_is_unavailable_after_the_retries(
+    server: FakeOllama, status: int
+) -> None:
+    sleeps: list[float] = []
+    server.fail_next(10, status=status, headers={"Retry-After": "1"})
+    embedder = make(server.host, retries=2, sleep=sleeps.append)
+    with embedder, pytest.raises(EmbedderUnavailable, match=rf"busy \(HTTP {status}, 3 tries\)"):
+        embedder.embed_documents(["a"])
+    assert sleeps == [1.0, 1.0]
+    assert len(server.embed_bodies()) == 3
+
+
+def test_a_model_that_cannot_embed_says_to_use_an_embedding_model(server: FakeOllama) -> None:
+    error = {"error": '"llama3.2" does not support embedding'}
+    server.reply_next(1, error, status=400)
+    embedder = make(server.host)
+    with embedder, pytest.raises(EmbedderUnavailable, match=r"not an embedding model.*use one"):
+        embedder.embed_documents(["a"])
+    assert len(server.embed_bodies()) == 1
+
+
+def test_a_refused_input_is_reported_with_the_servers_reason(server: FakeOllama) -> None:
+    server.reply_next(1, {"error": "input length exceeds the context length"}, status=400)
+    with make(server.host) as embedder, pytest.raises(EmbedderError) as caught:
+        embedder.embed_documents(["a"])
+    assert not isinstance(caught.value, EmbedderUnavailable)
+    message = str(caught.value)
+    assert "refused the input (HTTP 400: input length exceeds the context length)" in message
+    assert "embedding model" not in message
+    assert len(server.embed_bodies()) == 1
+
+
+def test_a_request_too_large_is_a_failure_of_that_input(server: FakeOllama) -> None:
+    server.reply_next(1, "<html>413 Request Entity Too Large</html>", 413, content_type="text/html")
+    with make(server.host) as embedder, pytest.raises(EmbedderError) as caught:
+        embedder.embed_documents(["a"])
+    assert not isinstance(caught.value, EmbedderUnavailable)
+    assert "too large (HTTP 413)" in str(caught.value)
+    assert "embedding model" not in str(caught.value)
+    assert len(server.embed_bodies()) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_client_is_unavailable(server: FakeOllama, status: int) -> None:
+    server.reply_next(1, {"error": "unauthorized"}, status=status)
+    with make(server.host) as embedder, pytest.raises(EmbedderUnavailable, match="OLLAMA_API_KEY"):
+        embedder.embed_documents(["a"])
+
+
+def test_a_query_gives_up_at_the_query_timeout_documents_wait_longer(server: FakeOllama) -> None:
+    server.stall_next(20, seconds=0.8)
+    with make(server.host, timeout=5, query_timeout=0.3) as embedder:
+        start = time.monotonic()
+        with pytest.raises(EmbedderUnavailable, match=r"query within 0\.3 s") as caught:
+            embedder.embed_query("x")
+        assert time.monotonic() - start < 0.7
+        assert "CODELENS_OLLAMA_QUERY_TIMEOUT" in str(caught.value)
+        server.stall_next(1, seconds=0.6)
+        assert embedder.embed_documents(["a"]).shape == (1, 768)
+
+
+def test_the_query_timeout_bounds_its_retries_too(server: FakeOllama) -> None:
+    server.fail_next(50, status=503, headers={"Retry-After": "0.2"})
+    with make(server.host, query_timeout=0.5, retries=10) as embedder:
+        start = time.monotonic()
+        with pytest.raises(EmbedderUnavailable, match=r"busy \(HTTP 503"):
+            embedder.embed_query("x")
+        assert time.monotonic() - start < 0.7
+    assert 2 <= len(server.embed_bodies()) <= 3
+
+
+def test_a_query_retries_a_fast_failure_within_its_timeout(server: FakeOllama) -> None:
+    server.fail_next(1, status=500)
+    with make(server.host, query_timeout=2) as embedder:
+        assert embedder.embed_query("x").shape == (768,)
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def test_settings_read_the_ollama_limits_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in (
+        "CODELENS_OLLAMA_TIMEOUT",
+        "CODELENS_OLLAMA_QUERY_TIMEOUT",
+        "CODELENS_OLLAMA_RETRIES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    defaults = Settings.from_env()
+    assert (defaults.ollama_timeout, defaults.ollama_query_timeout) == (120.0, 10.0)
+    assert defaults.ollama_retries == 3
+    monkeypatch.setenv("CODELENS_OLLAMA_TIMEOUT", "30")
+    monkeypatch.setenv("CODELENS_OLLAMA_QUERY_TIMEOUT", " 1.5 ")
+    monkeypatch.setenv("CODELENS_OLLAMA_RETRIES", "0")
+    given = Settings.from_env()
+    assert (given.ollama_timeout, given.ollama_query_timeout, given.ollama_retries) == (30, 1.5, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CODELENS_OLLAMA_TIMEOUT", "soon"),
+        ("CODELENS_OLLAMA_TIMEOUT", "0"),
+        ("CODELENS_OLLAMA_QUERY_TIMEOUT", "-1"),
+        ("CODELENS_OLLAMA_QUERY_TIMEOUT", "inf"),
+        ("CODELENS_OLLAMA_RETRIES", "2.5"),
+        ("CODELENS_OLLAMA_RETRIES", "-1"),
+    ],
+)
+def test_bad_ollama_limits_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=rf"{name}={value!r}") as caught:
+        Settings.from_env()
+    assert isinstance(caught.value, CodelensError)
+
+
+def test_get_embedder_takes_its_limits_from_settings(
+    env: pytest.MonkeyPatch, server: FakeOllama, tmp_path: Any
+) -> None:
+    env.setenv("OLLAMA_HOST", server.host)
+    quick = Settings(home=tmp_path, ollama_query_timeout=0.3, ollama_retries=0)
+    embedder = get_embedder("ollama", settings=quick)
+    assert get_embedder("ollama", settings=quick) is embedder
+    assert get_embedder("ollama", settings=Settings(home=tmp_path)) is not embedder
+    server.stall_next(5, seconds=5)
+    start = time.monotonic()
+    with pytest.raises(EmbedderUnavailable, match=r"within 0\.3 s"):
+        embedder.embed_query("x")
+    assert time.monotonic() - start < 1
+    assert len(server.embed_bodies()) == 1  # no retries
 
 
 # -- availability probe ---------------------------------------------------------------------------

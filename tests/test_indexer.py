@@ -473,6 +473,46 @@ def test_a_file_whose_embedding_fails_is_marked_failed_keeps_its_chunks_and_is_r
         workspace.drop(project_id, force=True)
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "reason"),
+    [
+        (200, "<html><body>Bad Gateway</body></html>", "text/html", "not JSON (text/html"),
+        (200, {"embeddings": "not a list"}, None, "no list of vectors"),
+        (413, "<html>413 Request Entity Too Large</html>", "text/html", "too large (HTTP 413)"),
+        (400, {"error": "input length exceeds the context length"}, None, "refused the input"),
+    ],
+)
+def test_a_malformed_or_refused_reply_fails_only_its_file_with_the_reason(
+    workspace: Workspace,
+    project_id: str,
+    repo: Path,
+    ollama: FakeOllama,
+    status: int,
+    body: Any,
+    content_type: str | None,
+    reason: str,
+) -> None:
+    project = workspace.create(project_id, embedder="ollama")
+    try:
+        project.index(repo, progress=False, scan_options=SMALL)
+        old = _rows(project, "SELECT count(*) FROM chunks WHERE path = 'src/ui.js'")[0][0]
+        (repo / "src" / "ui.js").write_text(UI_JS + "export const tax = 0.2;\n")
+        (repo / "src" / "billing.py").write_text(BILLING + "\nFEE_CENTS = 30\n")
+        # Every request holding the new line of ui.js gets the broken reply, the batch first.
+        ollama.answer_when("tax = 0.2", body, status, content_type=content_type)
+        report = project.index(repo, progress=False, scan_options=SMALL)
+        assert (report.files_indexed, report.files_failed) == (1, 1)
+        assert reason in report.failures["src/ui.js"]
+        assert "embedding model" not in report.failures["src/ui.js"]
+        status_row = _rows(project, "SELECT status, error FROM files WHERE path = 'src/ui.js'")
+        assert status_row[0][0] == "failed" and reason in status_row[0][1]
+        assert _rows(project, "SELECT count(*) FROM chunks WHERE path = 'src/ui.js'")[0][0] == old
+        fee = "SELECT count(*) FROM chunks WHERE path = 'src/billing.py' AND content LIKE %s"
+        assert _rows(project, fee, ["%FEE_CENTS%"]) == [(1,)]
+    finally:
+        workspace.drop(project_id, force=True)
+
+
 def test_an_embedder_that_is_down_stops_the_run_with_the_fix(
     workspace: Workspace, project_id: str, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

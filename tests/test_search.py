@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from codelens import Project, Workspace
+from codelens import Project, Settings, Workspace
 from codelens import _search as search_module
 from codelens._embed import get_embedder
 from codelens._search import search
 from codelens._search_query import query_cache
-from codelens.errors import EmbedderUnavailable, NotIndexed, ProjectNotFound, SearchError
+from codelens.errors import (
+    CodelensError,
+    EmbedderError,
+    EmbedderUnavailable,
+    NotIndexed,
+    ProjectNotFound,
+    SearchError,
+)
 from tests.fake_ollama import FakeOllama
 from tests.search_helpers import LEVENSHTEIN, PARSE, Chunk, load
 
@@ -317,6 +327,57 @@ def test_an_unreachable_embedder_says_what_to_do(
             search(project, "anything", mode=mode)
         assert "\n" not in str(info.value)
     assert list(search(project, "def", mode="lexical").path) == ["a.py"]
+
+
+def _index_with_ollama(ws: Workspace, project_id: str, folder: Path) -> Project:
+    (folder / "billing").mkdir(parents=True)
+    (folder / "billing" / "http.py").write_text(PARSE)
+    project = ws.create(project_id, embedder="ollama")
+    project.index(folder, progress=False)
+    return project
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("<html><body>Bad Gateway</body></html>", "text/html"), ({"embeddings": "not a list"}, None)],
+)
+def test_a_malformed_query_embedding_is_a_one_line_error(
+    workspace: Workspace,
+    project_id: str,
+    tmp_path: Path,
+    fake_ollama: FakeOllama,
+    body: Any,
+    content_type: str | None,
+) -> None:
+    project = _index_with_ollama(workspace, project_id, tmp_path)
+    try:
+        fake_ollama.reply_next(1, body, content_type=content_type)
+        with pytest.raises(EmbedderError) as info:
+            search(project, f"parse the response {uuid.uuid4().hex}", mode="semantic")
+        assert isinstance(info.value, CodelensError)
+        assert "\n" not in str(info.value) and "mode='lexical'" in str(info.value)
+        assert info.value._render_traceback_() == [f"{type(info.value).__name__}: {info.value}"]
+    finally:
+        workspace.drop(project_id, force=True)
+
+
+def test_the_query_timeout_ends_a_search_quickly(
+    settings: Settings, project_id: str, tmp_path: Path, fake_ollama: FakeOllama
+) -> None:
+    quick = Workspace(dataclasses.replace(settings, ollama_query_timeout=0.3))
+    try:
+        project = _index_with_ollama(quick, project_id, tmp_path)
+        fake_ollama.stall_next(20, seconds=5)
+        start = time.monotonic()
+        with pytest.raises(EmbedderUnavailable) as info:
+            search(project, f"parse the response {uuid.uuid4().hex}")
+        assert time.monotonic() - start < 1.5
+        message = str(info.value)
+        assert "within 0.3 s" in message and "CODELENS_OLLAMA_QUERY_TIMEOUT" in message
+        assert "mode='lexical'" in message and "\n" not in message
+        quick.drop(project_id, force=True)
+    finally:
+        quick.close()
 
 
 def test_end_to_end_on_an_indexed_repository(project: Project, tmp_path: Path) -> None:
