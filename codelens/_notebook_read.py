@@ -103,7 +103,7 @@ def line_count(text: str) -> int:
 def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
     """The notebook in ``text``, or the SKIP_REASONS key that says why it is not indexed."""
     try:
-        raw = nbformat.reader.reads(text)  # type: ignore[no-untyped-call]
+        raw = nbformat.reader.parse_json(text)  # type: ignore[no-untyped-call]
     except (ValueError, RecursionError):  # NotJSONError; absurdly deep nesting
         return "notebook_invalid"
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
@@ -112,7 +112,7 @@ def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
         if raw["nbformat"] > 4:
             return "notebook_version"
         try:
-            raw = nbformat.convert(raw, 4)  # type: ignore[no-untyped-call]
+            raw = nbformat.convert(nbformat.from_dict(raw), 4)  # type: ignore[no-untyped-call]
         # nbformat's converters raise whatever the malformed input provokes (KeyError,
         # TypeError, its own errors): any failure to convert is the notebook's, not ours.
         except Exception:
