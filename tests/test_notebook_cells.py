@@ -133,9 +133,10 @@ def test_the_hash_is_of_what_is_indexed(tmp_path: Path) -> None:
     rerun = _read(tmp_path, nbformat.writes(nb))
     assert first.sha256 == rerun.sha256
     # With outputs indexed, new outputs are a change.
-    assert _read(tmp_path, ANALYSIS, notebook_outputs=True).sha256 != _read(
-        tmp_path, nbformat.writes(nb), notebook_outputs=True
-    ).sha256
+    assert (
+        _read(tmp_path, ANALYSIS, notebook_outputs=True).sha256
+        != _read(tmp_path, nbformat.writes(nb), notebook_outputs=True).sha256
+    )
     nb.cells[1].source += "\nprint('edited')\n"
     assert _read(tmp_path, nbformat.writes(nb)).sha256 != first.sha256
 
