@@ -81,7 +81,9 @@ class SearchResults(pd.DataFrame):
         rows: Mapping[int, Sequence[Any]],
     ) -> SearchResults:
         """Results in ``fused`` order; ids missing from ``rows`` (deleted meanwhile) drop out."""
-        hits = [(hit, rows[hit.id]) for hit in fused if hit.id in rows]
+        # A row may stop after ``content``: the cell columns then are None (not a notebook).
+        pad = (None,) * len(_STORED)
+        hits = [(hit, (*rows[hit.id], *pad)[: len(_STORED)]) for hit in fused if hit.id in rows]
         # Typed column by column: astype over a finished frame costs more than the search.
         where = list(zip(*(row for _, row in hits), strict=True)) or [()] * len(_STORED)
         columns: dict[str, Any] = {
