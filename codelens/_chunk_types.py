@@ -15,6 +15,11 @@ class Chunk:
     inclusive, lines split on ``\\n``) without the final line break. A definition
     too long for the embedder comes as parts 1..n that repeat its signature in
     ``header``; a whole definition has ``part`` 0 and an empty ``header``.
+
+    A chunk of a notebook also names its cell: ``cell_number`` (1-based), ``cell_kind``
+    (code, markdown, raw or output), the cell's ``execution_count`` and its lines
+    within the cell, ``cell_start_line``..``cell_end_line``; ``language`` is the
+    cell's. For other files these are None (``language`` None: the file's).
     """
 
     index: int
@@ -25,6 +30,12 @@ class Chunk:
     content: str
     header: str
     part: int
+    language: str | None = None
+    cell_number: int | None = None
+    cell_kind: str | None = None
+    execution_count: int | None = None
+    cell_start_line: int | None = None
+    cell_end_line: int | None = None
 
 
 def embedding_text(path: str, chunk: Chunk) -> str:

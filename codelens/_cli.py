@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ._config import Settings
+from ._place import place
 from .errors import CodelensError
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def _print_results(results: pd.DataFrame) -> None:
     for row in results.to_dict(orient="records"):
         symbol = f"  {row['symbol']}" if row.get("symbol") else ""
         _out(
-            f"{row['rank']:>2}. {row['path']}:{row['start_line']}-{row['end_line']}{symbol}"
+            f"{row['rank']:>2}. {place(row)}{symbol}"
             f"  [{row['repository']}, {row['language']}, score {row['score']:.3f}]"
         )
         lines = textwrap.dedent(str(row["content"])).splitlines()

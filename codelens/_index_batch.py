@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._chunk import Chunk, chunk_text, embedding_text
+from ._chunk_notebook import chunk_notebook
 from ._progress import Progress
 from ._report import IndexReport
 from ._scan import ScannedFile
@@ -63,6 +64,12 @@ def _row(index: int, piece: _Piece, vector: tuple[npt.NDArray[np.float32], int, 
         tokens,
         truncated,
         embedding,
+        c.language,
+        c.cell_number,
+        c.cell_kind,
+        c.execution_count,
+        c.cell_start_line,
+        c.cell_end_line,
     )
 
 
@@ -143,7 +150,11 @@ class Run:
                 if f.text is None:
                     row.chunks = []  # skipped now: whatever it had goes
                     continue
-                chunks = chunk_text(f.path, f.language, f.text, max_tokens=self.embedder.max_tokens)
+                limit = self.embedder.max_tokens
+                if f.notebook is not None:
+                    chunks = chunk_notebook(f.path, f.notebook, max_tokens=limit)
+                else:
+                    chunks = chunk_text(f.path, f.language, f.text, max_tokens=limit)
                 batch.pending.append((row, [_Piece(c, embedding_text(f.path, c)) for c in chunks]))
         if self.reuse:
             with self.timed("store"):

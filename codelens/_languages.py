@@ -51,6 +51,7 @@ _EXTENSIONS: dict[str, tuple[str, ...]] = {
     "make": ("mk", "mak"),
     "cmake": ("cmake",),
     "dockerfile": ("dockerfile",),
+    "jupyter": ("ipynb",),  # the file's; each chunk carries its cell's language
 }
 
 # whole file names (lower case) that say more than their extension

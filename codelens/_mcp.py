@@ -18,6 +18,7 @@ from mcp_types import ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ._jobs import JobManager
+from ._place import CELL_COLUMNS, place
 from ._roots import AllowedRoots
 from ._workspace import Workspace
 from .errors import CodelensError, ProjectNotFound
@@ -223,8 +224,9 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "kind",
             "language",
             "content",
+            *CELL_COLUMNS,
         )
-        hits = [{k: _plain(r.get(k)) for k in keys} for r in records]
+        hits = [{k: _plain(r.get(k)) for k in keys} | {"place": place(r)} for r in records]
         return {
             "project_id": project_id,
             "query": query,

@@ -17,6 +17,13 @@ from dataclasses import dataclass
 
 from codelens._languages import detect_language
 from codelens._nofollow import is_link_refused
+from codelens._notebook_read import (
+    MAX_CELLS,
+    NOTEBOOK_LANGUAGE,
+    NOTEBOOK_MAX_BYTES,
+    Notebook,
+    parse_notebook,
+)
 
 __all__ = ["SKIP_REASONS", "ScannedFile", "read_file"]
 
@@ -32,6 +39,11 @@ SKIP_REASONS: dict[str, str] = {
     "binary": "a NUL byte in the first 8 KiB, or anywhere in the decoded text",
     "unsupported": "no language known for the file's name or shebang",
     "undecodable": "not UTF-8, and not UTF-16 with a BOM",
+    "notebook_too_large": f"a notebook over {NOTEBOOK_MAX_BYTES // 1_000_000} MB, or whose"
+    " indexed cells exceed ScanOptions.max_file_bytes",
+    "notebook_invalid": "a .ipynb file that is not JSON, or not a notebook's structure",
+    "notebook_version": "a notebook format nbformat cannot convert to version 4",
+    "notebook_too_many_cells": f"a notebook of more than {MAX_CELLS:,} cells",
 }
 
 _SNIFF = 8192
@@ -46,10 +58,13 @@ class ScannedFile:
     path: str  # relative to the root, "/" separators
     language: str | None
     size: int  # bytes on disk; 0 when unreadable
-    sha256: str | None  # of the raw bytes; None when not read (unreadable, too_large, symlinks)
+    # of the raw bytes, or of a notebook's indexed cells (Notebook.digest); None when not
+    # read (unreadable, too_large, symlinks)
+    sha256: str | None
     line_count: int  # 0 when skipped
     text: str | None  # None when skipped, and always with read=False
     skip_reason: str | None  # a SKIP_REASONS key; None means indexable
+    notebook: Notebook | None = None  # the cells of an indexable notebook, with the text
 
     @property
     def indexable(self) -> bool:
@@ -57,7 +72,13 @@ class ScannedFile:
 
 
 def read_file(
-    open_fd: Callable[[int], int], rel: str, *, regular: bool, limit: int, keep_text: bool
+    open_fd: Callable[[int], int],
+    rel: str,
+    *,
+    regular: bool,
+    limit: int,
+    keep_text: bool,
+    notebook_outputs: bool = False,
 ) -> ScannedFile:
     """The record of the file that ``open_fd(flags)`` opens, shown as ``rel``; ``regular`` is
     False for a FIFO, a socket or a device, which are never opened (a FIFO would block).
@@ -66,6 +87,8 @@ def read_file(
     the scanner checked the entry, and is ``symlink_outside`` since where it leads is unchecked.
     """
     language = detect_language(rel)
+    is_notebook = language == NOTEBOOK_LANGUAGE
+    limit_read = NOTEBOOK_MAX_BYTES if is_notebook else limit
     if not regular:
         return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
     head = b""
@@ -77,7 +100,7 @@ def read_file(
             if not stat.S_ISREG(st.st_mode):  # swapped for a FIFO or a device after listing
                 return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
             size = st.st_size
-            if size > limit:
+            if size > limit_read:
                 head = b"" if language else os.read(fd, _SNIFF)
             else:
                 data = _read_exactly(fd, size)
@@ -87,9 +110,8 @@ def read_file(
         refused = "symlink_outside" if is_link_refused(exc) else "unreadable"
         return ScannedFile(rel, language, 0, None, 0, None, refused)
     if data is None:
-        return ScannedFile(
-            rel, language or detect_language(rel, head), size, None, 0, None, "too_large"
-        )
+        big = "notebook_too_large" if is_notebook else "too_large"
+        return ScannedFile(rel, language or detect_language(rel, head), size, None, 0, None, big)
     digest = hashlib.sha256(data).hexdigest()
     if language is None:
         language = detect_language(rel, data[:_SNIFF])
@@ -97,8 +119,35 @@ def read_file(
     if reason is not None:
         return ScannedFile(rel, language, len(data), digest, 0, None, reason)
     assert text is not None
+    if is_notebook:
+        return _read_notebook(rel, len(data), digest, text, limit, keep_text, notebook_outputs)
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     return ScannedFile(rel, language, len(data), digest, lines, text if keep_text else None, None)
+
+
+def _read_notebook(
+    rel: str, size: int, digest: str, text: str, limit: int, keep_text: bool, outputs: bool
+) -> ScannedFile:
+    """A notebook's record: its hash is of what is indexed, so re-running it changes nothing."""
+    found = parse_notebook(text, outputs=outputs)
+    if isinstance(found, str):
+        return ScannedFile(rel, NOTEBOOK_LANGUAGE, size, digest, 0, None, found)
+    cells = found.text
+    if len(cells.encode("utf-8", "surrogatepass")) > limit:
+        return ScannedFile(rel, NOTEBOOK_LANGUAGE, size, digest, 0, None, "notebook_too_large")
+    if not cells.strip():
+        return ScannedFile(rel, NOTEBOOK_LANGUAGE, size, found.digest, 0, None, "empty")
+    lines = cells.count("\n")
+    return ScannedFile(
+        rel,
+        NOTEBOOK_LANGUAGE,
+        size,
+        found.digest,
+        lines,
+        cells if keep_text else None,
+        None,
+        notebook=found if keep_text else None,
+    )
 
 
 def _read_exactly(fd: int, size: int) -> bytes:

@@ -11,6 +11,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from ._place import first_line, place
 from ._widget_util import classed
 
 __all__ = ["PREVIEW_LINES", "ResultView", "snippet"]
@@ -27,7 +28,7 @@ def snippet(row: Any, lines: int | None) -> str:
     except ClassNotFound:
         lexer = TextLexer()
     # Inline styles, as notebook sanitisers may drop <style>; the "highlight" class stays.
-    formatter = HtmlFormatter(noclasses=True, linenos="inline", linenostart=int(row["start_line"]))
+    formatter = HtmlFormatter(noclasses=True, linenos="inline", linenostart=first_line(row))
     text = highlight("\n".join(shown), lexer, formatter)
     if len(shown) < len(body):
         more = len(body) - len(shown)
@@ -46,7 +47,7 @@ class ResultView:
         self.row = row
         self.preview_lines = preview_lines
         self.expanded = False
-        where = f"{row['rank']}. {row['path']}:{row['start_line']}-{row['end_line']}"
+        where = f"{row['rank']}. {place(row)}"
         title = f"{where}  {row['symbol']}" if row["symbol"] else where
         self.header = classed(
             w.Button(description=title, icon="chevron-right", tooltip="show the whole chunk"),

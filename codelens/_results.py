@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ._place import CELL_COLUMNS, place
+
 if TYPE_CHECKING:
     from ._fusion import Fused
 
@@ -27,7 +29,11 @@ COLUMNS = [
     "content",
     "semantic_rank",
     "lexical_rank",
+    *CELL_COLUMNS,
 ]
+# Read from the database for each hit, in this order.
+_STORED = [*COLUMNS[3:11], *COLUMNS[13:]]
+_NULLABLE_INTS = frozenset(CELL_COLUMNS) - {"cell_kind"}
 _TEXT_LINES = 4  # lines of each snippet in the plain-text view
 
 
@@ -39,6 +45,13 @@ class SearchResults(pd.DataFrame):
     ``JSONDecoder.decode``), ``kind`` (function, class, method, ...), ``language``,
     ``content`` (the chunk's text), ``semantic_rank``/``lexical_rank`` (the chunk's rank
     in each mode's candidate list, <NA> when that mode did not return it).
+
+    A hit in a Jupyter notebook also has ``cell_number`` (1-based, as JupyterLab numbers
+    cells), ``cell_kind`` (code, markdown, raw, or output when text outputs are indexed),
+    ``execution_count`` (the cell's, when it had one as the notebook's cells were last
+    indexed) and ``cell_start_line``/``cell_end_line`` (lines within the cell); for
+    other files they are <NA>/None. A notebook's ``start_line``/``end_line`` count the
+    lines of its cells laid end to end, and ``language`` is the cell's.
 
     ``score`` depends on the mode: semantic, the cosine similarity (1 - cosine distance,
     higher is closer); lexical, the share of the query's idf-weighted words the chunk
@@ -68,20 +81,25 @@ class SearchResults(pd.DataFrame):
         rows: Mapping[int, Sequence[Any]],
     ) -> SearchResults:
         """Results in ``fused`` order; ids missing from ``rows`` (deleted meanwhile) drop out."""
-        hits = [(hit, rows[hit.id]) for hit in fused if hit.id in rows]
+        # A row may stop after ``content``: the cell columns then are None (not a notebook).
+        pad = (None,) * len(_STORED)
+        hits = [(hit, (*rows[hit.id], *pad)[: len(_STORED)]) for hit in fused if hit.id in rows]
         # Typed column by column: astype over a finished frame costs more than the search.
-        where = list(zip(*(row for _, row in hits), strict=True)) or [()] * 8
+        where = list(zip(*(row for _, row in hits), strict=True)) or [()] * len(_STORED)
         columns: dict[str, Any] = {
             "rank": np.arange(1, len(hits) + 1, dtype=np.int64),
             "score": np.array([hit.score for hit, _ in hits], dtype=np.float64),
             "project": np.array([project] * len(hits), dtype=object),
         }
-        for name, values in zip(COLUMNS[3:11], where, strict=True):
+        for name, values in zip(_STORED, where, strict=True):
+            if name in _NULLABLE_INTS:
+                columns[name] = pd.array(values, dtype="Int64")
+                continue
             dtype = np.int64 if name in ("start_line", "end_line") else object
             columns[name] = np.array(values, dtype=dtype)
         for name in ("semantic_rank", "lexical_rank"):
             columns[name] = pd.array([getattr(hit, name) for hit, _ in hits], dtype="Int64")
-        frame = cls(columns)
+        frame = cls({name: columns[name] for name in COLUMNS})
         frame.attrs.update(query=query, mode=mode, project=project)
         return frame
 
@@ -135,7 +153,7 @@ def _clip(text: str, width: int) -> str:
 
 def _header(row: pd.Series[Any], position: int) -> str:
     rank = row.get("rank", position)
-    where = f"{row['path']}:{row['start_line']}-{row['end_line']}"
+    where = place(row)
     symbol = row.get("symbol") or ""
     details = ", ".join(str(row[c]) for c in ("kind", "language") if row.get(c))
     text = f"{rank:>3}. {where}"

@@ -12,6 +12,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
+from ._place import first_line, place
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -39,7 +41,7 @@ def _snippet(row: pd.Series[Any]) -> str:
     text = "\n".join(lines[:_SNIPPET_LINES])
     # Inline styles: the view must survive notebook sanitisers that drop <style> blocks.
     formatter = HtmlFormatter(
-        noclasses=True, nowrap=False, linenos="inline", linenostart=int(row["start_line"])
+        noclasses=True, nowrap=False, linenos="inline", linenostart=first_line(row)
     )
     lexer = _lexer(str(row.get("language") or ""), str(row["path"]))
     body = highlight(text, lexer, formatter)
@@ -50,7 +52,7 @@ def _snippet(row: pd.Series[Any]) -> str:
 
 def _header(row: pd.Series[Any], position: int) -> str:
     rank = row.get("rank", position)
-    where = html.escape(f"{row['path']}:{row['start_line']}-{row['end_line']}")
+    where = html.escape(place(row))
     bits = [f"<b>{rank}.</b> <code>{where}</code>"]
     if row.get("symbol"):
         bits.append(f"<b>{html.escape(str(row['symbol']))}</b>")

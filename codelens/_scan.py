@@ -54,11 +54,13 @@ class IgnoredPath:
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """``extra_excludes`` are gitignore lines that beat every ignore file."""
+    """``extra_excludes`` are gitignore lines that beat every ignore file;
+    ``notebook_outputs`` indexes the text outputs of notebook cells (capped)."""
 
     max_file_bytes: int = 1_000_000
     extra_excludes: tuple[str, ...] = ()
     follow_symlinks: bool = True
+    notebook_outputs: bool = False
 
 
 class _Entry(NamedTuple):
@@ -216,6 +218,7 @@ class _Walk:
                     regular=entry.kind == "file",
                     limit=self.options.max_file_bytes,
                     keep_text=self.read,
+                    notebook_outputs=self.options.notebook_outputs,
                 )
                 continue
             real = entry.real or os.path.join(frame.real, entry.name)

@@ -59,7 +59,8 @@ SELECT id, 1 - distance FROM (
 ORDER BY distance, id LIMIT %s
 """
 _ROWS = """
-SELECT c.id, r.name, c.path, c.start_line, c.end_line, c.symbol, c.kind, c.language, c.content
+SELECT c.id, r.name, c.path, c.start_line, c.end_line, c.symbol, c.kind, c.language, c.content,
+    c.cell_number, c.cell_kind, c.execution_count, c.cell_start_line, c.cell_end_line
 FROM chunks c JOIN repositories r ON r.id = c.repository_id WHERE c.id = ANY(%s)
 """
 

@@ -47,6 +47,11 @@ CHUNK_COLUMNS = (
     ("token_count", "int4"),
     ("truncated", "bool"),
     ("embedding", "vector"),
+    ("cell_number", "int4"),
+    ("cell_kind", "text"),
+    ("execution_count", "int4"),
+    ("cell_start_line", "int4"),
+    ("cell_end_line", "int4"),
 )
 _CHUNK_TYPES = [kind for _, kind in CHUNK_COLUMNS]
 COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format(
@@ -74,6 +79,12 @@ class ChunkRow:
     token_count: int
     truncated: bool
     embedding: npt.NDArray[np.float32]
+    language: str | None = None  # a notebook cell's; None: the file's
+    cell_number: int | None = None
+    cell_kind: str | None = None
+    execution_count: int | None = None
+    cell_start_line: int | None = None
+    cell_end_line: int | None = None
 
 
 @dataclass(slots=True)
@@ -221,7 +232,7 @@ def write_files(
                         f.path,
                         c.symbol,
                         c.kind,
-                        f.language,
+                        c.language or f.language,
                         c.start_line,
                         c.end_line,
                         c.content,
@@ -229,6 +240,11 @@ def write_files(
                         c.token_count,
                         c.truncated,
                         c.embedding,
+                        c.cell_number,
+                        c.cell_kind,
+                        c.execution_count,
+                        c.cell_start_line,
+                        c.cell_end_line,
                     )
                 )
     changed = [(f.path, f.change) for f in files if f.change is not None]

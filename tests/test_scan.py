@@ -261,6 +261,12 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
     write(repo, "empty.py", b"")
     write(repo, "blank.py", " \n\t\r\n")
     write(repo, "data.xyz", "1,2,3\n")
+    write(repo, "nb/broken.ipynb", '{"cells": [')
+    write(repo, "nb/future.ipynb", '{"nbformat": 5, "cells": []}')
+    cells = ",".join(['{"cell_type": "raw", "source": "x"}'] * 2_001)
+    write(repo, "nb/long.ipynb", '{"nbformat": 4, "cells": [' + cells + "]}")
+    write(repo, "nb/big.ipynb", '{"nbformat": 4, "cells": [{"cell_type": "raw", "source": "'
+          + "x" * 200 + '"}]}')  # fmt: skip
     os.mkfifo(repo / "pipe.py")
     (repo / "dangling.py").symlink_to(repo / "missing.py")
     (repo / "escape.py").symlink_to(outside)
@@ -283,6 +289,10 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
         "escape.py": "symlink_outside",
         "escape_dir": "symlink_outside",
         "latin1.py": "undecodable",
+        "nb/big.ipynb": "notebook_too_large",
+        "nb/broken.ipynb": "notebook_invalid",
+        "nb/future.ipynb": "notebook_version",
+        "nb/long.ipynb": "notebook_too_many_cells",
         "pipe.py": "unreadable",
         "self": "symlink_loop",
         "sub/ok.py": None,
@@ -455,6 +465,10 @@ def test_skip_reasons_are_documented() -> None:
         "binary",
         "unsupported",
         "undecodable",
+        "notebook_too_large",
+        "notebook_invalid",
+        "notebook_version",
+        "notebook_too_many_cells",
     ]
     assert all(text and "\n" not in text for text in SKIP_REASONS.values())
 

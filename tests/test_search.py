@@ -165,6 +165,11 @@ def test_result_columns_are_the_documented_ones(corpus: Project) -> None:
         "content",
         "semantic_rank",
         "lexical_rank",
+        "cell_number",
+        "cell_kind",
+        "execution_count",
+        "cell_start_line",
+        "cell_end_line",
     ]
     assert list(results["rank"]) == [1, 2, 3]
     assert set(results.project) == {corpus.id}
