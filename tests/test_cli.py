@@ -351,7 +351,7 @@ def test_ctrl_c_during_an_index_run_exits_130(
                 assert child.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
             child.send_signal(signal.SIGINT)
-            out, err = child.communicate(timeout=60)
+            _, err = child.communicate(timeout=60)
         finally:
             if child.poll() is None:
                 child.kill()
