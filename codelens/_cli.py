@@ -1,12 +1,13 @@
 """The ``codelens`` command: thin subcommands over the same workspace, indexer and search.
 
-User errors print one line, ``codelens: error: ...``, and exit 1; bad arguments print
-argparse's usage and exit 2. Nothing here re-implements the library.
+User errors print one line, ``codelens: error: ...``; bad arguments print argparse's
+usage. The exit status is one of :class:`ExitCode`. Nothing here re-implements the library.
 """
 
 from __future__ import annotations
 
 import argparse
+import enum
 import json
 import sys
 import textwrap
@@ -15,14 +16,27 @@ from typing import TYPE_CHECKING
 
 from ._config import Settings
 from ._place import place
+from ._unicode import check_unicode
 from .errors import CodelensError
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ._report import IndexReport
     from ._workspace import Workspace
 
-__all__ = ["main"]
+__all__ = ["ExitCode", "main"]
+
+
+class ExitCode(enum.IntEnum):
+    """What ``codelens`` exits with, for scripts and CI."""
+
+    OK = 0
+    ERROR = 1  # a user error (CodelensError), printed as one line
+    USAGE = 2  # bad arguments (argparse prints the usage)
+    FILES_FAILED = 3  # an index run finished, but some files failed (listed in its report)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
 
 SEARCH_MODES = ("hybrid", "semantic", "lexical")
 DEMO_PROJECT = "stdlib-demo"
@@ -69,11 +83,11 @@ def _table(frame: pd.DataFrame) -> str:
 def _db_status(args: argparse.Namespace, s: _Session) -> int:
     if s.settings.database_url is not None:
         _out("external PostgreSQL (CODELENS_DATABASE_URL); codelens neither starts nor stops it")
-        return 0
+        return ExitCode.OK
     from ._server import server_status
 
     _out(server_status(s.settings.pgdata))
-    return 0
+    return ExitCode.OK
 
 
 def _db_stop(args: argparse.Namespace, s: _Session) -> int:
@@ -86,20 +100,20 @@ def _db_stop(args: argparse.Namespace, s: _Session) -> int:
 
     if not server_status(s.settings.pgdata).running:
         _out(f"embedded PostgreSQL: not running (data in {s.settings.pgdata})")
-        return 0
+        return ExitCode.OK
     stop_server(s.settings.pgdata)
     _out(f"embedded PostgreSQL: stopped (data kept in {s.settings.pgdata})")
-    return 0
+    return ExitCode.OK
 
 
 def _projects(args: argparse.Namespace, s: _Session) -> int:
     table = s.ws.projects()
     if table.empty:
         _out("no projects yet: run `codelens demo`, or `codelens index PATH --project NAME`")
-        return 0
+        return ExitCode.OK
     shown = table.assign(model=table["embedding_model"].fillna(table["embedder"]))
     _out(_table(shown[["id", "description", "model", "repositories", "files", "chunks"]]))
-    return 0
+    return ExitCode.OK
 
 
 def _create(args: argparse.Namespace, s: _Session) -> int:
@@ -109,7 +123,7 @@ def _create(args: argparse.Namespace, s: _Session) -> int:
         resolve_embedder_spec(args.embedder)  # a malformed spec fails now, not at indexing
     project = s.ws.create(args.name, description=args.description, embedder=args.embedder)
     _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
-    return 0
+    return ExitCode.OK
 
 
 def _drop(args: argparse.Namespace, s: _Session) -> int:
@@ -120,7 +134,7 @@ def _drop(args: argparse.Namespace, s: _Session) -> int:
         )
     s.ws.drop(args.name, force=True)
     _out(f"dropped project {args.name!r}")
-    return 0
+    return ExitCode.OK
 
 
 def _status(args: argparse.Namespace, s: _Session) -> int:
@@ -139,7 +153,7 @@ def _status(args: argparse.Namespace, s: _Session) -> int:
         indexed = "never indexed" if pd.isna(when) else f"last indexed {when:%Y-%m-%d %H:%M}"
         counted = f"{repo['files']} files, {repo['chunks']} chunks"
         _out(f"  {repo['name']}: {repo['root_path']} ({counted}, {indexed})")
-    return 0
+    return ExitCode.OK
 
 
 # -- indexing and search -----------------------------------------------------------------
@@ -149,7 +163,15 @@ def _index(args: argparse.Namespace, s: _Session) -> int:
     project = s.ws.project(args.project)
     report = project.index(args.path, name=args.name, force=args.force, progress=not args.quiet)
     _out(repr(report))
-    return 0
+    return _index_status([report])
+
+
+def _index_status(reports: Sequence[IndexReport]) -> ExitCode:
+    if any(r.interrupted for r in reports):
+        return ExitCode.INTERRUPTED
+    if any(r.files_failed for r in reports):
+        return ExitCode.FILES_FAILED
+    return ExitCode.OK
 
 
 def _print_results(results: pd.DataFrame) -> None:
@@ -188,7 +210,7 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
         _out(json.dumps(records, indent=2))
     else:
         _print_results(results)
-    return 0
+    return ExitCode.OK
 
 
 def _demo(args: argparse.Namespace, s: _Session) -> int:
@@ -209,23 +231,24 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
     _out(f"1. database: {s.ws.server_status()}")
     project = s.ws.create(args.project, description=DEMO_DESCRIPTION, exist_ok=True)
     _out(f"2. project {project.id!r}: indexing {', '.join(args.packages)} from {stdlib}")
+    reports = []
     for folder in folders:
-        report = project.index(folder, name=folder.name, progress=not args.quiet)
-        _out(textwrap.indent(repr(report), "   "))
+        reports.append(project.index(folder, name=folder.name, progress=not args.quiet))
+        _out(textwrap.indent(repr(reports[-1]), "   "))
     for n, query in enumerate(DEMO_QUERIES, start=3):
         _out(f"\n{n}. codelens search {query!r} -p {project.id} -k 3")
         _print_results(search(project, query, limit=3))
     _out("\n5. the workspace (codelens projects):")
     _projects(args, s)
     _out("\nNext: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab.")
-    return 0
+    return _index_status(reports)
 
 
 def _mcp(args: argparse.Namespace, s: _Session) -> int:
     from ._mcp import serve
 
     serve(args.root, http=args.http, port=args.port)
-    return 0
+    return ExitCode.OK
 
 
 # -- the parser ---------------------------------------------------------------------------
@@ -326,22 +349,34 @@ def _positive(text: str) -> int:
     return value
 
 
+def _check_unicode(args: argparse.Namespace) -> None:
+    # Bytes that are not UTF-8 reach argv as lone surrogates, which no database column or
+    # tokenizer takes: refused here in one line, for every command alike.
+    for dest, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                check_unicode(f"the {dest} argument", text, CodelensError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C)."""
+    """Run one command; returns its :class:`ExitCode`."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        if exc.code is None:
+            return ExitCode.OK
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     session = _Session()
     try:
+        _check_unicode(args)
         func: Command = args.func
         return func(args, session)
     except CodelensError as exc:
         print(f"codelens: error: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.ERROR
     except KeyboardInterrupt:
         print("codelens: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     finally:
         session.close()

@@ -1,7 +1,9 @@
 """Search a project: semantic (pgvector), lexical (full-text) or hybrid (both, fused).
 
 Every mode is one or two SQL statements on the project's own schema, with the query, its
-vector and every filter bound as parameters.
+vector and every filter bound as parameters. A search's statements (ranking, then
+fetching the ranked rows) read one snapshot, in one read-only REPEATABLE READ
+transaction: a re-index committing meanwhile cannot make ranked chunks vanish.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def search(
     depth = max(limit, CANDIDATES) if mode == "hybrid" else limit
     with _guarded(project):
         vector = None if mode == "lexical" else _embed(project, text)
-        with project.connection() as conn:
+        with project.connection() as conn, _snapshot(conn):
             semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
             terms = query_terms(conn, text) if mode != "semantic" else []
             lexical = lexical_hits(conn, plan_terms(conn, terms), filters, depth) if terms else []
@@ -154,6 +156,16 @@ def _guarded(project: Project) -> Iterator[None]:
             f"project {project.id!r} has an outdated schema ({exc.diag.message_primary}): "
             f"open it with codelens.project({project.id!r}) to migrate it"
         ) from None
+
+
+@contextmanager
+def _snapshot(conn: Connection) -> Iterator[None]:
+    # Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
+    # that a re-index replaced between ranking and fetching were gone. A read-only
+    # transaction never waits on writers nor fails to serialise.
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 def _semantic(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from ._unicode import check_unicode
 from .errors import SearchError
 
 __all__ = ["Filters", "glob_to_regex"]
@@ -51,6 +52,7 @@ def _text(name: str, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise SearchError(f"{name} filter must be a string, not {type(value).__name__}")
+    check_unicode(f"{name} filter", value)
     stripped = value.strip()
     if not stripped:
         raise SearchError(f"{name} filter is empty: pass None (the default) for no {name} filter")

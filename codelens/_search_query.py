@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from ._unicode import check_unicode
 from .errors import SearchError
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def clean_query(query: object) -> str:
     """The query as searchable text, or a SearchError saying what is wrong with it."""
     if not isinstance(query, str):
         raise SearchError(f"query must be a string, not {type(query).__name__}")
+    check_unicode("query", query)
     # PostgreSQL text cannot hold NUL; for a query it is just a separator.
     text = query.replace("\x00", " ").strip()
     if not text:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +18,11 @@ import pytest
 from psycopg import sql
 
 from codelens import Settings, Workspace
-from codelens._cli import DEMO_PACKAGES, SEARCH_MODES, main
+from codelens._cli import DEMO_PACKAGES, SEARCH_MODES, ExitCode, main
 from codelens._search import MODES
 from codelens._server import stop_server
-from tests.mcp_helpers import child_env, make_repo
+from tests.fake_ollama import FakeOllama
+from tests.mcp_helpers import child_env, codelens_command, make_repo
 
 
 @pytest.fixture
@@ -262,3 +266,136 @@ def test_demo_indexes_stdlib_and_points_to_the_next_step(
     assert out.rstrip().endswith(
         "Next: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab."
     )
+
+
+# -- exit codes and arguments, as a shell or CI sees them ------------------------------------
+
+
+def _codelens(
+    env: dict[str, str], *argv: str | bytes, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    command, args = codelens_command()
+    return subprocess.run(
+        [command, *args, *argv],
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        capture_output=True,
+        text=True,
+        errors="backslashreplace",
+        timeout=timeout,
+    )
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], message: str) -> None:
+    assert done.returncode == ExitCode.ERROR == 1, done.stderr
+    assert done.stderr.startswith("codelens: error: "), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr
+
+
+def test_exit_codes_are_fixed() -> None:
+    assert {c.name: int(c) for c in ExitCode} == {
+        "OK": 0,
+        "ERROR": 1,
+        "USAGE": 2,
+        "FILES_FAILED": 3,
+        "INTERRUPTED": 130,
+    }
+
+
+def test_index_exits_3_when_files_failed_and_0_once_they_are_indexed(
+    settings: Settings, workspace: Workspace, tmp_path: Path, drop_after: list[str]
+) -> None:
+    drop_after.append("cli-exit-failed")
+    repo = make_repo(tmp_path / "shop")
+    with FakeOllama() as ollama:
+        ollama.fail_next(10_000)  # every embedding request answers 500
+        env = child_env(settings, workspace, CODELENS_EMBEDDER="ollama", OLLAMA_HOST=ollama.host)
+        done = _codelens(env, "index", str(repo), "-p", "cli-exit-failed", "-q")
+    assert done.returncode == ExitCode.FILES_FAILED == 3, done.stderr
+    assert "indexed 0 files" in done.stdout and "3 failed" in done.stdout
+    assert "Traceback" not in done.stderr
+    with FakeOllama() as ollama:
+        env = child_env(settings, workspace, CODELENS_EMBEDDER="ollama", OLLAMA_HOST=ollama.host)
+        done = _codelens(env, "index", str(repo), "-p", "cli-exit-failed", "-q")
+    assert done.returncode == ExitCode.OK == 0, done.stderr
+    assert "indexed 3 files" in done.stdout and "0 failed" in done.stdout
+
+
+def test_user_and_usage_errors_exit_1_and_2(settings: Settings, workspace: Workspace) -> None:
+    env = child_env(settings, workspace)
+    _one_line_error(_codelens(env, "status", "-p", "cli-not-there"), "no project")
+    done = _codelens(env, "search", "x", "-p", "p", "-k", "0")
+    assert done.returncode == ExitCode.USAGE == 2
+    assert "usage: codelens" in done.stderr
+
+
+def test_ctrl_c_during_an_index_run_exits_130(
+    settings: Settings, workspace: Workspace, tmp_path: Path, drop_after: list[str]
+) -> None:
+    drop_after.append("cli-exit-interrupted")
+    repo = make_repo(tmp_path / "shop")
+    command, args = codelens_command()
+    with FakeOllama() as ollama:
+        ollama.stall_next(1, 5.0)  # the run waits on the model: press Ctrl-C then
+        env = child_env(settings, workspace, CODELENS_EMBEDDER="ollama", OLLAMA_HOST=ollama.host)
+        child = subprocess.Popen(
+            [command, *args, "index", str(repo), "-p", "cli-exit-interrupted", "-q"],
+            env={"PATH": os.environ.get("PATH", ""), **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not ollama.embed_bodies():
+                assert child.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            child.send_signal(signal.SIGINT)
+            _, err = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    assert child.returncode == ExitCode.INTERRUPTED == 130, err
+    assert err.strip().splitlines()[-1] == "codelens: interrupted"
+    assert "Traceback" not in err
+
+
+# Bytes that are not UTF-8, as a Latin-1 shell passes "é": Python decodes them to lone
+# surrogates, which neither PostgreSQL nor the tokenizer takes.
+LATIN1 = "caf\xe9".encode("latin-1")
+
+
+@pytest.mark.parametrize("mode", SEARCH_MODES)
+def test_search_arguments_that_are_not_utf8_fail_in_one_line(
+    settings: Settings, workspace: Workspace, mode: str, drop_after: list[str]
+) -> None:
+    drop_after.append("cli-latin1")
+    if not workspace.exists("cli-latin1"):
+        workspace.create("cli-latin1", embedder="local")
+    env = child_env(settings, workspace)
+    done = _codelens(env, "search", b"decode " + LATIN1, "-p", "cli-latin1", "--mode", mode)
+    _one_line_error(done, "query argument is not valid Unicode")
+    for option in ("--path", "--lang", "--repo", "--type"):
+        done = _codelens(env, "search", "decode", "-p", "cli-latin1", option, LATIN1)
+        _one_line_error(done, "argument is not valid Unicode")
+
+
+def test_other_arguments_that_are_not_utf8_fail_in_one_line(
+    settings: Settings, workspace: Workspace, tmp_path: Path, drop_after: list[str]
+) -> None:
+    drop_after.extend(["cli-latin1-index", "cli-latin1-create"])
+    folder = os.fsencode(tmp_path) + b"/" + LATIN1
+    os.mkdir(folder)
+    with open(folder + b"/mod.py", "w") as f:
+        f.write("def f():\n    return 1\n")
+    env = child_env(settings, workspace)
+    done = _codelens(env, "index", folder, "-p", "cli-latin1-index", "-q")
+    _one_line_error(done, "the path argument is not valid Unicode")
+    ok = str(tmp_path)
+    done = _codelens(env, "index", ok, "-p", "cli-latin1-index", "--name", LATIN1, "-q")
+    _one_line_error(done, "the name argument is not valid Unicode")
+    done = _codelens(env, "create", "cli-latin1-create", "--description", LATIN1)
+    _one_line_error(done, "the description argument is not valid Unicode")
+    assert not workspace.exists("cli-latin1-create")
+    _one_line_error(_codelens(env, "create", LATIN1), "not valid Unicode")

@@ -424,6 +424,20 @@ def test_search_errors_propagate(ip: InteractiveShell, indexed: str) -> None:
         line(ip, "codesearch", f"anything -p {indexed} -k 0")
 
 
+@pytest.mark.parametrize("query", ["decode \ud800 x", "caf\udce9"])
+def test_text_that_is_not_unicode_fails_the_cell_in_one_line(
+    ip: InteractiveShell, indexed: str, query: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SearchError, match="query is not valid Unicode"):
+        line(ip, "codesearch", f"{query} -p {indexed}")
+    with pytest.raises(SearchError, match="path filter is not valid Unicode"):
+        line(ip, "codesearch", f"parse -p {indexed} --path src/caf\udce9")
+    result = ip.run_cell(f"%codesearch {query} -p {indexed}")
+    assert isinstance(result.error_in_exec, SearchError)
+    shown = capsys.readouterr().out.strip().splitlines()
+    assert len(shown) == 1 and shown[0].startswith("SearchError: query is not valid Unicode")
+
+
 # -- options as traitlets -------------------------------------------------------------------
 
 

@@ -586,3 +586,89 @@ def test_http_server_answers_a_search_on_loopback(
         child.terminate()
         _, stderr = child.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/mcp" in stderr
+
+
+def test_stdio_server_survives_a_message_that_is_not_unicode(
+    settings: Settings, workspace: Workspace, tmp_path: Path
+) -> None:
+    """A JSON "\\ud800" escape decodes to a lone surrogate. The MCP SDK drops such a
+    message without a reply (a client waiting for it waits forever: not codelens' to fix);
+    the server must live on and answer the next call."""
+    import json
+    import queue
+    import threading
+
+    command, args = codelens_command()
+    env = {"PATH": os.environ.get("PATH", ""), **child_env(settings, workspace)}
+    child = subprocess.Popen(
+        [command, *args, "mcp", "--root", str(tmp_path)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    replies: queue.Queue[dict[str, Any]] = queue.Queue()
+
+    def read() -> None:
+        assert child.stdout is not None
+        for raw in child.stdout:
+            replies.put(json.loads(raw))
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def send(message: dict[str, Any]) -> None:
+        assert child.stdin is not None
+        # ensure_ascii writes the surrogate as the escape "\ud800", as a JSON client would.
+        child.stdin.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")
+        child.stdin.flush()
+
+    def reply_to(request_id: int) -> dict[str, Any]:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                message = replies.get(timeout=1)
+            except queue.Empty:
+                continue
+            if message.get("id") == request_id:
+                return message
+            if message.get("id") == 2:  # should the SDK ever answer it: one clean line
+                text = message["result"]["content"][0]["text"]
+                assert message["result"]["isError"] and "not valid Unicode" in text
+        raise AssertionError(f"no reply to request {request_id} within 60 s")
+
+    def search(request_id: int, query: str) -> None:
+        arguments = {"query": query, "project_id": "mcp-no-such-project"}
+        send(
+            {
+                "id": request_id,
+                "method": "tools/call",
+                "params": {"name": "search_code", "arguments": arguments},
+            }
+        )
+
+    try:
+        client = {"name": "test", "version": "0"}
+        init = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client}
+        send({"id": 1, "method": "initialize", "params": init})
+        assert "result" in reply_to(1)
+        send({"method": "notifications/initialized"})
+        search(2, "decode \ud800 x")
+        search(3, "decode x")
+        answer = reply_to(3)["result"]
+        assert answer["isError"]
+        assert "no project 'mcp-no-such-project'" in answer["content"][0]["text"]
+        assert child.poll() is None
+    finally:
+        child.stdin.close()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        assert child.stderr is not None
+        log = child.stderr.read()
+        child.stdout.close()
+        child.stderr.close()
+    assert "Traceback" not in log, log

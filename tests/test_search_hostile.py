@@ -183,3 +183,32 @@ def test_unusable_filters_are_refused_in_one_line(
 
 def test_every_refusal_is_a_codelens_error(target: Project) -> None:
     assert issubclass(SearchError, CodelensError)
+
+
+# A lone surrogate: what Python makes of a byte that is not UTF-8 in argv ("\udce9" for a
+# Latin-1 "é"), or what a JSON "\ud800" escape decodes to. PostgreSQL text and the
+# tokenizer take UTF-8 only.
+NOT_UNICODE = ["decode \ud800 x", "caf\udce9", "\udcff"]
+
+
+@pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
+@pytest.mark.parametrize("query", NOT_UNICODE, ids=range(len(NOT_UNICODE)))
+def test_a_query_that_is_not_unicode_is_refused_in_one_line(
+    target: Project, mode: str, query: str
+) -> None:
+    with pytest.raises(SearchError, match="query is not valid Unicode") as info:
+        search(target, query, mode=mode)
+    assert "\n" not in str(info.value)
+    str(info.value).encode("utf-8")  # the message itself prints anywhere
+    _intact(target)
+
+
+@pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
+@pytest.mark.parametrize("name", ["path", "language", "repository", "file_type"])
+def test_a_filter_that_is_not_unicode_is_refused_in_one_line(
+    target: Project, mode: str, name: str
+) -> None:
+    with pytest.raises(SearchError, match=f"{name} filter is not valid Unicode") as info:
+        search(target, "parse", mode=mode, **{name: "src/caf\udce9"})
+    assert "\n" not in str(info.value)
+    _intact(target)

@@ -186,6 +186,18 @@ def test_errors_show_as_one_line_in_the_panel(
     assert "cl-error" not in panel.status._dom_classes
 
 
+@pytest.mark.parametrize("query", ["decode \ud800 x", "caf\udce9"])
+def test_text_that_is_not_unicode_is_refused_in_the_panel(panel: SearchPanel, query: str) -> None:
+    panel.path.value = "net"
+    panel.query.value = query
+    assert "SearchError: query is not valid Unicode" in text(panel.status)
+    assert "cl-error" in panel.status._dom_classes
+    panel.query.value = "parse an HTTP response"
+    panel.path.value = "caf\udce9"
+    assert "SearchError: path filter is not valid Unicode" in text(panel.status)
+    assert panel.results.children == ()
+
+
 def test_project_dropdown_and_refresh(ws: Workspace, indexed: str, fresh: str) -> None:
     ws.use(indexed)
     panel = SearchPanel(workspace=ws)
