@@ -29,6 +29,7 @@ from ._store import (
     KnownFile,
     delete_files,
     finish_run,
+    interrupt_dead_runs,
     known_files,
     start_run,
     upsert_repository,
@@ -95,6 +96,7 @@ def _index(
     with conn.transaction():
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
+        interrupt_dead_runs(conn)
         run_id = start_run(conn, repository_id)
     report = IndexReport(repository, str(root), run_id)
     ticker = Progress(show=options.progress, callback=options.on_progress)
