@@ -34,7 +34,7 @@ from ._store import (
     start_run,
     upsert_repository,
 )
-from .errors import IndexingError
+from .errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, IndexingError
 
 if TYPE_CHECKING:
     from ._db import Connection
@@ -81,13 +81,21 @@ def index_repository(
         name, force, progress, on_progress, cancel, embedder, scan_options, max(1, batch_files)
     )
     started = perf_counter()
-    with index_lock(project, wait=wait), project.connection() as conn:
-        # Autocommit, so that each `conn.transaction()` below is a real, committed transaction.
-        conn.autocommit = True
-        try:
-            return _index(conn, project, root.resolve(), options, started)
-        finally:
-            conn.autocommit = False
+    locked = False
+    try:
+        with index_lock(project, wait=wait), project.connection() as conn:
+            locked = True
+            # Autocommit, so that each `conn.transaction()` below is a real, committed transaction.
+            conn.autocommit = True
+            try:
+                return _index(conn, project, root.resolve(), options, started)
+            finally:
+                if not conn.broken:
+                    conn.autocommit = False
+    except DatabaseError as exc:
+        if not locked:
+            raise  # never got going: the reason to connect failed is the news
+        raise DatabaseError(SERVER_STOPPED_DURING_INDEXING) from exc
 
 
 def _index(
@@ -188,7 +196,8 @@ def _pipeline(
                 if behind is not None:
                     run.account(behind.result())
             finally:
-                writer_conn.autocommit = False
+                if not writer_conn.broken:
+                    writer_conn.autocommit = False
 
 
 def _has_chunks(conn: Connection) -> bool:
