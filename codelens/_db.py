@@ -10,11 +10,11 @@ from typing import Any
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ._config import Settings
 from ._migrations import migrate_registry
-from ._server import ensure_server
+from ._server import ensure_server, server_status
 from .errors import DatabaseError, MissingExtension
 
 __all__ = ["Connection", "Database"]
@@ -32,14 +32,29 @@ def _configure(conn: Connection) -> None:
     conn.commit()
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _cannot_connect(exc: BaseException) -> DatabaseError:
+    return DatabaseError(
+        f"cannot connect to PostgreSQL ({_first_line(exc)}): check CODELENS_DATABASE_URL "
+        "or run `codelens db status`"
+    )
+
+
 class Database:
     """A lazily opened pool over the embedded server or ``CODELENS_DATABASE_URL``."""
 
-    def __init__(self, settings: Settings, *, max_size: int = 8) -> None:
+    def __init__(self, settings: Settings, *, max_size: int = 8, timeout: float = 30.0) -> None:
         self.settings = settings
         self._max_size = max_size
+        self._timeout = timeout
         self._pool: ConnectionPool[Connection] | None = None
         self._lock = threading.Lock()
+        # The embedded server the pool's connections lead to: (postmaster pid, url).
+        self._server: tuple[int | None, str] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -52,29 +67,52 @@ class Database:
 
     @property
     def pool(self) -> ConnectionPool[Connection]:
+        if self.embedded:
+            self._follow_embedded_server()
         if self._pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = self._open()
+                    self._pool = self._open(self.url())
         return self._pool
 
-    def _open(self) -> ConnectionPool[Connection]:
-        url = self.url()
+    def _follow_embedded_server(self) -> None:
+        """Start the embedded server again if it died, and drop connections to a dead one.
+
+        A notebook or MCP server outlives many servers: one killed, stopped by
+        `codelens db stop`, or restarted by another process. One read of the pid file per
+        checkout tells; the pool's own check would only find out connection by connection.
+        """
+        pid = server_status(self.settings.pgdata).pid
+        if pid is not None and self._server is not None and self._server[0] == pid:
+            return
+        with self._lock:
+            url = ensure_server(self.settings.pgdata)
+            pid = server_status(self.settings.pgdata).pid
+            if self._pool is not None and self._server is not None:
+                if self._server[1] != url:
+                    self._pool.close()
+                    self._pool = None
+                elif self._server[0] != pid:
+                    # Replaces, here and now, every idle connection the old server broke.
+                    self._pool.check()
+            self._server = (pid, url)
+
+    def _open(self, url: str) -> ConnectionPool[Connection]:
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 self._ensure_vector(conn)
                 migrate_registry(conn)
         except psycopg.OperationalError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseError(
-                f"cannot connect to PostgreSQL ({first}): check CODELENS_DATABASE_URL "
-                "or run `codelens db status`"
-            ) from exc
+            raise _cannot_connect(exc) from exc
         pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             min_size=1,
             max_size=self._max_size,
             configure=_configure,
+            # A connection is tried before it is handed out, so that one the server dropped
+            # (a restart, an idle timeout, a network cut) is replaced instead of failing a call.
+            check=ConnectionPool.check_connection,
+            timeout=self._timeout,
             open=False,
             name="codelens",
         )
@@ -105,26 +143,60 @@ class Database:
 
     @contextmanager
     def connection(self, schema: str | None = None) -> Iterator[Connection]:
-        """A pooled connection whose search_path is ``schema`` (then public, where vector lives)."""
-        with self.pool.connection() as conn:
-            if schema is not None:
-                conn.execute(
-                    sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
-                )
-                # Committed, so a rollback inside the caller's work cannot drop it.
-                conn.commit()
-            try:
-                yield conn
-            except BaseException:
-                with suppress(psycopg.Error):
-                    conn.rollback()
-                raise
-            finally:
-                # The next checkout starts with no schema or hnsw.* setting of ours. Done here,
-                # not in a pool reset callback, so that the connection is back when we return.
-                with suppress(psycopg.Error):
-                    conn.execute("RESET ALL")
+        """A pooled connection whose search_path is ``schema`` (then public, where vector lives).
+
+        A server that cannot be reached, or that goes away while the connection is in use,
+        is a one-line :class:`DatabaseError`; the next call gets a fresh connection (and, when
+        codelens runs the embedded server, a server started again).
+        """
+        used: Connection | None = None
+        try:
+            with self.pool.connection() as conn:
+                used = conn
+                if schema is not None:
+                    conn.execute(
+                        sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
+                    )
+                    # Committed, so a rollback inside the caller's work cannot drop it.
                     conn.commit()
+                try:
+                    yield conn
+                except BaseException:
+                    with suppress(psycopg.Error):
+                        conn.rollback()
+                    raise
+                finally:
+                    # The next checkout starts with no schema or hnsw.* setting of ours. Done
+                    # here, not in a pool reset callback, so the connection is back when we return.
+                    with suppress(psycopg.Error):
+                        conn.execute("RESET ALL")
+                        conn.commit()
+        except PoolTimeout as exc:
+            raise self._unreachable(exc) from exc
+        except psycopg.Error as exc:
+            if used is None or not used.broken:
+                raise
+            raise self._lost(exc) from exc
+
+    def _unreachable(self, exc: PoolTimeout) -> DatabaseError:
+        # The pool only says it waited; a connection of our own says why.
+        try:
+            with psycopg.connect(self.url(), connect_timeout=5):
+                pass
+        except psycopg.OperationalError as reason:
+            return _cannot_connect(reason)
+        return DatabaseError(
+            f"no free connection to PostgreSQL after {self._timeout:g} s: too many calls at"
+            " once; run it again when some have finished"
+        )
+
+    def _lost(self, exc: psycopg.Error) -> DatabaseError:
+        then = (
+            "run it again: codelens starts the embedded server again"
+            if self.embedded
+            else "run it again once the server at CODELENS_DATABASE_URL is back"
+        )
+        return DatabaseError(f"the connection to PostgreSQL was lost ({_first_line(exc)}): {then}")
 
     def idle(self) -> bool:
         """True when no connection is checked out: what the leak tests assert after every call."""

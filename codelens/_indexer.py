@@ -30,11 +30,12 @@ from ._store import (
     KnownFile,
     delete_files,
     finish_run,
+    interrupt_dead_runs,
     known_files,
     start_run,
     upsert_repository,
 )
-from .errors import IndexingError
+from .errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, IndexingError
 
 if TYPE_CHECKING:
     from ._db import Connection
@@ -89,13 +90,21 @@ def index_repository(
         name, force, progress, on_progress, cancel, embedder, scan_options, max(1, batch_files)
     )
     started = perf_counter()
-    with index_lock(project, wait=wait), project.connection() as conn:
-        # Autocommit, so that each `conn.transaction()` below is a real, committed transaction.
-        conn.autocommit = True
-        try:
-            return _index(conn, project, root, target, options, started)
-        finally:
-            conn.autocommit = False
+    locked = False
+    try:
+        with index_lock(project, wait=wait), project.connection() as conn:
+            locked = True
+            # Autocommit, so that each `conn.transaction()` below is a real, committed transaction.
+            conn.autocommit = True
+            try:
+                return _index(conn, project, root, target, options, started)
+            finally:
+                if not conn.broken:
+                    conn.autocommit = False
+    except DatabaseError as exc:
+        if not locked:
+            raise  # never got going: the reason to connect failed is the news
+        raise DatabaseError(SERVER_STOPPED_DURING_INDEXING) from exc
 
 
 def _index(
@@ -109,6 +118,7 @@ def _index(
     with conn.transaction():
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
+        interrupt_dead_runs(conn)
         run_id = start_run(conn, repository_id)
     report = IndexReport(repository, str(root), run_id)
     ticker = Progress(show=options.progress, callback=options.on_progress)
@@ -200,7 +210,8 @@ def _pipeline(
                 if behind is not None:
                     run.account(behind.result())
             finally:
-                writer_conn.autocommit = False
+                if not writer_conn.broken:
+                    writer_conn.autocommit = False
 
 
 def _has_chunks(conn: Connection) -> bool:

@@ -53,6 +53,9 @@ def index_lock(project: Project, *, wait: bool = False) -> Iterator[None]:
             try:
                 yield
             finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+                # A lost connection took the lock with it; the error that lost it goes on.
+                if not conn.broken:
+                    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
         finally:
-            conn.autocommit = False
+            if not conn.broken:
+                conn.autocommit = False

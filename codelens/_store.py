@@ -22,6 +22,7 @@ __all__ = [
     "KnownFile",
     "delete_files",
     "finish_run",
+    "interrupt_dead_runs",
     "known_files",
     "start_run",
     "stored_hashes",
@@ -120,6 +121,20 @@ def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[in
     ).fetchone()
     assert new is not None
     return int(new[0]), unique
+
+
+def interrupt_dead_runs(conn: Connection) -> int:
+    """Mark as interrupted the runs left ``running`` by an indexer that died; call under the lock.
+
+    Holding the project's lock means no other run of it is alive. A dead run's end is taken
+    as its last batch written (or its start), the last moment it is known to have worked.
+    """
+    cur = conn.execute(
+        "UPDATE index_runs r SET status = 'interrupted', finished_at = COALESCE("
+        " (SELECT max(e.indexed_at) FROM change_events e WHERE e.run_id = r.id), r.started_at)"
+        " WHERE r.status = 'running'"
+    )
+    return cur.rowcount
 
 
 def start_run(conn: Connection, repository_id: int) -> int:

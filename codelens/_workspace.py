@@ -84,6 +84,10 @@ class Workspace:
                     f"project {project_id!r} exists already: use codelens.project({project_id!r})"
                     f" to open it, or drop it first"
                 ) from None
+            # Someone else's row, perhaps of an older codelens: bring its schema up to date
+            # (idempotent, under the migration lock) before it counts as migrated.
+            self._ensure_migrated(project_id)
+            return Project(self, project_id)
         with self._lock:
             self._migrated.add(project_id)
         return Project(self, project_id)

@@ -7,7 +7,7 @@ The hierarchy::
     ├── InvalidProjectId          a project id breaks the naming rule (no SQL has run)
     ├── ProjectNotFound           no project by that name
     ├── ProjectExists             create() of a name that is taken
-    ├── DatabaseError             the server cannot be started, reached or used
+    ├── DatabaseError             the server cannot be started, reached or used, or went away
     │   └── MissingExtension      the server has no pgvector
     ├── EmbedderError             an embedder cannot produce vectors
     │   ├── EmbedderUnavailable   the server is down or the model is missing
@@ -44,6 +44,12 @@ __all__ = [
     "ProjectNotFound",
     "SearchError",
 ]
+
+# The one line an index run ends with when the server dies under it: every batch that
+# landed stays, so the same command goes on from there.
+SERVER_STOPPED_DURING_INDEXING = (
+    "the database server stopped during indexing; run the same command again to continue"
+)
 
 
 class CodelensError(Exception):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -603,3 +606,39 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
     (repo / "m0.py").write_text("def changed():\n    return 1\n")
     index_repository(project, repo, progress=False, batch_files=1)
     assert events.count("write") == 1
+
+
+_STALLED_INDEXER = """
+import sys, time
+from pathlib import Path
+from codelens import Settings, Workspace
+from codelens._index_batch import Run
+
+def stall(run, batch):
+    print("embedding", flush=True)
+    time.sleep(600)
+
+Run.embed = stall
+home, url, project, repo = sys.argv[1:]
+Workspace(Settings(home=Path(home), database_url=url or None)).get(project).index(repo, progress=False)
+"""
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted_by_the_next(
+    project: Project, repo: Path
+) -> None:
+    settings = project.workspace.settings
+    command = [sys.executable, "-c", _STALLED_INDEXER, str(settings.home)]
+    command += [settings.database_url or "", project.id, str(repo)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "embedding"  # mid-run, holding the lock
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+    assert _rows(project, "SELECT status, finished_at FROM index_runs") == [("running", None)]
+    # wait: the dead child's session, and its lock, go when the server notices the hang-up
+    project.index(repo, progress=False, wait=True, scan_options=SMALL)
+    runs = _rows(project, "SELECT status, finished_at IS NOT NULL FROM index_runs ORDER BY id")
+    assert runs == [("interrupted", True), ("completed", True)]

@@ -243,3 +243,26 @@ def test_workspace_repr_says_which_server(workspace: Workspace) -> None:
     text = repr(workspace)
     assert "embedded" in text or "external" in text
     assert str(workspace.settings.home) in text
+
+
+def test_create_exist_ok_migrates_a_row_an_older_codelens_registered(
+    workspace: Workspace, project_id: str
+) -> None:
+    # Another process, with an older codelens, registered the project first (the race
+    # create(exist_ok=True) loses): its schema is at version 1.
+    with workspace.db.connection() as conn, conn.transaction():
+        conn.execute(
+            "INSERT INTO codelens.projects (id, schema_name) VALUES (%s, %s)",
+            [project_id, "project_" + project_id.replace("-", "_")],
+        )
+        assert migrate_project(conn, project_id, upto=1) == [1]
+    try:
+        project = workspace.create(project_id, exist_ok=True)
+        with project.connection() as conn:
+            versions = [
+                r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")
+            ]
+        assert versions == list(range(1, latest("project") + 1))
+        assert project.counts()["chunks"] == 0
+    finally:
+        workspace.drop(project_id, force=True)
