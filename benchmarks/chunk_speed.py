@@ -14,8 +14,8 @@ import sysconfig
 import time
 from pathlib import Path
 
-from codelens._chunk import chunk_text
-from codelens._grammars import get_parser
+from codelens._chunk.chunker import chunk_text
+from codelens._chunk.grammars import get_parser
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pandas as pd
 
 from codelens import Settings, Workspace
-from codelens._evaluate import evaluate
+from codelens._search.evaluate import evaluate
 
 HERE = Path(__file__).parent
 # Packages and modules the queries target, plus a few neighbours so that every query has

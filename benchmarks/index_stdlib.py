@@ -43,10 +43,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 
 from codelens import IndexReport, Settings, Workspace
-from codelens._chunk import chunk_text, embedding_text
-from codelens._embed_local import LocalEmbedder
-from codelens._scan import ScanOptions, scan
-from codelens._server import stop_server
+from codelens._chunk.chunker import chunk_text, embedding_text
+from codelens._db.embedded import stop_server
+from codelens._embed.local import LocalEmbedder
+from codelens._scan.walk import ScanOptions, scan
 
 _SLICE = 64  # texts per call, as the indexer sends them
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import nbformat
 
-from codelens._chunk import chunk_text
-from codelens._chunk_notebook import chunk_notebook
-from codelens._notebook_read import Notebook, parse_notebook
+from codelens._chunk.chunker import chunk_text
+from codelens._chunk.notebook import chunk_notebook
+from codelens._ipynb import Notebook, parse_notebook
 
 
 def _as_notebook(text: str) -> str:

@@ -2,7 +2,7 @@
 
 Loads N chunks (real standard-library texts repeated under varied paths, with synthetic
 but clustered 384-d embeddings) by binary COPY, builds the HNSW index (timed), then runs
-the queries through ``codelens._search.search``. Query embedding is excluded: the query
+the queries through ``codelens._search.engine.search``. Query embedding is excluded: the query
 vectors are put in the query cache beforehand. Also prints recall@10 of the HNSW scan
 against an exact scan. It prints figures; it is not a test.
 
@@ -30,13 +30,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from psycopg import sql
 
-import codelens._search
+import codelens._search.engine
 from codelens import Project, Settings, Workspace
-from codelens._embed import get_embedder
-from codelens._search import search
-from codelens._search_index import ensure_vector_index
-from codelens._search_query import query_cache
-from codelens._server import stop_server
+from codelens._db.embedded import stop_server
+from codelens._embed.registry import get_embedder
+from codelens._index.vector_index import ensure_vector_index
+from codelens._search.engine import search
+from codelens._search.query import query_cache
 
 DIM = 384
 LATENT = 16  # embeddings of real text vary along few directions: clusters live in a subspace
@@ -272,11 +272,13 @@ def main() -> None:
     if args.shared_buffers:
         configure(settings, args.shared_buffers)
     if args.ef_search:
-        codelens._search.EF_SEARCH = args.ef_search
+        codelens._search.engine.EF_SEARCH = args.ef_search
     workspace = Workspace(settings)
     with workspace.db.connection() as conn:
         row = conn.execute("SHOW shared_buffers").fetchone()
-    print(f"shared_buffers {row[0] if row else '?'}, hnsw.ef_search {codelens._search.EF_SEARCH}")
+    print(
+        f"shared_buffers {row[0] if row else '?'}, hnsw.ef_search {codelens._search.engine.EF_SEARCH}"
+    )
     windows = stdlib_windows()
     print(f"{len(windows):,} distinct stdlib windows of {WINDOW} lines")
     queries = make_queries(windows, args.queries)

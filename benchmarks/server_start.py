@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from codelens import Settings, Workspace
-from codelens._server import ensure_server, stop_server
+from codelens._db.embedded import ensure_server, stop_server
 
 
 def _timed(fn: object) -> float:

@@ -30,12 +30,12 @@ import numpy as np
 from psycopg import sql
 
 from codelens import Settings, Workspace
-from codelens._analysis import Analysis
+from codelens._analysis.analysis import Analysis
+from codelens._analysis.snapshot import RefreshStats
+from codelens._db.embedded import stop_server
+from codelens._index.store import CHUNK_COLUMNS, COPY_CHUNKS
 from codelens._project import Project
-from codelens._scan import ScanOptions, scan
-from codelens._server import stop_server
-from codelens._snapshot import RefreshStats
-from codelens._store import CHUNK_COLUMNS, COPY_CHUNKS
+from codelens._scan.walk import ScanOptions, scan
 
 OPTIONS = ScanOptions(extra_excludes=("site-packages/",))
 WINDOW = 20

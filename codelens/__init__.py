@@ -6,8 +6,8 @@ are the same calls for code.
 
 from __future__ import annotations
 
-from ._analysis import Analysis
-from ._api import (
+from codelens._analysis.analysis import Analysis
+from codelens._api import (
     analyze,
     create_project,
     current_project,
@@ -20,17 +20,17 @@ from ._api import (
     use,
     workspace,
 )
-from ._config import Settings
-from ._embed import Embedder, get_embedder
-from ._index_panel import index_ui
-from ._magics import load_ipython_extension, unload_ipython_extension
-from ._project import Project
-from ._report import IndexProgress, IndexReport
-from ._results import SearchResults
-from ._scan import ScanOptions
-from ._widgets import ui
-from ._workspace import Workspace
-from .errors import CodelensError
+from codelens._config import Settings
+from codelens._embed.registry import Embedder, get_embedder
+from codelens._index.report import IndexProgress, IndexReport
+from codelens._notebook.index_panel import index_ui
+from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
+from codelens._notebook.search_panel import ui
+from codelens._project import Project
+from codelens._scan.walk import ScanOptions
+from codelens._search.results import SearchResults
+from codelens._workspace import Workspace
+from codelens.errors import CodelensError
 
 __all__ = [
     "Analysis",

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._project import Project
-from ._report import IndexReport
+from codelens._index.report import IndexReport
+from codelens._project import Project
 
 if TYPE_CHECKING:
-    from ._analysis import Analysis
-    from ._results import SearchResults
-    from ._scan import ScanOptions
-from ._workspace import Workspace
+    from codelens._analysis.analysis import Analysis
+    from codelens._scan.walk import ScanOptions
+    from codelens._search.results import SearchResults
+from codelens._workspace import Workspace
 
 __all__ = [
     "analyze",
@@ -131,7 +131,7 @@ def search(
 
 def evaluate(project: str | Project | None, queries: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """Recall@1/5/10 and MRR@10 per mode of ``queries`` (question, path, line or symbol)."""
-    from ._evaluate import evaluate as run
+    from codelens._search.evaluate import evaluate as run
 
     return run(workspace().resolve(project), queries, **options)
 

@@ -14,16 +14,16 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ._config import Settings
-from ._place import place
-from ._unicode import check_unicode
-from .errors import CodelensError
+from codelens._config import Settings
+from codelens._search.place import place
+from codelens._unicode import check_unicode
+from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ._report import IndexReport
-    from ._workspace import Workspace
+    from codelens._index.report import IndexReport
+    from codelens._workspace import Workspace
 
 __all__ = ["ExitCode", "main"]
 
@@ -56,7 +56,7 @@ class _Session:
     @property
     def ws(self) -> Workspace:
         if self._workspace is None:
-            from ._workspace import Workspace
+            from codelens._workspace import Workspace
 
             self._workspace = Workspace(self.settings)
         return self._workspace
@@ -84,7 +84,7 @@ def _db_status(args: argparse.Namespace, s: _Session) -> int:
     if s.settings.database_url is not None:
         _out("external PostgreSQL (CODELENS_DATABASE_URL); codelens neither starts nor stops it")
         return ExitCode.OK
-    from ._server import server_status
+    from codelens._db.embedded import server_status
 
     _out(server_status(s.settings.pgdata))
     return ExitCode.OK
@@ -96,7 +96,7 @@ def _db_stop(args: argparse.Namespace, s: _Session) -> int:
             "CODELENS_DATABASE_URL names an external server, which codelens does not stop:"
             " stop it with its own tools, or unset the variable"
         )
-    from ._server import server_status, stop_server
+    from codelens._db.embedded import server_status, stop_server
 
     if not server_status(s.settings.pgdata).running:
         _out(f"embedded PostgreSQL: not running (data in {s.settings.pgdata})")
@@ -118,7 +118,7 @@ def _projects(args: argparse.Namespace, s: _Session) -> int:
 
 def _create(args: argparse.Namespace, s: _Session) -> int:
     if args.embedder is not None:
-        from ._embed import resolve_embedder_spec
+        from codelens._embed.registry import resolve_embedder_spec
 
         resolve_embedder_spec(args.embedder)  # a malformed spec fails now, not at indexing
     project = s.ws.create(args.name, description=args.description, embedder=args.embedder)
@@ -193,7 +193,7 @@ def _print_results(results: pd.DataFrame) -> None:
 
 
 def _search(args: argparse.Namespace, s: _Session) -> int:
-    from ._search import search
+    from codelens._search.engine import search
 
     results = search(
         s.ws.get(args.project),
@@ -217,7 +217,7 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
     import sysconfig
     from pathlib import Path
 
-    from ._search import search
+    from codelens._search.engine import search
 
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     folders = [stdlib / name for name in args.packages]
@@ -245,7 +245,7 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _mcp(args: argparse.Namespace, s: _Session) -> int:
-    from ._mcp import serve
+    from codelens._mcp.server import serve
 
     serve(args.root, http=args.http, port=args.port)
     return ExitCode.OK
@@ -261,7 +261,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Start with `codelens demo`. Data lives in CODELENS_HOME; "
         "CODELENS_DATABASE_URL selects an external PostgreSQL.",
     )
-    from . import __version__
+    from codelens import __version__
 
     parser.add_argument("--version", action="version", version=f"codelens {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

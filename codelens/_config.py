@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from codelens.errors import ConfigError
 
 __all__ = [
     "DEFAULT_OLLAMA_QUERY_TIMEOUT",

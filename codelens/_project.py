@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from psycopg.rows import dict_row
 
-from ._ids import schema_name, validate_project_id
+from codelens._db.ids import schema_name, validate_project_id
 
 if TYPE_CHECKING:
     import os
     import threading
     from collections.abc import Callable
 
-    from ._analysis import Analysis
-    from ._db import Connection
-    from ._embed import Embedder
-    from ._report import IndexProgress, IndexReport
-    from ._results import SearchResults
-    from ._scan import ScanOptions
-    from ._workspace import Workspace
+    from codelens._analysis.analysis import Analysis
+    from codelens._db.pool import Connection
+    from codelens._embed.registry import Embedder
+    from codelens._index.report import IndexProgress, IndexReport
+    from codelens._scan.walk import ScanOptions
+    from codelens._search.results import SearchResults
+    from codelens._workspace import Workspace
 
 __all__ = ["Project"]
 
@@ -58,7 +58,7 @@ class Project:
             cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [self.id])
             row = cur.fetchone()
         if row is None:
-            from .errors import ProjectNotFound
+            from codelens.errors import ProjectNotFound
 
             raise ProjectNotFound(f"project {self.id!r} was dropped: create it again to use it")
         return row
@@ -99,7 +99,7 @@ class Project:
 
     def embedder(self) -> Embedder:
         """The embedding model this project was indexed with (raises NotIndexed before that)."""
-        from ._model import search_embedder
+        from codelens._db.model_record import search_embedder
 
         return search_embedder(self)
 
@@ -123,7 +123,7 @@ class Project:
         ``cancel`` stops the run after the batch in flight, with ``report.interrupted``.
         ``wait`` queues behind another indexer of the project instead of raising ProjectBusy.
         """
-        from ._indexer import index_repository
+        from codelens._index.run import index_repository
 
         return index_repository(
             self,
@@ -158,7 +158,7 @@ class Project:
         file_type: str | None = None,
     ) -> SearchResults:
         """Search this project; see :func:`codelens.search`."""
-        from ._search import search
+        from codelens._search.engine import search
 
         return search(
             self,
@@ -177,6 +177,6 @@ class Project:
         Pass the ``scan_options`` the project was indexed with, if not the defaults, so that
         the disk is judged by the same rules.
         """
-        from ._analysis import Analysis
+        from codelens._analysis.analysis import Analysis
 
         return Analysis(self, refresh=refresh, scan_options=scan_options)

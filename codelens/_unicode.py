@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import CodelensError, SearchError
+from codelens.errors import CodelensError, SearchError
 
 __all__ = ["check_unicode"]
 

@@ -11,15 +11,15 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ._config import Settings
-from ._db import Database
-from ._ids import schema_name, validate_project_id
-from ._migrations import migrate_project
-from ._project import Project
-from .errors import CodelensError, ProjectExists, ProjectNotFound
+from codelens._config import Settings
+from codelens._db.ids import schema_name, validate_project_id
+from codelens._db.migrations import migrate_project
+from codelens._db.pool import Database
+from codelens._project import Project
+from codelens.errors import CodelensError, ProjectExists, ProjectNotFound
 
 if TYPE_CHECKING:
-    from ._server import ServerStatus
+    from codelens._db.embedded import ServerStatus
 
 __all__ = ["Workspace"]
 
@@ -203,7 +203,7 @@ class Workspace:
     def server_status(self) -> ServerStatus | str:
         if not self.db.embedded:
             return "external PostgreSQL (CODELENS_DATABASE_URL)"
-        from ._server import server_status
+        from codelens._db.embedded import server_status
 
         return server_status(self.settings.pgdata)
 

@@ -18,7 +18,7 @@ os.environ.pop("CODELENS_EMBEDDER", None)
 import pytest
 
 from codelens import Settings, Workspace
-from codelens._server import stop_server
+from codelens._db.embedded import stop_server
 from tests.fake_ollama import FakeOllama
 
 # No test may reach a real Ollama: the default rule then sees nothing listening.

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from codelens import Project
-from codelens._db import Connection
-from codelens._embed import get_embedder
-from codelens._search_index import ensure_vector_index
+from codelens._db.pool import Connection
+from codelens._embed.registry import get_embedder
+from codelens._index.vector_index import ensure_vector_index
 
 LEVENSHTEIN = """def levenshtein(a, b):
     previous = list(range(len(b) + 1))

@@ -1,0 +1,1 @@
+"""DuckDB over a snapshot of the index and a scan of the disk."""

@@ -1,0 +1,51 @@
+"""Cutting a file into chunks for embedding: by syntax for known languages, else by text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from codelens._chunk.grammars import AST_LANGUAGES, resolve_language
+from codelens._chunk.lines import Lines, estimate_tokens
+from codelens._chunk.plan import Plan, finish
+from codelens._chunk.text import plan_markdown, plan_windows
+from codelens._chunk.tree import plan_tree
+from codelens._chunk.types import Chunk, embedding_text
+from codelens.errors import ConfigError
+
+__all__ = ["CHUNKER_VERSION", "Chunk", "chunk_text", "embedding_text", "estimate_tokens"]
+
+# Stored with every embedding: a new value tells the indexer to chunk files again.
+CHUNKER_VERSION = "1"
+
+
+def chunk_text(
+    path: str,
+    language: str | None,
+    text: str,
+    *,
+    max_tokens: int,
+    count_tokens: Callable[[str], int] | None = None,
+) -> list[Chunk]:
+    """Cut ``text`` (the file at ``path``) into chunks whose embedding text fits ``max_tokens``.
+
+    ``language`` picks the grammar (None: guess from the file name or shebang). Python,
+    JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++ and Ruby are cut per
+    definition, Markdown per section, anything else into overlapping windows
+    of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
+    given, checks every chunk exactly and has the few that overflow cut again.
+    """
+    if max_tokens < 1:
+        raise ConfigError(
+            f"max_tokens must be at least 1, got {max_tokens}: pass a positive budget"
+        )
+    if not text or text.isspace():
+        return []
+    plan = Plan(Lines(text), path, max_tokens, exact=count_tokens is not None)
+    name = resolve_language(path, language, text)
+    if name in AST_LANGUAGES:
+        plan_tree(plan, name)
+    elif name == "markdown":
+        plan_markdown(plan)
+    else:
+        plan_windows(plan)
+    return finish(plan, max_tokens, count_tokens)

@@ -1,0 +1,116 @@
+"""Which embedding model a project uses, recorded in its embedding metadata on first index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from psycopg import sql
+from psycopg.rows import class_row
+
+from codelens._chunk.chunker import CHUNKER_VERSION
+from codelens._embed.registry import Embedder, get_embedder, resolve_embedder_spec
+from codelens.errors import ModelMismatch, NotIndexed
+
+if TYPE_CHECKING:
+    from codelens._db.pool import Connection
+    from codelens._project import Project
+
+__all__ = ["EmbeddingMetadata", "index_embedder", "read_metadata", "search_embedder"]
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingMetadata:
+    model_name: str
+    embedding_dimensions: int
+    max_tokens: int
+    document_prefix: str
+    query_prefix: str
+    chunker_version: str
+
+
+def read_metadata(conn: Connection) -> EmbeddingMetadata | None:
+    with conn.cursor(row_factory=class_row(EmbeddingMetadata)) as cur:
+        cur.execute(
+            "SELECT model_name, embedding_dimensions, max_tokens, document_prefix, query_prefix,"
+            " chunker_version FROM embedding_metadata"
+        )
+        return cur.fetchone()
+
+
+def search_embedder(project: Project) -> Embedder:
+    """The model a project was indexed with, for embedding queries."""
+    with project.connection() as conn:
+        meta = read_metadata(conn)
+    if meta is None:
+        raise NotIndexed(
+            f"project {project.id!r} has no index yet: run codelens.project({project.id!r})"
+            ".index('PATH') or `%codelens index PATH` first"
+        )
+    return get_embedder(meta.model_name, settings=project.workspace.settings)
+
+
+def index_embedder(
+    project: Project, conn: Connection, requested: str | None, *, force: bool
+) -> tuple[Embedder, bool]:
+    """The embedder for an index run, and whether every chunk must be embedded again.
+
+    A project keeps the model it was first indexed with. Asking for another one is refused
+    unless ``force``, which switches the model and drops every stored vector.
+    """
+    explicit = requested or project.info().get("embedder")
+    settings = project.workspace.settings
+    meta = read_metadata(conn)
+    if meta is None:
+        embedder = get_embedder(explicit, settings=settings)
+        _record(project, conn, embedder, replace=False)
+        return embedder, True
+    wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
+    if wanted != meta.model_name:
+        if not force:
+            raise ModelMismatch(
+                f"project {project.id!r} is indexed with {meta.model_name}, not {wanted}: "
+                "re-index with index(..., force=True) to re-embed everything with the new model"
+            )
+        embedder = get_embedder(wanted, settings=settings)
+        _record(project, conn, embedder, replace=True)
+        return embedder, True
+    return get_embedder(meta.model_name, settings=settings), meta.chunker_version != CHUNKER_VERSION
+
+
+def _record(project: Project, conn: Connection, embedder: Embedder, *, replace: bool) -> None:
+    # The HNSW index is built by the indexer after the run's rows are in: one build is
+    # much cheaper than maintaining the graph row by row through a first, large load.
+    dims = embedder.dimensions
+    with conn.transaction():
+        if replace:
+            conn.execute("DELETE FROM chunks")
+            conn.execute("DELETE FROM embedding_metadata")
+            conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
+        conn.execute(
+            "INSERT INTO embedding_metadata (model_name, embedding_dimensions, max_tokens,"
+            " document_prefix, query_prefix, chunker_version) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                embedder.name,
+                dims,
+                embedder.max_tokens,
+                embedder.document_prefix,
+                embedder.query_prefix,
+                CHUNKER_VERSION,
+            ],
+        )
+        # The dimension is a type modifier, which cannot be a bound parameter.
+        conn.execute(
+            sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({})").format(
+                sql.Literal(int(dims))
+            )
+        )
+        conn.execute(
+            "UPDATE codelens.projects SET embedding_model = %s, embedding_dimensions = %s"
+            " WHERE id = %s",
+            [embedder.name, dims, project.id],
+        )
+
+
+def update_chunker_version(conn: Connection) -> None:
+    conn.execute("UPDATE embedding_metadata SET chunker_version = %s", [CHUNKER_VERSION])

@@ -1,0 +1,211 @@
+"""Connections: one psycopg pool per workspace, pgvector registered, one schema per checkout."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg import sql
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from codelens._config import Settings
+from codelens._db.embedded import ensure_server, server_status
+from codelens._db.migrations import migrate_registry
+from codelens.errors import DatabaseError, MissingExtension
+
+__all__ = ["Connection", "Database"]
+
+Connection = psycopg.Connection[Any]
+
+_INSTALL_PGVECTOR = (
+    "install pgvector on that server (https://github.com/pgvector/pgvector#installation, "
+    "or the postgresql-NN-pgvector package), or unset CODELENS_DATABASE_URL to use the embedded server"
+)
+
+
+def _configure(conn: Connection) -> None:
+    register_vector(conn)
+    conn.commit()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _cannot_connect(exc: BaseException) -> DatabaseError:
+    return DatabaseError(
+        f"cannot connect to PostgreSQL ({_first_line(exc)}): check CODELENS_DATABASE_URL "
+        "or run `codelens db status`"
+    )
+
+
+class Database:
+    """A lazily opened pool over the embedded server or ``CODELENS_DATABASE_URL``."""
+
+    def __init__(self, settings: Settings, *, max_size: int = 8, timeout: float = 30.0) -> None:
+        self.settings = settings
+        self._max_size = max_size
+        self._timeout = timeout
+        self._pool: ConnectionPool[Connection] | None = None
+        self._lock = threading.Lock()
+        # The embedded server the pool's connections lead to: (postmaster pid, url).
+        self._server: tuple[int | None, str] | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.database_url is None
+
+    def url(self) -> str:
+        if self.settings.database_url is not None:
+            return self.settings.database_url
+        return ensure_server(self.settings.pgdata)
+
+    @property
+    def pool(self) -> ConnectionPool[Connection]:
+        if self.embedded:
+            self._follow_embedded_server()
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = self._open(self.url())
+        return self._pool
+
+    def _follow_embedded_server(self) -> None:
+        """Start the embedded server again if it died, and drop connections to a dead one.
+
+        A notebook or MCP server outlives many servers: one killed, stopped by
+        `codelens db stop`, or restarted by another process. One read of the pid file per
+        checkout tells; the pool's own check would only find out connection by connection.
+        """
+        pid = server_status(self.settings.pgdata).pid
+        if pid is not None and self._server is not None and self._server[0] == pid:
+            return
+        with self._lock:
+            url = ensure_server(self.settings.pgdata)
+            pid = server_status(self.settings.pgdata).pid
+            if self._pool is not None and self._server is not None:
+                if self._server[1] != url:
+                    self._pool.close()
+                    self._pool = None
+                elif self._server[0] != pid:
+                    # Replaces, here and now, every idle connection the old server broke.
+                    self._pool.check()
+            self._server = (pid, url)
+
+    def _open(self, url: str) -> ConnectionPool[Connection]:
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+                self._ensure_vector(conn)
+                migrate_registry(conn)
+        except psycopg.OperationalError as exc:
+            raise _cannot_connect(exc) from exc
+        pool: ConnectionPool[Connection] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=self._max_size,
+            configure=_configure,
+            # A connection is tried before it is handed out, so that one the server dropped
+            # (a restart, an idle timeout, a network cut) is replaced instead of failing a call.
+            check=ConnectionPool.check_connection,
+            timeout=self._timeout,
+            open=False,
+            name="codelens",
+        )
+        pool.open(wait=True, timeout=30)
+        return pool
+
+    @staticmethod
+    def _ensure_vector(conn: Connection) -> None:
+        row = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+        if row is not None:
+            return
+        available = conn.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+        ).fetchone()
+        if available is None:
+            raise MissingExtension(
+                f"the PostgreSQL server has no pgvector extension: {_INSTALL_PGVECTOR}"
+            )
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.errors.UniqueViolation:
+            pass  # another process created it between our check and our CREATE
+        except psycopg.Error as exc:
+            raise MissingExtension(
+                f"cannot create the pgvector extension ({exc.diag.message_primary}): "
+                "ask the server's owner to run CREATE EXTENSION vector"
+            ) from exc
+
+    @contextmanager
+    def connection(self, schema: str | None = None) -> Iterator[Connection]:
+        """A pooled connection whose search_path is ``schema`` (then public, where vector lives).
+
+        A server that cannot be reached, or that goes away while the connection is in use,
+        is a one-line :class:`DatabaseError`; the next call gets a fresh connection (and, when
+        codelens runs the embedded server, a server started again).
+        """
+        used: Connection | None = None
+        try:
+            with self.pool.connection() as conn:
+                used = conn
+                if schema is not None:
+                    conn.execute(
+                        sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
+                    )
+                    # Committed, so a rollback inside the caller's work cannot drop it.
+                    conn.commit()
+                try:
+                    yield conn
+                except BaseException:
+                    with suppress(psycopg.Error):
+                        conn.rollback()
+                    raise
+                finally:
+                    # The next checkout starts with no schema or hnsw.* setting of ours. Done
+                    # here, not in a pool reset callback, so the connection is back when we return.
+                    with suppress(psycopg.Error):
+                        conn.execute("RESET ALL")
+                        conn.commit()
+        except PoolTimeout as exc:
+            raise self._unreachable(exc) from exc
+        except psycopg.Error as exc:
+            if used is None or not used.broken:
+                raise
+            raise self._lost(exc) from exc
+
+    def _unreachable(self, exc: PoolTimeout) -> DatabaseError:
+        # The pool only says it waited; a connection of our own says why.
+        try:
+            with psycopg.connect(self.url(), connect_timeout=5):
+                pass
+        except psycopg.OperationalError as reason:
+            return _cannot_connect(reason)
+        return DatabaseError(
+            f"no free connection to PostgreSQL after {self._timeout:g} s: too many calls at"
+            " once; run it again when some have finished"
+        )
+
+    def _lost(self, exc: psycopg.Error) -> DatabaseError:
+        then = (
+            "run it again: codelens starts the embedded server again"
+            if self.embedded
+            else "run it again once the server at CODELENS_DATABASE_URL is back"
+        )
+        return DatabaseError(f"the connection to PostgreSQL was lost ({_first_line(exc)}): {then}")
+
+    def idle(self) -> bool:
+        """True when no connection is checked out: what the leak tests assert after every call."""
+        if self._pool is None:
+            return True
+        stats = self._pool.get_stats()
+        return stats.get("pool_available", 0) == stats.get("pool_size", 0)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

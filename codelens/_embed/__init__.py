@@ -1,0 +1,1 @@
+"""Embedding models: the protocol and registry, the local model and Ollama."""

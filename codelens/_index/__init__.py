@@ -1,0 +1,1 @@
+"""An index run: batches, storage, the lock, progress, the report, the vector index."""

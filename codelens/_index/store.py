@@ -1,0 +1,294 @@
+"""Writes of an index run: repositories, runs, files, chunks and change events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from psycopg import sql
+
+if TYPE_CHECKING:
+    from codelens._db.pool import Connection
+
+__all__ = [
+    "CHUNK_COLUMNS",
+    "COPY_CHUNKS",
+    "ChunkRow",
+    "FileRow",
+    "KnownFile",
+    "delete_files",
+    "finish_run",
+    "interrupt_dead_runs",
+    "known_files",
+    "start_run",
+    "stored_hashes",
+    "stored_vectors",
+    "upsert_repository",
+    "write_files",
+]
+
+# Column and binary COPY type, in the order rows are written.
+CHUNK_COLUMNS = (
+    ("file_id", "int8"),
+    ("repository_id", "int8"),
+    ("project_id", "text"),
+    ("chunk_index", "int4"),
+    ("path", "text"),
+    ("symbol", "text"),
+    ("kind", "text"),
+    ("language", "text"),
+    ("start_line", "int4"),
+    ("end_line", "int4"),
+    ("content", "text"),
+    ("content_hash", "text"),
+    ("token_count", "int4"),
+    ("truncated", "bool"),
+    ("embedding", "vector"),
+    ("cell_number", "int4"),
+    ("cell_kind", "text"),
+    ("execution_count", "int4"),
+    ("cell_start_line", "int4"),
+    ("cell_end_line", "int4"),
+)
+_CHUNK_TYPES = [kind for _, kind in CHUNK_COLUMNS]
+COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format(
+    sql.SQL(", ").join(sql.Identifier(name) for name, _ in CHUNK_COLUMNS)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFile:
+    id: int
+    sha256: str | None
+    status: str
+    skip_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    chunk_index: int
+    symbol: str
+    kind: str
+    start_line: int
+    end_line: int
+    content: str
+    content_hash: str
+    token_count: int
+    truncated: bool
+    embedding: npt.NDArray[np.float32]
+    language: str | None = None  # a notebook cell's; None: the file's
+    cell_number: int | None = None
+    cell_kind: str | None = None
+    execution_count: int | None = None
+    cell_start_line: int | None = None
+    cell_end_line: int | None = None
+
+
+@dataclass(slots=True)
+class FileRow:
+    path: str
+    language: str | None
+    size: int
+    sha256: str | None
+    line_count: int
+    status: str  # indexed, skipped or failed
+    skip_reason: str | None = None
+    error: str | None = None
+    change: str | None = None  # added or modified; None when the content did not change
+    chunks: list[ChunkRow] | None = None  # None keeps the stored chunks (failed files)
+
+
+def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[int, str]:
+    """The repository at ``root``, registered on first sight under a unique name."""
+    row = conn.execute("SELECT id, name FROM repositories WHERE root_path = %s", [root]).fetchone()
+    if row is not None:
+        if name is not None and name != row[1]:
+            conn.execute("UPDATE repositories SET name = %s WHERE id = %s", [name, row[0]])
+            return int(row[0]), name
+        return int(row[0]), str(row[1])
+    base = name or root.rstrip("/").rsplit("/", 1)[-1] or "root"
+    taken = {r[0] for r in conn.execute("SELECT name FROM repositories")}
+    unique = base
+    n = 2
+    while unique in taken:
+        unique, n = f"{base}-{n}", n + 1
+    new = conn.execute(
+        "INSERT INTO repositories (root_path, name) VALUES (%s, %s) RETURNING id", [root, unique]
+    ).fetchone()
+    assert new is not None
+    return int(new[0]), unique
+
+
+def interrupt_dead_runs(conn: Connection) -> int:
+    """Mark as interrupted the runs left ``running`` by an indexer that died; call under the lock.
+
+    Holding the project's lock means no other run of it is alive. A dead run's end is taken
+    as its last batch written (or its start), the last moment it is known to have worked.
+    """
+    cur = conn.execute(
+        "UPDATE index_runs r SET status = 'interrupted', finished_at = COALESCE("
+        " (SELECT max(e.indexed_at) FROM change_events e WHERE e.run_id = r.id), r.started_at)"
+        " WHERE r.status = 'running'"
+    )
+    return cur.rowcount
+
+
+def start_run(conn: Connection, repository_id: int) -> int:
+    row = conn.execute(
+        "INSERT INTO index_runs (repository_id) VALUES (%s) RETURNING id", [repository_id]
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def finish_run(
+    conn: Connection, run_id: int, repository_id: int, status: str, report: dict[str, Any]
+) -> None:
+    conn.execute(
+        "UPDATE index_runs SET finished_at = now(), status = %s, report = %s WHERE id = %s",
+        [status, json.dumps(report), run_id],
+    )
+    if status == "completed":
+        conn.execute(
+            "UPDATE repositories SET last_indexed_at = now() WHERE id = %s", [repository_id]
+        )
+
+
+def known_files(conn: Connection, repository_id: int) -> dict[str, KnownFile]:
+    rows = conn.execute(
+        "SELECT path, id, sha256, status, skip_reason FROM files WHERE repository_id = %s",
+        [repository_id],
+    )
+    return {r[0]: KnownFile(r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def stored_vectors(
+    conn: Connection, hashes: Sequence[str]
+) -> dict[str, tuple[npt.NDArray[np.float32], int, bool]]:
+    """Vectors already in the project for these content hashes (one project, one model)."""
+    if not hashes:
+        return {}
+    rows = conn.execute(
+        "SELECT DISTINCT ON (content_hash) content_hash, embedding, token_count, truncated"
+        " FROM chunks WHERE content_hash = ANY(%s)",
+        [list(hashes)],
+    )
+    return {r[0]: (np.asarray(r[1].to_numpy(), np.float32), r[2], r[3]) for r in rows}
+
+
+def stored_hashes(conn: Connection, file_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The content hashes of the chunks each file has now."""
+    found: dict[int, list[str]] = {}
+    if file_ids:
+        rows = conn.execute(
+            "SELECT file_id, content_hash FROM chunks WHERE file_id = ANY(%s)", [list(file_ids)]
+        )
+        for file_id, content_hash in rows:
+            found.setdefault(file_id, []).append(content_hash)
+    return found
+
+
+def write_files(
+    conn: Connection, project_id: str, repository_id: int, run_id: int, files: Sequence[FileRow]
+) -> None:
+    """Write one batch of files with their chunks and events, in four round trips.
+
+    The caller wraps this in a transaction: a batch lands whole or not at all.
+    """
+    if not files:
+        return
+    columns = list(
+        zip(
+            *(
+                (
+                    f.path,
+                    f.language,
+                    f.size,
+                    f.sha256,
+                    f.line_count,
+                    f.status,
+                    f.skip_reason,
+                    f.error,
+                )
+                for f in files
+            ),
+            strict=True,
+        )
+    )
+    rows = conn.execute(
+        "INSERT INTO files (repository_id, path, language, size, sha256, line_count, status,"
+        " skip_reason, error, indexed_at)"
+        " SELECT %s, * , now() FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[],"
+        " %s::int[], %s::text[], %s::text[], %s::text[])"
+        " ON CONFLICT (repository_id, path) DO UPDATE SET language = EXCLUDED.language,"
+        " size = EXCLUDED.size, sha256 = EXCLUDED.sha256, line_count = EXCLUDED.line_count,"
+        " status = EXCLUDED.status, skip_reason = EXCLUDED.skip_reason,"
+        " error = EXCLUDED.error, indexed_at = EXCLUDED.indexed_at RETURNING path, id",
+        [repository_id, *(list(c) for c in columns)],
+    )
+    ids = {path: int(file_id) for path, file_id in rows}
+    replaced = [ids[f.path] for f in files if f.chunks is not None]
+    if replaced:
+        conn.execute("DELETE FROM chunks WHERE file_id = ANY(%s)", [replaced])
+    with conn.cursor() as cur, cur.copy(COPY_CHUNKS) as copy:
+        copy.set_types(_CHUNK_TYPES)
+        for f in files:
+            for c in f.chunks or ():
+                copy.write_row(
+                    (
+                        ids[f.path],
+                        repository_id,
+                        project_id,
+                        c.chunk_index,
+                        f.path,
+                        c.symbol,
+                        c.kind,
+                        c.language or f.language,
+                        c.start_line,
+                        c.end_line,
+                        c.content,
+                        c.content_hash,
+                        c.token_count,
+                        c.truncated,
+                        c.embedding,
+                        c.cell_number,
+                        c.cell_kind,
+                        c.execution_count,
+                        c.cell_start_line,
+                        c.cell_end_line,
+                    )
+                )
+    changed = [(f.path, f.change) for f in files if f.change is not None]
+    if changed:
+        paths, changes = zip(*changed, strict=True)
+        conn.execute(
+            "INSERT INTO change_events (repository_id, path, change, indexed_at, run_id)"
+            " SELECT %s, p, c, now(), %s FROM unnest(%s::text[], %s::text[]) AS u(p, c)",
+            [repository_id, run_id, list(paths), list(changes)],
+        )
+
+
+def delete_files(conn: Connection, repository_id: int, run_id: int, paths: Sequence[str]) -> int:
+    """Forget files that left the disk; returns the chunk rows removed with them."""
+    if not paths:
+        return 0
+    row = conn.execute(
+        "SELECT count(*) FROM chunks c JOIN files f ON f.id = c.file_id"
+        " WHERE f.repository_id = %s AND f.path = ANY(%s)",
+        [repository_id, list(paths)],
+    ).fetchone()
+    conn.execute(
+        "DELETE FROM files WHERE repository_id = %s AND path = ANY(%s)",
+        [repository_id, list(paths)],
+    )
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO change_events (repository_id, path, change, indexed_at, run_id)"
+            " VALUES (%s, %s, 'deleted', now(), %s)",
+            [(repository_id, p, run_id) for p in paths],
+        )
+    return int(row[0]) if row else 0

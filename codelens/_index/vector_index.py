@@ -1,0 +1,33 @@
+"""The approximate nearest-neighbour index over a project's embeddings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codelens._db.pool import Connection
+
+__all__ = ["HNSW_MAX_DIMENSIONS", "ensure_vector_index"]
+
+# pgvector's HNSW indexes vectors of at most 2000 dimensions. Wider models still search
+# correctly, by an exact scan, which is slower on big projects.
+HNSW_MAX_DIMENSIONS = 2000
+
+
+def ensure_vector_index(conn: Connection, dimensions: int, *, memory: str = "512MB") -> bool:
+    """Create the HNSW cosine index on ``chunks.embedding`` if it is missing.
+
+    Call it once the column is typed ``vector(dimensions)`` (HNSW needs the dimension),
+    with the connection's search_path on the project's schema. Returns True when the
+    column is indexed (now or already), False when the model is too wide for HNSW.
+    ``memory`` is the build's maintenance_work_mem: a build whose graph fits is much faster.
+    """
+    if dimensions > HNSW_MAX_DIMENSIONS:
+        return False
+    with conn.transaction():
+        conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw"
+            " ON chunks USING hnsw (embedding vector_cosine_ops)"
+        )
+    return True

@@ -1,0 +1,1 @@
+"""The MCP server: tools, background jobs and allowed roots."""

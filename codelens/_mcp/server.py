@@ -1,0 +1,277 @@
+"""The MCP server: four tools over the same workspace, indexer and search as the library.
+
+Every failure a client can cause comes back as a tool error (``isError``) whose one
+line says what to do; the server itself never stops because of a call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field, ValidationError
+
+from codelens._mcp.jobs import JobManager
+from codelens._mcp.roots import AllowedRoots
+from codelens._search.place import CELL_COLUMNS, place
+from codelens._workspace import Workspace
+from codelens.errors import CodelensError, ProjectNotFound
+
+__all__ = ["INSTRUCTIONS", "build_server", "serve"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+MAX_LIMIT = 100
+
+INSTRUCTIONS = (
+    "codelens indexes code repositories into projects and searches them by meaning and by words."
+    " Call list_projects first. To add a repository, call index_repository with its absolute"
+    " path and a project id, then poll get_indexing_status with the returned job_id until its"
+    " state is completed or failed. Then call search_code."
+)
+
+ProjectId = Annotated[
+    str,
+    Field(
+        description="Project id: lower-case letters and digits in groups joined by single dashes,"
+        " e.g. 'payments-api' (list_projects shows the existing ones)"
+    ),
+]
+
+
+def _one_line(tool: str, exc: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return f"Error executing tool {tool}: invalid arguments: {'; '.join(problems)} (see the tool's input schema)"
+
+
+class _Server(MCPServer[Any]):
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            # pydantic's report spans several lines and repeats the input; a client wants one.
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(_one_line(name, exc.__cause__)) from exc.__cause__
+            raise
+
+
+@contextmanager
+def _tool_errors(project_id: str | None = None) -> Iterator[None]:
+    try:
+        yield
+    except CodelensError as exc:
+        if isinstance(exc, ProjectNotFound) and project_id is not None:
+            raise ToolError(
+                f"no project {project_id!r}: list_projects shows the existing ones, and"
+                f" index_repository(repo_path, {project_id!r}) creates it"
+            ) from exc
+        raise ToolError(str(exc)) from exc
+
+
+def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) -> MCPServer[Any]:
+    server = _Server("codelens", instructions=INSTRUCTIONS, log_level="WARNING")
+
+    def tool(*, read_only: bool) -> Callable[[_F], _F]:
+        def register(fn: _F) -> _F:
+            # Docstrings are indented; clients show the description as is.
+            hints = ToolAnnotations(
+                read_only_hint=read_only, destructive_hint=False, open_world_hint=False
+            )
+            server.add_tool(fn, description=inspect.cleandoc(fn.__doc__ or ""), annotations=hints)
+            return fn
+
+        return register
+
+    @tool(read_only=True)
+    def list_projects() -> dict[str, Any]:
+        """List the projects: id, description, embedding model, repositories and chunk counts."""
+        with _tool_errors():
+            table = workspace.projects()
+            projects = []
+            for row in table.to_dict(orient="records"):
+                repos = workspace.get(row["id"]).repositories()
+                projects.append(
+                    {
+                        "id": row["id"],
+                        "description": row["description"],
+                        "model": _plain(row["embedding_model"]) or _plain(row["embedder"]),
+                        "dimensions": _int_or_none(row["embedding_dimensions"]),
+                        "repositories": [
+                            {
+                                "name": r["name"],
+                                "root_path": r["root_path"],
+                                "files": int(r["files"]),
+                                "chunks": int(r["chunks"]),
+                                "last_indexed_at": _iso(r["last_indexed_at"]),
+                            }
+                            for r in repos.to_dict(orient="records")
+                        ],
+                        "files": int(row["files"]),
+                        "chunks": int(row["chunks"]),
+                    }
+                )
+        return {"projects": projects, "allowed_roots": [str(r) for r in roots.roots]}
+
+    @tool(read_only=False)
+    def index_repository(
+        repo_path: Annotated[
+            str,
+            Field(
+                description="Absolute path of the repository folder; it must be under an allowed root"
+            ),
+        ],
+        project_id: ProjectId,
+        force_reindex: Annotated[
+            bool,
+            Field(description="Re-chunk and re-embed every file, even unchanged ones"),
+        ] = False,
+    ) -> dict[str, Any]:
+        """Start indexing a repository into a project (created if missing) in the background.
+
+        Returns a job_id at once: poll get_indexing_status(job_id) until the state is
+        completed or failed. Unchanged files are skipped unless force_reindex is true.
+        """
+        with _tool_errors(project_id):
+            folder = roots.pin(repo_path)
+            workspace.project(project_id)  # validates the id, creates the project on first use
+            job, new = jobs.start(project_id, folder, force=force_reindex)
+            reply = jobs.status(job.id)
+        reply["note"] = (
+            "poll get_indexing_status with this job_id"
+            if new
+            else "this repository is already being indexed by this job: poll it"
+        )
+        return reply
+
+    @tool(read_only=True)
+    def get_indexing_status(
+        job_id: Annotated[str, Field(description="The job_id that index_repository returned")],
+    ) -> dict[str, Any]:
+        """State of an indexing job (pending, running, completed, failed), its live counts,
+        its report when done, its error if it failed, and a warning when nothing was indexed."""
+        with _tool_errors():
+            return jobs.status(job_id)
+
+    @tool(read_only=True)
+    def search_code(
+        query: Annotated[str, Field(description="What to look for, in words or code")],
+        project_id: ProjectId,
+        repository: Annotated[
+            str | None, Field(description="Only this repository (its name in list_projects)")
+        ] = None,
+        file_type: Annotated[
+            str | None, Field(description="Only files with this extension, e.g. 'py' or 'ts'")
+        ] = None,
+        directory: Annotated[
+            str | None,
+            Field(
+                description="Only files under this folder, relative to the repository root, e.g. 'src/api'"
+            ),
+        ] = None,
+        language: Annotated[
+            str | None, Field(description="Only this language, e.g. 'python', 'typescript', 'go'")
+        ] = None,
+        limit: Annotated[
+            int, Field(ge=1, le=MAX_LIMIT, description="How many results, 1 to 100")
+        ] = 10,
+        mode: Annotated[
+            Literal["hybrid", "semantic", "lexical"],
+            Field(
+                description="hybrid (meaning and words, the default), semantic (meaning) or lexical (words)"
+            ),
+        ] = "hybrid",
+    ) -> dict[str, Any]:
+        """Search a project's code. Returns ranked chunks with path, start and end line,
+        symbol, language, score and content."""
+        from codelens._search.engine import search
+        from codelens._search.filters import Filters
+        from codelens._search.query import clean_query
+
+        with _tool_errors(project_id):
+            # Arguments first: a malformed call gets the same answer whatever exists.
+            clean_query(query)
+            Filters.of(
+                language=language, path=directory, repository=repository, file_type=file_type
+            )
+            project = workspace.get(project_id)
+            results = search(
+                project,
+                query,
+                limit=limit,
+                mode=mode,
+                language=language,
+                path=directory,
+                repository=repository,
+                file_type=file_type,
+            )
+            records = results.to_dict(orient="records")
+        keys = (
+            "rank",
+            "score",
+            "repository",
+            "path",
+            "start_line",
+            "end_line",
+            "symbol",
+            "kind",
+            "language",
+            "content",
+            *CELL_COLUMNS,
+        )
+        hits = [{k: _plain(r.get(k)) for k in keys} | {"place": place(r)} for r in records]
+        return {
+            "project_id": project_id,
+            "query": query,
+            "mode": mode,
+            "count": len(hits),
+            "results": hits,
+        }
+
+    return server
+
+
+def _missing(value: Any) -> bool:
+    # pandas shows a missing value as None, NaN or NaT depending on the column's other values.
+    return value is None or value != value
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
+
+
+def _iso(value: Any) -> str | None:
+    return None if _missing(value) else str(value.isoformat())
+
+
+def _plain(value: Any) -> Any:
+    return None if _missing(value) else value
+
+
+def serve(roots: Sequence[str] = (), *, http: bool = False, port: int = 8765) -> None:
+    """Run the server until the client disconnects (stdio) or Ctrl-C (HTTP)."""
+    allowed = AllowedRoots.from_sources(roots)
+    workspace = Workspace()
+    jobs = JobManager(workspace)
+    server = build_server(workspace, allowed, jobs)
+    print(f"codelens MCP server: {allowed.describe()}", file=sys.stderr)
+    try:
+        if http:
+            # Loopback only: the SDK then also refuses other Host and Origin headers
+            # (DNS rebinding), so a web page cannot drive the tools.
+            print(f"codelens MCP server on http://127.0.0.1:{port}/mcp", file=sys.stderr)
+            server.run("streamable-http", host="127.0.0.1", port=port)
+        else:
+            server.run("stdio")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        jobs.shutdown()
+        workspace.close()

@@ -1,0 +1,1 @@
+"""The IPython front end: magics, completion and the widget panels."""

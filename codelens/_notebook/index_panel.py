@@ -1,0 +1,171 @@
+"""The indexing panel, ``codelens.index_ui()``: index a folder with a progress bar and a Cancel button.
+
+The run happens on a background thread so the kernel keeps answering (other cells, the
+search panel) meanwhile; the thread writes to widgets, which ipywidgets allows.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from codelens._notebook.widget_util import classed, one_line, set_status, workspace_of
+from codelens._project import Project
+from codelens.errors import CodelensError, IndexingError
+
+if TYPE_CHECKING:
+    import os
+
+    from codelens._index.report import IndexProgress, IndexReport
+    from codelens._workspace import Workspace
+
+__all__ = ["IndexPanel", "index_ui"]
+
+
+class IndexPanel:
+    """Index PATH into PROJECT (created when new); Cancel stops after the batch in flight."""
+
+    def __init__(
+        self,
+        project: Project | str | None = None,
+        workspace: Workspace | None = None,
+        path: str | os.PathLike[str] = "",
+    ) -> None:
+        self.workspace = workspace_of(project, workspace)
+        # A name that does not exist yet is fine here: Index creates the project.
+        chosen = (
+            project.id if isinstance(project, Project) else project or self.workspace.current_id
+        )
+
+        self.path = classed(
+            w.Text(value=str(path), description="Folder", placeholder="path of a repository"),
+            "cl-path",
+        )
+        self.project = classed(
+            w.Combobox(
+                value=chosen or "",
+                options=self.workspace.ids(),
+                description="Project",
+                placeholder="existing or new project",
+                ensure_option=False,
+            ),
+            "cl-project",
+        )
+        self.force = classed(w.Checkbox(description="re-embed unchanged files"), "cl-force")
+        self.index_button = classed(
+            w.Button(description="Index", icon="play", button_style="primary"), "cl-index-button"
+        )
+        self.cancel_button = classed(
+            w.Button(description="Cancel", icon="stop", disabled=True), "cl-cancel"
+        )
+        self.progress = classed(w.IntProgress(value=0, min=0, max=1), "cl-progress")
+        self.stage = classed(w.Label(), "cl-stage")
+        self.status = classed(w.HTML(), "cl-status")
+        self.report = classed(w.Output(), "cl-report")
+        self.thread: threading.Thread | None = None
+        self.cancel_event = threading.Event()
+        self.last_report: IndexReport | None = None
+        self.index_button.on_click(lambda _: self.start())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.widget = classed(
+            w.VBox(
+                [
+                    w.HBox([self.path, self.project]),
+                    w.HBox([self.force, self.index_button, self.cancel_button]),
+                    w.HBox([self.progress, self.stage]),
+                    self.status,
+                    self.report,
+                ]
+            ),
+            "cl-index-panel",
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        set_status(self.status, text, error=error)
+
+    def start(self) -> None:
+        """Start indexing on a background thread (a click on Index does this)."""
+        if self.running:
+            return
+        try:
+            path = self.path.value.strip()
+            if not path:
+                raise IndexingError("type the folder to index in the Folder box")
+            name = self.project.value.strip()
+            if not name:
+                raise CodelensError("type a project name: an existing one or a new one")
+            project = self.workspace.project(name)  # created here, so a bad name fails at once
+        except CodelensError as error:
+            self._say(one_line(error), error=True)
+            return
+        self.cancel_event = threading.Event()
+        self.index_button.disabled, self.cancel_button.disabled = True, False
+        self.progress.value, self.progress.bar_style = 0, ""
+        self.report.outputs = ()
+        self._say(f"indexing {path} into {name}…")
+        self.thread = threading.Thread(
+            target=self._run,
+            args=(project, path, self.force.value),
+            name="codelens-index-panel",
+            daemon=True,
+        )
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+        self.cancel_button.disabled = True
+        self._say("cancelling after the batch in flight…")
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the run in progress ends (tests, scripts)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _on_progress(self, tick: IndexProgress) -> None:
+        # The bar counts files: chunk totals grow batch by batch, so a chunk bar would jump back.
+        self.progress.max = max(tick.files_total, 1)
+        self.progress.value = min(tick.files_done, self.progress.max)
+        chunks = f", {tick.chunks_done}/{tick.chunks_total} chunks" if tick.chunks_total else ""
+        self.stage.value = f"{tick.stage}: {tick.files_done}/{tick.files_total} files{chunks}"
+
+    def _run(self, project: Project, path: str, force: bool) -> None:
+        try:
+            report = project.index(
+                path,
+                force=force,
+                progress=False,
+                on_progress=self._on_progress,
+                cancel=self.cancel_event,
+            )
+        except Exception as error:  # shown in the panel: a thread has nowhere else to report
+            self.progress.bar_style = "danger"
+            self._say(one_line(error), error=True)
+        else:
+            self.last_report = report
+            self.report.append_display_data(report)
+            self.progress.bar_style = "warning" if report.interrupted else "success"
+            done = "cancelled" if report.interrupted else "done"
+            self._say(
+                f"{done}: {report.files_indexed} files indexed, {report.chunks_added} chunks added"
+                f" in {report.total_seconds:.1f} s"
+            )
+        finally:
+            self.project.options = self.workspace.ids()
+            self.index_button.disabled, self.cancel_button.disabled = False, True
+
+
+def index_ui(
+    project: Project | str | None = None,
+    workspace: Workspace | None = None,
+    path: str | os.PathLike[str] = "",
+) -> Any:
+    """The indexing panel (an ipywidgets VBox); ``path`` pre-fills the folder box."""
+    panel = IndexPanel(project, workspace, path)
+    panel.widget.panel = panel
+    return panel.widget

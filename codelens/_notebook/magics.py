@@ -1,0 +1,256 @@
+"""IPython magics: ``%codesearch`` / ``%%codesearch`` to search, ``%codelens`` to manage projects.
+
+Load with ``%load_ext codelens``. Options are traitlets, so ``%config CodelensMagics.limit = 20``
+and ``c.CodelensMagics.limit = 20`` in ipython_config.py both work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import StdinNotImplementedError, UsageError
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
+from traitlets import Bool, Enum, Instance, Int, Unicode, default
+
+from codelens._notebook.args import (
+    COMMANDS,
+    MODES,
+    SEARCH_PARSER,
+    SQL_PARSER,
+    help_text,
+    overview,
+    parse,
+    unquote,
+)
+from codelens._project import Project
+from codelens._workspace import Workspace
+from codelens.errors import CodelensError
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
+__all__ = ["CodelensMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+
+@magics_class
+class CodelensMagics(Magics):
+    """``%codesearch QUERY`` searches the current project; ``%codelens help`` lists the rest."""
+
+    limit = Int(10, help="Results %codesearch returns when -k is not given (1..100).").tag(
+        config=True
+    )
+    display_limit = Int(
+        10, help="Rows a %codesearch result shows in the notebook (the DataFrame keeps all)."
+    ).tag(config=True)
+    mode = Enum(MODES, "hybrid", help="Search mode when --mode is not given.").tag(config=True)
+    default_project = Unicode(
+        None, allow_none=True, help="Project made current on first use when none is current."
+    ).tag(config=True)
+    quiet = Bool(False, help="No progress bars while `%codelens` indexes.").tag(config=True)
+    # Not config: a live object. The session's default workspace unless given one.
+    workspace = Instance(Workspace)
+
+    @default("workspace")
+    def _default_workspace(self) -> Workspace:
+        from codelens._api import workspace
+
+        return workspace()
+
+    def project(self, name: str | None = None) -> Project:
+        """The project named, else the current one, else ``default_project`` (made current)."""
+        ws: Workspace = self.workspace
+        if name:
+            return ws.get(unquote(name))
+        if ws.current_id is None and self.default_project:
+            return ws.use(self.default_project)
+        return ws.current
+
+    # -- %codesearch -------------------------------------------------------------------------
+
+    @line_cell_magic
+    def codesearch(self, line: str, cell: str | None = None) -> Any:
+        args = parse(SEARCH_PARSER, line)
+        if args is None:  # -h / --help
+            print(help_text(SEARCH_PARSER))
+            return None
+        words = " ".join(args.query)
+        if cell is not None:
+            if words:
+                raise UsageError(
+                    "%%codesearch takes options only: the cell body is the query\n"
+                    + help_text(SEARCH_PARSER, usage_only=True)
+                )
+            words = cell
+        query = unquote(words.strip())
+        if not query:
+            raise UsageError("%codesearch needs a query\n" + help_text(SEARCH_PARSER, True))
+        from codelens._search.engine import search
+
+        results = search(
+            self.project(args.project),
+            query,
+            limit=self.limit if args.limit is None else args.limit,
+            mode=args.mode or self.mode,
+            language=args.lang and unquote(args.lang),
+            path=args.path and unquote(args.path),
+            repository=args.repo and unquote(args.repo),
+        )
+        results.display_limit = self.display_limit
+        return results
+
+    # -- %%codesql ------------------------------------------------------------------------------
+
+    @cell_magic
+    def codesql(self, line: str, cell: str) -> Any:
+        args = parse(SQL_PARSER, line)
+        if args is None:
+            print(help_text(SQL_PARSER))
+            return None
+        if not cell.strip():
+            raise UsageError("%%codesql needs SQL in the cell\n" + help_text(SQL_PARSER, True))
+        from codelens._analysis.analysis import Analysis
+
+        return Analysis(self.project(args.project), refresh=not args.no_refresh).sql(cell)
+
+    # -- %codelens SUBCOMMAND ----------------------------------------------------------------
+
+    @line_magic
+    def codelens(self, line: str) -> Any:
+        name, _, rest = line.strip().partition(" ")
+        if not name:
+            return self._cmd_help(argparse.Namespace(topic=None))
+        command = COMMANDS.get(name)
+        if command is None:
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f" Did you mean `%codelens {close[0]}`?" if close else ""
+            raise UsageError(
+                f"unknown subcommand {name!r}: use one of {', '.join(COMMANDS)}.{hint}"
+            )
+        args = parse(command.parser, rest)
+        if args is None:  # -h / --help was given
+            print(help_text(command.parser))
+            return None
+        return getattr(self, f"_cmd_{name}")(args)
+
+    def _cmd_help(self, args: argparse.Namespace) -> None:
+        if args.topic:
+            if args.topic not in COMMANDS:
+                raise UsageError(f"no subcommand {args.topic!r}: use one of {', '.join(COMMANDS)}")
+            print(help_text(COMMANDS[args.topic].parser))
+            return
+        print(overview())
+
+    def _cmd_projects(self, args: argparse.Namespace) -> Any:
+        return self.workspace.projects()
+
+    def _cmd_create(self, args: argparse.Namespace) -> Any:
+        ws: Workspace = self.workspace
+        name = unquote(args.name)
+        project = ws.create(
+            name,
+            description=unquote(args.description or ""),
+            embedder=args.embedder and unquote(args.embedder),
+        )
+        ws.use(name)
+        print(f"created project {name!r}; it is now the current project")
+        if args.path:
+            return project.index(unquote(args.path), progress=not self.quiet)
+        return None
+
+    def _cmd_use(self, args: argparse.Namespace) -> None:
+        project = self.workspace.use(unquote(args.name))
+        print(f"current project: {project.id}")
+
+    def _cmd_drop(self, args: argparse.Namespace) -> None:
+        ws: Workspace = self.workspace
+        name = unquote(args.name)
+        ws.get(name)  # an unknown name fails before anything is asked
+        if not args.force:
+            question = f"Drop project {name!r} and everything indexed in it? [y/N] "
+            try:
+                answer = input(question)
+            except (StdinNotImplementedError, EOFError):
+                raise CodelensError(
+                    f"project {name!r} was not dropped: this frontend cannot ask for"
+                    f" confirmation; run `%codelens drop {name} --force`"
+                ) from None
+            if answer.strip().lower() not in ("y", "yes"):
+                print(f"project {name!r} kept")
+                return
+        ws.drop(name, force=True)
+        print(f"dropped project {name!r}")
+
+    def _cmd_index(self, args: argparse.Namespace) -> Any:
+        project = self.project(args.project)
+        if args.path:
+            path = unquote(args.path)
+            return project.index(path, name=args.name, force=args.force, progress=not self.quiet)
+        if args.name:
+            raise UsageError("--name needs a PATH: `%codelens index PATH --name NAME`")
+        if project.repositories().empty:
+            raise CodelensError(
+                f"project {project.id!r} has no repositories yet: run `%codelens index PATH`"
+            )
+        reports = project.reindex(force=args.force, progress=not self.quiet)
+        return reports[0] if len(reports) == 1 else reports
+
+    def _cmd_status(self, args: argparse.Namespace) -> None:
+        from codelens._notebook.status import status_lines
+
+        ws: Workspace = self.workspace
+        project = self.project(args.project) if args.project or ws.current_id else None
+        if project is None and self.default_project:
+            project = self.project()
+        print("\n".join(status_lines(ws, project)))
+
+    def _cmd_stats(self, args: argparse.Namespace) -> Any:
+        from codelens._analysis.analysis import Analysis
+
+        return Analysis(self.project(args.project)).stats()
+
+    def _cmd_ui(self, args: argparse.Namespace) -> Any:
+        from codelens._notebook.search_panel import ui
+
+        project = self.project(args.project) if args.project else None
+        ws: Workspace = self.workspace
+        if project is None and (ws.current_id or self.default_project):
+            project = self.project()
+        return ui(project, ws, limit=self.limit, mode=self.mode)
+
+
+# `%codesearch?` and `%codelens?` show the same text as their --help.
+CodelensMagics.codesearch.__doc__ = help_text(SEARCH_PARSER)
+CodelensMagics.codelens.__doc__ = overview()
+CodelensMagics.codesql.__doc__ = help_text(SQL_PARSER)
+
+
+def load_ipython_extension(ip: InteractiveShell) -> None:
+    """``%load_ext codelens``: register the magics and their tab completion."""
+    from codelens._notebook.completion import make_matcher
+
+    if "CodelensMagics" in ip.magics_manager.registry:
+        return  # loaded already: keep the configured instance and its workspace
+    magics = CodelensMagics(shell=ip)
+    ip.register_magics(magics)
+    completer: Any = ip.Completer
+    completer.custom_matchers.append(make_matcher(magics))
+
+
+def unload_ipython_extension(ip: InteractiveShell) -> None:
+    """``%unload_ext codelens``: remove the magics, their completion and their %config entry."""
+    from codelens._notebook.completion import MATCHER_ID
+
+    magics = ip.magics_manager.registry.pop("CodelensMagics", None)
+    if magics is None:
+        return
+    for kind, table in magics.magics.items():
+        for name in table:
+            ip.magics_manager.magics[kind].pop(name, None)
+    completer: Any = ip.Completer
+    completer.custom_matchers[:] = [
+        m for m in completer.custom_matchers if getattr(m, "matcher_identifier", None) != MATCHER_ID
+    ]
+    if magics in ip.configurables:
+        ip.configurables.remove(magics)

@@ -1,0 +1,47 @@
+"""The text of ``%codelens status``: one project's model, repositories and counts, and the server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from codelens._project import Project
+    from codelens._workspace import Workspace
+
+__all__ = ["status_lines"]
+
+
+def status_lines(ws: Workspace, project: Project | None) -> list[str]:
+    lines: list[str] = []
+    if project is None:
+        lines.append(
+            "project: none; choose one with `%codelens use NAME` or `%codelens create NAME`"
+        )
+    else:
+        info = project.info()
+        current = " (current)" if ws.current_id == project.id else ""
+        lines.append(f"project: {project.id}{current}")
+        if info.get("description"):
+            lines.append(f"description: {info['description']}")
+        if info.get("embedding_model"):
+            model = f"{info['embedding_model']}, {info['embedding_dimensions']} dimensions"
+        else:
+            model = f"{info.get('embedder') or 'default'} (not indexed yet)"
+        lines.append(f"model: {model}")
+        counts = project.counts()
+        lines.append(
+            f"repositories: {counts['repositories']}; files: {counts['indexed_files']} indexed,"
+            f" {counts['skipped_files']} skipped, {counts['failed_files']} failed;"
+            f" chunks: {counts['chunks']}"
+        )
+        for repo in project.repositories().itertuples():
+            when: Any = repo.last_indexed_at
+            indexed = "never indexed" if pd.isna(when) else f"last indexed {when:%Y-%m-%d %H:%M}"
+            lines.append(
+                f"  {repo.name}: {repo.root_path} ({repo.files} files, {repo.chunks} chunks, {indexed})"
+            )
+    lines.append(f"projects: {len(ws.ids())}")
+    lines.append(f"server: {ws.server_status()}")
+    return lines

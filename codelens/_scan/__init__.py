@@ -1,0 +1,1 @@
+"""Walk a repository: ignore rules, and read and classify one file."""

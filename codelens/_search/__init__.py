@@ -1,0 +1,1 @@
+"""Semantic, lexical and hybrid search, fusion and the results frame."""

@@ -1,0 +1,229 @@
+"""Search a project: semantic (pgvector), lexical (full-text) or hybrid (both, fused).
+
+Every mode is one or two SQL statements on the project's own schema, with the query, its
+vector and every filter bound as parameters. A search's statements (ranking, then
+fetching the ranked rows) read one snapshot, in one read-only REPEATABLE READ
+transaction: a re-index committing meanwhile cannot make ranked chunks vanish.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import sql
+
+from codelens._search.filters import Filters
+from codelens._search.fusion import Fused, fuse
+from codelens._search.lexical import lexical_hits, plan_terms
+from codelens._search.query import clean_query, query_cache, query_terms
+from codelens._search.results import SearchResults
+from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
+
+if TYPE_CHECKING:
+    from codelens._db.pool import Connection
+    from codelens._project import Project
+    from codelens._search.query import Vector
+
+__all__ = ["CANDIDATES", "EF_SEARCH", "EXACT_COST_RATIO", "EXACT_ROWS", "MODES", "search"]
+
+MODES = ("hybrid", "semantic", "lexical")
+# How deep each mode's list goes before fusion: RRF needs more than the final limit, as a
+# chunk ranked 30th by both modes can beat one ranked 3rd by one mode only.
+CANDIDATES = 50
+EF_SEARCH = 100
+MAX_SCAN_TUPLES = 20_000
+# With filters, semantic search either scores every row that passes them (exact; cost
+# grows with those rows) or walks the HNSW graph until `depth` rows pass (cost grows with
+# depth / selectivity, and one graph step costs about EXACT_COST_RATIO exact scorings, as
+# measured at 100k and 1M chunks). Exact wins below sqrt(ratio * depth * rows) matching
+# rows, and always below EXACT_ROWS.
+EXACT_COST_RATIO = 9.0
+EXACT_ROWS = 2_000
+
+_SEMANTIC = """
+WITH hits AS MATERIALIZED (
+    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c WHERE {where}
+    ORDER BY distance LIMIT %s
+)
+SELECT id, 1 - distance FROM hits ORDER BY distance, id
+"""
+# Exact over the filtered rows: OFFSET 0 keeps the planner from merging the subquery,
+# so the HNSW index cannot serve the ORDER BY, and each vector is read (and its distance
+# computed) once.
+_SEMANTIC_EXACT = """
+SELECT id, 1 - distance FROM (
+    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c WHERE {where} OFFSET 0
+) d
+ORDER BY distance, id LIMIT %s
+"""
+_ROWS = """
+SELECT c.id, r.name, c.path, c.start_line, c.end_line, c.symbol, c.kind, c.language, c.content,
+    c.cell_number, c.cell_kind, c.execution_count, c.cell_start_line, c.cell_end_line
+FROM chunks c JOIN repositories r ON r.id = c.repository_id WHERE c.id = ANY(%s)
+"""
+
+
+def search(
+    project: Project,
+    query: str,
+    *,
+    limit: int = 10,
+    mode: str = "hybrid",
+    language: str | None = None,
+    path: str | None = None,
+    repository: str | None = None,
+    file_type: str | None = None,
+) -> SearchResults:
+    """Search ``project`` for code matching ``query``; see :class:`SearchResults` for columns.
+
+    Modes:
+
+    - ``"semantic"``: chunks by cosine similarity of their embedding to the query's (embedded
+      by the project's own model, cached per session); ``score`` = 1 - cosine distance.
+    - ``"lexical"``: PostgreSQL full-text search over chunk text, symbol and path, with
+      identifiers split into words (``parseHttpResponse``, ``parse_http_response`` and
+      "parse http response" meet). Any query word may match; ``score`` = the share of the
+      query's information (idf-weighted words) the chunk contains, 0..1, ties ordered by
+      ``ts_rank_cd`` (see :mod:`codelens._search.lexical`).
+    - ``"hybrid"`` (default): both, fused by weighted reciprocal rank fusion; ``score`` =
+      the fused score (see :mod:`codelens._search.fusion`). ``semantic_rank`` and
+      ``lexical_rank`` keep each mode's rank.
+
+    Filters (all optional, combined with AND): ``language`` (e.g. ``"python"``), ``path``
+    (a glob such as ``"src/billing/**"``, or a directory or file such as
+    ``"src/billing"``), ``repository`` (its name) and ``file_type`` (an extension,
+    ``"py"`` or ``".py"``). ``limit`` is 1..100; with filters, semantic search still
+    returns ``limit`` rows whenever that many rows pass them.
+
+    Raises SearchError (empty or too long query, bad limit, mode or filter), NotIndexed,
+    ProjectNotFound and EmbedderError (EmbedderUnavailable when the model cannot be reached),
+    each with one line saying what to do.
+    """
+    text = clean_query(query)
+    limit = _check_limit(limit)
+    if mode not in MODES:
+        raise SearchError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
+    filters = Filters.of(language=language, path=path, repository=repository, file_type=file_type)
+    depth = max(limit, CANDIDATES) if mode == "hybrid" else limit
+    with _guarded(project):
+        vector = None if mode == "lexical" else _embed(project, text)
+        with project.connection() as conn, _snapshot(conn):
+            semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
+            terms = query_terms(conn, text) if mode != "semantic" else []
+            lexical = lexical_hits(conn, plan_terms(conn, terms), filters, depth) if terms else []
+            if mode == "hybrid":
+                fused = fuse(semantic, lexical)[:limit]
+            elif mode == "semantic":
+                fused = [Fused(cid, s, i, None) for i, (cid, s) in enumerate(semantic, 1)]
+            else:
+                fused = [Fused(cid, s, None, i) for i, (cid, s) in enumerate(lexical, 1)]
+            rows = _rows(conn, [f.id for f in fused])
+            if not rows:
+                _check_indexed(conn, project)
+    return SearchResults.build(project.id, text, mode, fused, rows)
+
+
+def _embed(project: Project, text: str) -> Vector:
+    try:
+        return query_cache.embed(project.embedder(), text)
+    except EmbedderError as exc:
+        # Same class (EmbedderUnavailable stays EmbedderUnavailable), one more way out.
+        raise type(exc)(f"{exc} (mode='lexical' searches without it)") from exc
+
+
+def _check_limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise SearchError(f"limit must be an integer from 1 to 100, not {limit!r}")
+    return limit
+
+
+@contextmanager
+def _guarded(project: Project) -> Iterator[None]:
+    # A handle can outlive its project (dropped in another cell or process): its schema
+    # is gone, which PostgreSQL reports as a missing table or function.
+    try:
+        yield
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction) as exc:
+        if not project.workspace.exists(project.id):
+            raise ProjectNotFound(
+                f"no project {project.id!r} (dropped?): codelens.projects() lists the existing ones"
+            ) from None
+        raise DatabaseError(
+            f"project {project.id!r} has an outdated schema ({exc.diag.message_primary}): "
+            f"open it with codelens.project({project.id!r}) to migrate it"
+        ) from None
+
+
+@contextmanager
+def _snapshot(conn: Connection) -> Iterator[None]:
+    # Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
+    # that a re-index replaced between ranking and fetching were gone. A read-only
+    # transaction never waits on writers nor fails to serialise.
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _semantic(
+    conn: Connection, vector: Vector, filters: Filters, depth: int
+) -> list[tuple[int, float]]:
+    where, params = filters.where()
+    with conn.transaction():
+        if filters and _few_match(conn, where, params, depth):
+            # Few rows pass: scoring them all is exact and cheaper than walking the graph
+            # past the many neighbours that the filter rejects.
+            found = _exact(conn, vector, where, params, depth)
+        else:
+            # pgvector 0.8 iterative scans: keep walking the graph until enough rows pass
+            # the filters, instead of filtering the first ef_search neighbours down to few.
+            conn.execute(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+                " set_config('hnsw.ef_search', %s, true),"
+                " set_config('hnsw.max_scan_tuples', %s, true)",
+                [str(max(EF_SEARCH, depth)), str(MAX_SCAN_TUPLES)],
+            )
+            found = conn.execute(
+                sql.SQL(_SEMANTIC).format(where=where), [vector, *params, depth]
+            ).fetchall()
+            if filters and len(found) < depth:
+                # The scan gave up (max_scan_tuples) before enough rows passed.
+                found = _exact(conn, vector, where, params, depth)
+    return [(int(cid), float(score)) for cid, score in found]
+
+
+def _few_match(conn: Connection, where: sql.Composable, params: list[object], depth: int) -> bool:
+    """Whether so few chunks pass the filters that scoring them all is the cheaper plan."""
+    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
+    total = max(float(row[0]), 0.0) if row is not None else 0.0
+    threshold = max(EXACT_ROWS, int(math.sqrt(EXACT_COST_RATIO * depth * total)))
+    count = conn.execute(
+        sql.SQL("SELECT count(*) FROM (SELECT FROM chunks c WHERE {} LIMIT %s) s").format(where),
+        [*params, threshold + 1],
+    ).fetchone()
+    return count is not None and int(count[0]) <= threshold
+
+
+def _exact(
+    conn: Connection, vector: Vector, where: sql.Composable, params: list[object], depth: int
+) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        sql.SQL(_SEMANTIC_EXACT).format(where=where), [vector, *params, depth]
+    ).fetchall()
+
+
+def _rows(conn: Connection, ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    if not ids:
+        return {}
+    return {int(r[0]): r[1:] for r in conn.execute(_ROWS, [ids]).fetchall()}
+
+
+def _check_indexed(conn: Connection, project: Project) -> None:
+    if conn.execute("SELECT NOT EXISTS (SELECT FROM chunks)").fetchone() == (True,):
+        raise NotIndexed(
+            f"project {project.id!r} has nothing indexed yet: run codelens.project("
+            f"{project.id!r}).index('PATH') or `%codelens index PATH` first"
+        )

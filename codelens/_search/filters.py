@@ -1,0 +1,150 @@
+"""Search filters as SQL conditions with bound parameters: no user text ever becomes SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from codelens._unicode import check_unicode
+from codelens.errors import SearchError
+
+__all__ = ["Filters", "glob_to_regex"]
+
+_GLOB_CHARS = frozenset("*?")
+
+
+def glob_to_regex(pattern: str) -> str:
+    """An anchored PostgreSQL regex for a path glob: ``**`` spans directories, ``*`` and ``?``
+    stay within one; every other character is literal."""
+    out = ["^"]
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            i += 2
+            if pattern.startswith("/", i):
+                out.append("(.*/)?")  # "a/**/b" also matches "a/b"
+                i += 1
+            else:
+                out.append(".*")
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char.isalnum() or char in "/_-":
+            out.append(char)
+        else:
+            # In PostgreSQL's AREs a backslash before a non-alphanumeric is that character.
+            out.append("\\" + char)
+        i += 1
+    out.append("$")
+    return "".join(out)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SearchError(f"{name} filter must be a string, not {type(value).__name__}")
+    check_unicode(f"{name} filter", value)
+    stripped = value.strip()
+    if not stripped:
+        raise SearchError(f"{name} filter is empty: pass None (the default) for no {name} filter")
+    if "\x00" in stripped:
+        raise SearchError(f"{name} filter contains a NUL byte: remove it")
+    if len(stripped) > 4096:
+        raise SearchError(f"{name} filter is {len(stripped)} characters long: at most 4096")
+    return stripped
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions on which chunks a search may return; every field None means none."""
+
+    language: str | None = None
+    path: str | None = None
+    repository: str | None = None
+    file_type: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        language: object = None,
+        path: object = None,
+        repository: object = None,
+        file_type: object = None,
+    ) -> Filters:
+        """Validated filters; a ``path`` like ``./src/`` is read as ``src``."""
+        clean_path = _text("path", path)
+        if clean_path is not None:
+            while clean_path.startswith("./"):
+                clean_path = clean_path[2:]
+            clean_path = clean_path.strip("/") or None
+            if clean_path is None:
+                raise SearchError("path filter names the root: pass None to search everywhere")
+        ext = _text("file_type", file_type)
+        if ext is not None:
+            ext = ext.lstrip(".")
+            if not ext:
+                raise SearchError("file_type filter is empty: pass an extension such as 'py'")
+        lang = _text("language", language)
+        return cls(
+            language=lang.lower() if lang is not None else None,
+            path=clean_path,
+            repository=_text("repository", repository),
+            file_type=ext,
+        )
+
+    def __bool__(self) -> bool:
+        return any(
+            v is not None for v in (self.language, self.path, self.repository, self.file_type)
+        )
+
+    def where(self, alias: str = "c") -> tuple[sql.Composable, list[object]]:
+        """``AND``-ed conditions on the chunks table aliased ``alias`` (``TRUE`` when none)."""
+
+        def col(name: str) -> sql.Identifier:
+            return sql.Identifier(alias, name)
+
+        parts: list[sql.Composable] = []
+        params: list[object] = []
+        if self.language is not None:
+            parts.append(sql.SQL("{} = %s").format(col("language")))
+            params.append(self.language)
+        if self.repository is not None:
+            parts.append(
+                sql.SQL("{} = (SELECT r.id FROM repositories r WHERE r.name = %s)").format(
+                    col("repository_id")
+                )
+            )
+            params.append(self.repository)
+        if self.path is not None:
+            # Prefixes are byte ranges ("dir/" <= path < "dir0", as "0" follows "/"), not
+            # LIKE 'dir/%': with a bound parameter, only a range can use the path index in
+            # the generic plans of prepared statements.
+            in_dir = sql.SQL("({0} ~>=~ %s AND {0} ~<~ %s)").format(col("path"))
+            if _GLOB_CHARS.intersection(self.path):
+                first = min(i for i in map(self.path.find, "*?") if i >= 0)
+                directory = self.path[: self.path.rfind("/", 0, first) + 1]
+                if directory:
+                    parts.append(in_dir)
+                    params.extend([directory, directory[:-1] + "0"])
+                parts.append(sql.SQL("{} ~ %s").format(col("path")))
+                params.append(glob_to_regex(self.path))
+            else:
+                # A directory, or one file's exact path.
+                parts.append(sql.SQL("({} = %s OR {})").format(col("path"), in_dir))
+                params.extend([self.path, self.path + "/", self.path + "0"])
+        if self.file_type is not None:
+            parts.append(sql.SQL("lower({}) LIKE %s").format(col("path")))
+            params.append("%." + _like_escape(self.file_type.lower()))
+        if not parts:
+            return sql.SQL("TRUE"), []
+        return sql.SQL(" AND ").join(parts), params

@@ -1,0 +1,230 @@
+"""A server that dies or restarts under a live workspace: one-line errors, and the next call works.
+
+Each test runs its own embedded server (``fresh_home``) and kills it for real with SIGKILL,
+so the session's shared server is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codelens import Project, Settings, Workspace
+from codelens._cli import main
+from codelens._db.embedded import ensure_server, server_status, stop_server
+from codelens._db.pool import Database
+from codelens._embed.local import LocalEmbedder
+from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
+from tests.test_indexer import make_repo
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("CODELENS_TEST_DATABASE_URL")), reason="needs the embedded server"
+)
+
+
+def kill_server(pgdata: Path) -> None:
+    """SIGKILL the postmaster named in the data dir's pid file, and wait until it is gone.
+
+    A killed postmaster can linger as a zombie here; server_status does not count it.
+    """
+    pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while server_status(pgdata).running:
+        assert time.monotonic() < deadline, "the killed server still looks alive"
+        time.sleep(0.05)
+
+
+def restart_in_another_process(pgdata: Path) -> None:
+    code = (
+        "import sys, pathlib; from codelens._db.embedded import stop_server, ensure_server;"
+        " p = pathlib.Path(sys.argv[1]); assert stop_server(p); ensure_server(p)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(pgdata)], check=True, timeout=120)
+
+
+@pytest.fixture
+def home_ws(fresh_home: Path) -> Iterator[Workspace]:
+    ws = Workspace(Settings(home=fresh_home))
+    yield ws
+    ws.close()
+
+
+class KillOnEmbed:
+    """Kills the server while the real model embeds the ``nth`` slice of a run."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, pgdata: Path, nth: int = 2) -> None:
+        self.calls = 0
+        self.killed = False
+        original = LocalEmbedder.embed_counted
+
+        def embed(embedder: LocalEmbedder, texts: Any) -> Any:
+            self.calls += 1
+            if self.calls == nth:
+                kill_server(pgdata)
+                self.killed = True
+            return original(embedder, texts)
+
+        monkeypatch.setattr(LocalEmbedder, "embed_counted", embed)
+        self._monkeypatch = monkeypatch
+        self._original = original
+
+    def disarm(self) -> None:
+        self._monkeypatch.setattr(LocalEmbedder, "embed_counted", self._original)
+
+
+def _index_state(project: Project) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with project.connection() as conn:
+        files = list(
+            conn.execute(
+                "SELECT path, language, sha256, status, skip_reason, error FROM files ORDER BY path"
+            )
+        )
+        chunks = list(
+            conn.execute(
+                "SELECT path, chunk_index, symbol, kind, start_line, end_line, content_hash,"
+                " token_count, embedding::text FROM chunks ORDER BY path, chunk_index"
+            )
+        )
+    return files, chunks
+
+
+def _settles_idle(ws: Workspace) -> bool:
+    # A connection the pool is replacing counts in its size before it is available.
+    deadline = time.monotonic() + 5
+    while not ws.db.idle():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _run_statuses(project: Project) -> list[str]:
+    with project.connection() as conn:
+        return [r[0] for r in conn.execute("SELECT status FROM index_runs ORDER BY id")]
+
+
+def test_a_workspace_that_lives_on_works_after_its_server_is_killed(
+    home_ws: Workspace, fresh_home: Path
+) -> None:
+    project = home_ws.create("alive", embedder="local")
+    assert project.counts()["chunks"] == 0
+    before = server_status(fresh_home / "pgdata").pid
+    kill_server(fresh_home / "pgdata")
+    assert project.counts()["chunks"] == 0  # the embedded server is started again
+    after = server_status(fresh_home / "pgdata")
+    assert after.running and after.pid != before
+    assert home_ws.ids() == ["alive"]
+    assert _settles_idle(home_ws)
+
+
+def test_the_first_call_after_another_process_restarts_the_server_works(
+    home_ws: Workspace, fresh_home: Path
+) -> None:
+    project = home_ws.create("alive", embedder="local")
+    # Several idle connections in the pool, all to be broken by the restart.
+    with project.connection(), project.connection(), project.connection():
+        pass
+    restart_in_another_process(fresh_home / "pgdata")
+    started = time.perf_counter()
+    assert project.counts()["chunks"] == 0
+    assert home_ws.ids() == ["alive"]
+    assert time.perf_counter() - started < 2  # stale connections dropped, not waited out
+
+
+def _external(fresh_home: Path, timeout: float | None = None) -> Database:
+    # CODELENS_DATABASE_URL: codelens neither starts nor stops that server.
+    settings = Settings(
+        home=fresh_home / "unused", database_url=ensure_server(fresh_home / "pgdata")
+    )
+    return Database(settings) if timeout is None else Database(settings, timeout=timeout)
+
+
+def _query(db: Database) -> Any:
+    with db.connection() as conn:
+        return conn.execute("SELECT 1").fetchone()
+
+
+def _stop_while_in_use(db: Database, pgdata: Path) -> None:
+    with db.connection() as conn:
+        stop_server(pgdata)
+        conn.execute("SELECT 1")
+
+
+def test_an_external_server_restarted_elsewhere_works_on_the_first_call(fresh_home: Path) -> None:
+    db = _external(fresh_home)
+    try:
+        with db.connection() as conn, db.connection():
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        restart_in_another_process(fresh_home / "pgdata")
+        with db.connection() as conn:  # the stale connections fail their check and are replaced
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        db.close()
+
+
+def test_an_external_server_that_stops_is_a_one_line_error_until_it_is_back(
+    fresh_home: Path,
+) -> None:
+    pgdata = fresh_home / "pgdata"
+    db = _external(fresh_home, timeout=3)
+    try:
+        lost = r"^the connection to PostgreSQL was lost .*CODELENS_DATABASE_URL is back$"
+        with pytest.raises(DatabaseError, match=lost):
+            _stop_while_in_use(db, pgdata)
+        with pytest.raises(DatabaseError, match=r"^cannot connect to PostgreSQL \(.*\): check"):
+            _query(db)
+        assert not server_status(pgdata).running  # not ours to start
+        ensure_server(pgdata)
+        with db.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        db.close()
+
+
+def test_an_index_run_whose_server_is_killed_fails_in_one_line_and_a_rerun_completes_it(
+    home_ws: Workspace, fresh_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(tmp_path / "payments")
+    clean = home_ws.create("clean", embedder="local")
+    clean.index(repo, progress=False)
+    killed = home_ws.create("killed", embedder="local")
+    killer = KillOnEmbed(monkeypatch, fresh_home / "pgdata")
+    with pytest.raises(DatabaseError) as raised:
+        killed.index(repo, progress=False)
+    assert killer.killed
+    assert str(raised.value) == SERVER_STOPPED_DURING_INDEXING
+    assert raised.value._render_traceback_() == [f"DatabaseError: {SERVER_STOPPED_DURING_INDEXING}"]
+    killer.disarm()
+    report = killed.index(repo, progress=False)  # the same workspace, a new server
+    assert not report.interrupted
+    assert _index_state(killed) == _index_state(clean)
+    assert _run_statuses(killed) == ["interrupted", "completed"]
+    assert _settles_idle(home_ws)
+
+
+def test_the_cli_prints_one_line_and_fails_when_the_server_dies_during_indexing(
+    fresh_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = make_repo(tmp_path / "payments")
+    monkeypatch.setenv("CODELENS_HOME", str(fresh_home))
+    monkeypatch.delenv("CODELENS_DATABASE_URL", raising=False)
+    killer = KillOnEmbed(monkeypatch, fresh_home / "pgdata")
+    status = main(["index", str(repo), "-p", "cli", "-q"])
+    assert killer.killed
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.err.splitlines() == [f"codelens: error: {SERVER_STOPPED_DURING_INDEXING}"]
+    killer.disarm()
+    assert main(["index", str(repo), "-p", "cli", "-q"]) == 0

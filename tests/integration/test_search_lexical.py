@@ -1,0 +1,82 @@
+"""Lexical candidates: bounded by term rarity, from the statistics PostgreSQL keeps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import codelens._search.lexical as lexical
+from codelens import Project
+from codelens._search.engine import search
+from codelens._search.filters import Filters
+from codelens._search.lexical import lexical_hits, plan_terms
+from tests.search_helpers import Chunk, load
+
+
+def _corpus(project: Project, *, analyze: bool) -> None:
+    chunks = [
+        Chunk(
+            f"m{i}.py",
+            f"f{i}",
+            f"def f{i}():\n    common shared words {'zebra' if i == 7 else ''}\n",
+        )
+        for i in range(40)
+    ]
+    vectors = np.eye(40, 384, dtype=np.float32).tolist()  # no need to embed for this
+    load(project, chunks, vectors=vectors, analyze=analyze)
+
+
+def test_candidates_must_hold_the_rare_words_once_the_table_is_analysed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _corpus(project, analyze=True)
+    monkeypatch.setattr(lexical, "BUDGET", 5)
+    with project.connection() as conn:
+        plan = plan_terms(conn, ["common", "zebra"])
+        assert plan.match == ["zebra"]
+        assert not plan.match_all
+        assert plan.idf["zebra"] > plan.idf["common"]
+        hits = lexical_hits(conn, plan, Filters(), 10)
+        assert len(hits) == 1
+        assert hits[0][1] == pytest.approx(1.0)  # the common word counts in its score
+        # Only common words: a chunk must hold all of them.
+        both = plan_terms(conn, ["common", "share"])
+        assert both.match_all
+        assert both.match_query() == "common share"
+        assert len(lexical_hits(conn, both, Filters(), 100)) == 40
+        # Common words no chunk holds together: any one of them will do.
+        monkeypatch.setattr(lexical, "BUDGET", 0)
+        apart = plan_terms(conn, ["common", "share", "nowher"])
+        assert apart.match_all
+        assert len(lexical_hits(conn, apart, Filters(), 100)) == 40
+    results = search(project, "zebra common", mode="lexical")
+    assert list(results.path) == ["m7.py"]
+
+
+def test_before_any_analyse_every_word_may_match_and_weighs_the_same(project: Project) -> None:
+    _corpus(project, analyze=False)
+    with project.connection() as conn:
+        plan = plan_terms(conn, ["common", "zebra"])
+    assert plan.match == ["common", "zebra"]
+    assert plan.match_query() == "common or zebra"
+    assert plan.idf == {"common": 1.0, "zebra": 1.0}
+    assert len(search(project, "zebra common", mode="lexical", limit=100)) == 40
+
+
+def test_new_statistics_replace_the_cached_ones(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _corpus(project, analyze=True)
+    monkeypatch.setattr(lexical, "BUDGET", 5)
+    with project.connection() as conn:
+        assert plan_terms(conn, ["zebra", "common"]).match == ["zebra"]
+        conn.execute("UPDATE chunks SET content = content || ' zebra'")
+        conn.execute("ANALYZE chunks")
+        conn.commit()
+        assert plan_terms(conn, ["zebra", "common"]).match_all
+
+
+def test_the_cap_bounds_the_rows_ranked(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    _corpus(project, analyze=True)
+    monkeypatch.setattr(lexical, "CAP", 3)
+    assert len(search(project, "common", mode="lexical", limit=50)) == 3
