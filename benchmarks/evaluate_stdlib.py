@@ -141,8 +141,8 @@ def main() -> None:
         queries = load_queries(source, args.queries)
         with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
             print(f"{len(queries)} queries over {project.counts()['chunks']} chunks\n")
-            print(evaluate(project, queries), "\n")
-            print(evaluate(project, queries, by="words"))
+            print(evaluate(project.handle, queries), "\n")
+            print(evaluate(project.handle, queries, by="words"))
     finally:
         workspace.close()
 

@@ -193,7 +193,7 @@ def make_queries(windows: list[tuple[str, int, str]], count: int) -> list[tuple[
 
 def timed(project: Project, text: str, mode: str, path: str | None) -> float:
     started = time.perf_counter()
-    search(project, text, mode=mode, path=path)
+    search(project.handle, text, mode=mode, path=path)
     return (time.perf_counter() - started) * 1000
 
 
@@ -232,7 +232,7 @@ def recall(project: Project, queries: list[tuple[str, np.ndarray]], path: str | 
         "SELECT path, start_line FROM chunks {} ORDER BY (embedding <=> %s) + 0 LIMIT 10"
     ).format(where)
     for text, vector in queries[:100]:
-        found = search(project, text, mode="semantic", path=path)
+        found = search(project.handle, text, mode="semantic", path=path)
         approx = set(zip(found.path, found.start_line, strict=True))
         with project.connection() as conn:
             params = [path + "/%", vector] if path else [vector]

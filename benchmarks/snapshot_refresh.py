@@ -162,7 +162,7 @@ def main() -> None:
             f" {time.perf_counter() - started:.1f} s\n"
         )
         started = time.perf_counter()
-        analysis = Analysis(project, scan_options=OPTIONS)
+        analysis = Analysis(project.handle, scan_options=OPTIONS)
         assert analysis.last_refresh is not None
         show("first refresh (full copy)", [analysis.last_refresh])
         print(f"{'':28} analyze() end to end {time.perf_counter() - started:.3f} s")

@@ -61,3 +61,8 @@ __all__ = [
     "workspace",
 ]
 __version__ = "0.1.0"
+
+# Reprs, docs and pickles name codelens.X, wherever X happens to live inside the package.
+for _name in __all__:
+    globals()[_name].__module__ = "codelens"
+del _name

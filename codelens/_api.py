@@ -133,7 +133,7 @@ def evaluate(project: str | Project | None, queries: pd.DataFrame, **options: An
     """Recall@1/5/10 and MRR@10 per mode of ``queries`` (question, path, line or symbol)."""
     from codelens._search.evaluate import evaluate as run
 
-    return run(workspace().resolve(project), queries, **options)
+    return run(workspace().resolve(project).handle, queries, **options)
 
 
 def analyze(

@@ -193,10 +193,7 @@ def _print_results(results: pd.DataFrame) -> None:
 
 
 def _search(args: argparse.Namespace, s: _Session) -> int:
-    from codelens._search.engine import search
-
-    results = search(
-        s.ws.get(args.project),
+    results = s.ws.get(args.project).search(
         args.query,
         limit=args.k,
         mode=args.mode,
@@ -217,8 +214,6 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
     import sysconfig
     from pathlib import Path
 
-    from codelens._search.engine import search
-
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     folders = [stdlib / name for name in args.packages]
     missing = [f.name for f in folders if not f.is_dir()]
@@ -237,7 +232,7 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
         _out(textwrap.indent(repr(reports[-1]), "   "))
     for n, query in enumerate(DEMO_QUERIES, start=3):
         _out(f"\n{n}. codelens search {query!r} -p {project.id} -k 3")
-        _print_results(search(project, query, limit=3))
+        _print_results(project.search(query, limit=3))
     _out("\n5. the workspace (codelens projects):")
     _projects(args, s)
     _out("\nNext: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab.")

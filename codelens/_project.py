@@ -1,4 +1,4 @@
-"""A handle on one project: every query it runs is confined to the project's schema."""
+"""The facade users call for one project; every stage it calls gets its small handle."""
 
 from __future__ import annotations
 
@@ -9,19 +9,22 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from psycopg.rows import dict_row
 
-from codelens._db.ids import schema_name, validate_project_id
+from codelens._analysis.analysis import Analysis
+from codelens._db.handle import ProjectHandle
+from codelens._db.model_record import search_embedder
+from codelens._index.report import IndexProgress, IndexReport
+from codelens._index.run import index_repository
+from codelens._search.engine import search
+from codelens._search.results import SearchResults
 
 if TYPE_CHECKING:
     import os
     import threading
     from collections.abc import Callable
 
-    from codelens._analysis.analysis import Analysis
     from codelens._db.pool import Connection
     from codelens._embed.registry import Embedder
-    from codelens._index.report import IndexProgress, IndexReport
     from codelens._scan.walk import ScanOptions
-    from codelens._search.results import SearchResults
     from codelens._workspace import Workspace
 
 __all__ = ["Project"]
@@ -32,8 +35,9 @@ class Project:
 
     def __init__(self, workspace: Workspace, project_id: str) -> None:
         self.workspace = workspace
-        self.id = validate_project_id(project_id)
-        self.schema = schema_name(project_id)
+        self.handle = ProjectHandle(workspace.db, project_id)
+        self.id = self.handle.id
+        self.schema = self.handle.schema
 
     def __repr__(self) -> str:
         return f"<codelens.Project {self.id!r}>"
@@ -49,19 +53,12 @@ class Project:
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         """A pooled connection whose search_path is this project's schema alone (plus public)."""
-        with self.workspace.db.connection(self.schema) as conn:
+        with self.handle.connection() as conn:
             yield conn
 
     def info(self) -> dict[str, Any]:
         """The registry row: description, embedder, model and dimensions, settings."""
-        with self.workspace.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [self.id])
-            row = cur.fetchone()
-        if row is None:
-            from codelens.errors import ProjectNotFound
-
-            raise ProjectNotFound(f"project {self.id!r} was dropped: create it again to use it")
-        return row
+        return self.handle.info()
 
     def repositories(self) -> pd.DataFrame:
         """The repositories of this project with their file and chunk counts."""
@@ -99,9 +96,7 @@ class Project:
 
     def embedder(self) -> Embedder:
         """The embedding model this project was indexed with (raises NotIndexed before that)."""
-        from codelens._db.model_record import search_embedder
-
-        return search_embedder(self)
+        return search_embedder(self.handle)
 
     def index(
         self,
@@ -123,10 +118,8 @@ class Project:
         ``cancel`` stops the run after the batch in flight, with ``report.interrupted``.
         ``wait`` queues behind another indexer of the project instead of raising ProjectBusy.
         """
-        from codelens._index.run import index_repository
-
         return index_repository(
-            self,
+            self.handle,
             path,
             name=name,
             force=force,
@@ -158,10 +151,8 @@ class Project:
         file_type: str | None = None,
     ) -> SearchResults:
         """Search this project; see :func:`codelens.search`."""
-        from codelens._search.engine import search
-
         return search(
-            self,
+            self.handle,
             query,
             limit=limit,
             mode=mode,
@@ -177,6 +168,4 @@ class Project:
         Pass the ``scan_options`` the project was indexed with, if not the defaults, so that
         the disk is judged by the same rules.
         """
-        from codelens._analysis.analysis import Analysis
-
-        return Analysis(self, refresh=refresh, scan_options=scan_options)
+        return Analysis(self.handle, refresh=refresh, scan_options=scan_options)

@@ -58,7 +58,7 @@ from codelens.errors import AnalysisError
 
 if TYPE_CHECKING:
     from codelens._analysis.plots import AnalysisPlots
-    from codelens._project import Project
+    from codelens._db.handle import ProjectHandle
     from codelens._scan.walk import ScanOptions
 
 __all__ = ["Analysis"]
@@ -69,7 +69,7 @@ class Analysis:
 
     def __init__(
         self,
-        project: Project,
+        project: ProjectHandle,
         *,
         refresh: bool = True,
         scan_options: ScanOptions | None = None,

@@ -37,7 +37,7 @@ from codelens._analysis.snapshot_pg import read_chunks, read_project
 from codelens._analysis.snapshot_schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from codelens._project import Project
+    from codelens._db.handle import ProjectHandle
     from codelens._scan.walk import ScanOptions
 
 __all__ = ["RefreshStats", "refresh_snapshot"]
@@ -74,7 +74,9 @@ class RefreshStats:
     seconds: float
 
 
-def refresh_snapshot(project: Project, scan_options: ScanOptions | None = None) -> RefreshStats:
+def refresh_snapshot(
+    project: ProjectHandle, scan_options: ScanOptions | None = None
+) -> RefreshStats:
     """Bring the snapshot file up to date with PostgreSQL and the disk."""
     path = snapshot_path(project)
     started = time.perf_counter()

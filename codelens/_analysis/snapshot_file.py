@@ -22,15 +22,15 @@ from codelens._analysis.snapshot_schema import DDL, SCHEMA_VERSION
 from codelens.errors import AnalysisError
 
 if TYPE_CHECKING:
-    from codelens._project import Project
+    from codelens._db.handle import ProjectHandle
 
 __all__ = ["LOCK_TIMEOUT", "locked", "snapshot_path", "writable"]
 
 LOCK_TIMEOUT = 120.0
 
 
-def snapshot_path(project: Project) -> Path:
-    return project.workspace.settings.snapshots / f"{project.id}.duckdb"
+def snapshot_path(project: ProjectHandle) -> Path:
+    return project.settings.snapshots / f"{project.id}.duckdb"
 
 
 @contextmanager

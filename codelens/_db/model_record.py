@@ -13,8 +13,8 @@ from codelens._embed.registry import Embedder, get_embedder, resolve_embedder_sp
 from codelens.errors import ModelMismatch, NotIndexed
 
 if TYPE_CHECKING:
+    from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
-    from codelens._project import Project
 
 __all__ = ["EmbeddingMetadata", "index_embedder", "read_metadata", "search_embedder"]
 
@@ -38,7 +38,7 @@ def read_metadata(conn: Connection) -> EmbeddingMetadata | None:
         return cur.fetchone()
 
 
-def search_embedder(project: Project) -> Embedder:
+def search_embedder(project: ProjectHandle) -> Embedder:
     """The model a project was indexed with, for embedding queries."""
     with project.connection() as conn:
         meta = read_metadata(conn)
@@ -51,7 +51,7 @@ def search_embedder(project: Project) -> Embedder:
 
 
 def index_embedder(
-    project: Project, conn: Connection, requested: str | None, *, force: bool
+    project: ProjectHandle, conn: Connection, requested: str | None, *, force: bool
 ) -> tuple[Embedder, bool]:
     """The embedder for an index run, and whether every chunk must be embedded again.
 
@@ -78,7 +78,7 @@ def index_embedder(
     return get_embedder(meta.model_name, settings=settings), meta.chunker_version != CHUNKER_VERSION
 
 
-def _record(project: Project, conn: Connection, embedder: Embedder, *, replace: bool) -> None:
+def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, replace: bool) -> None:
     # The HNSW index is built by the indexer after the run's rows are in: one build is
     # much cheaper than maintaining the graph row by row through a first, large load.
     dims = embedder.dimensions

@@ -30,9 +30,9 @@ from codelens._scan.walk import ScannedFile
 from codelens.errors import EmbedderError, EmbedderUnavailable
 
 if TYPE_CHECKING:
+    from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
     from codelens._embed.registry import Embedder
-    from codelens._project import Project
 
 __all__ = ["Batch", "Run", "batched", "tapered", "unchanged"]
 
@@ -107,7 +107,7 @@ class Run:
     def __init__(
         self,
         conn: Connection,
-        project: Project,
+        project: ProjectHandle,
         embedder: Embedder,
         report: IndexReport,
         progress: Progress,

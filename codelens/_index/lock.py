@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from codelens.errors import ProjectBusy
 
 if TYPE_CHECKING:
-    from codelens._project import Project
+    from codelens._db.handle import ProjectHandle
 
 __all__ = ["index_lock"]
 
@@ -25,12 +25,12 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
 
 
 @contextmanager
-def index_lock(project: Project, *, wait: bool = False) -> Iterator[None]:
+def index_lock(project: ProjectHandle, *, wait: bool = False) -> Iterator[None]:
     """Hold the project's indexing lock; ``wait`` blocks, otherwise a holder raises ProjectBusy."""
     key = f"codelens:index:{project.id}"
     me = f"codelens indexer, pid {os.getpid()} on {socket.gethostname()}"[:63]
     # autocommit: the lock is the session's, and no transaction must stay open while held.
-    with project.workspace.db.connection() as conn:
+    with project.db.connection() as conn:
         conn.autocommit = True
         try:
             conn.execute("SELECT set_config('application_name', %s, false)", [me])

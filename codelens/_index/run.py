@@ -38,8 +38,8 @@ from codelens._scan.walk import ScannedFile, ScanOptions, scan
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, IndexingError
 
 if TYPE_CHECKING:
+    from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
-    from codelens._project import Project
 
 __all__ = ["index_repository"]
 
@@ -60,7 +60,7 @@ class _Options:
 
 
 def index_repository(
-    project: Project,
+    project: ProjectHandle,
     path: str | os.PathLike[str],
     *,
     name: str | None = None,
@@ -73,7 +73,7 @@ def index_repository(
     scan_options: ScanOptions | None = None,
     batch_files: int = BATCH_FILES,
 ) -> IndexReport:
-    """Index the repository at ``path`` into ``project``; see :meth:`Project.index`."""
+    """Index the repository at ``path`` into ``project``; see :meth:`codelens.Project.index`."""
     target: Path | CheckedFolder
     if isinstance(path, CheckedFolder):
         # Checked by the caller (the MCP server's roots): index that very folder, never what
@@ -109,7 +109,7 @@ def index_repository(
 
 def _index(
     conn: Connection,
-    project: Project,
+    project: ProjectHandle,
     root: Path,
     target: Path | CheckedFolder,
     options: _Options,
@@ -168,7 +168,7 @@ def _index(
 
 
 def _pipeline(
-    project: Project,
+    project: ProjectHandle,
     run: Run,
     batches: list[Sequence[tuple[ScannedFile, KnownFile | None]]],
     cancel: threading.Event | None,

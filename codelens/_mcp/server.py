@@ -191,7 +191,6 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
     ) -> dict[str, Any]:
         """Search a project's code. Returns ranked chunks with path, start and end line,
         symbol, language, score and content."""
-        from codelens._search.engine import search
         from codelens._search.filters import Filters
         from codelens._search.query import clean_query
 
@@ -202,8 +201,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
                 language=language, path=directory, repository=repository, file_type=file_type
             )
             project = workspace.get(project_id)
-            results = search(
-                project,
+            results = project.search(
                 query,
                 limit=limit,
                 mode=mode,

@@ -86,10 +86,7 @@ class CodelensMagics(Magics):
         query = unquote(words.strip())
         if not query:
             raise UsageError("%codesearch needs a query\n" + help_text(SEARCH_PARSER, True))
-        from codelens._search.engine import search
-
-        results = search(
-            self.project(args.project),
+        results = self.project(args.project).search(
             query,
             limit=self.limit if args.limit is None else args.limit,
             mode=args.mode or self.mode,
@@ -110,9 +107,7 @@ class CodelensMagics(Magics):
             return None
         if not cell.strip():
             raise UsageError("%%codesql needs SQL in the cell\n" + help_text(SQL_PARSER, True))
-        from codelens._analysis.analysis import Analysis
-
-        return Analysis(self.project(args.project), refresh=not args.no_refresh).sql(cell)
+        return self.project(args.project).analyze(refresh=not args.no_refresh).sql(cell)
 
     # -- %codelens SUBCOMMAND ----------------------------------------------------------------
 
@@ -206,9 +201,7 @@ class CodelensMagics(Magics):
         print("\n".join(status_lines(ws, project)))
 
     def _cmd_stats(self, args: argparse.Namespace) -> Any:
-        from codelens._analysis.analysis import Analysis
-
-        return Analysis(self.project(args.project)).stats()
+        return self.project(args.project).analyze().stats()
 
     def _cmd_ui(self, args: argparse.Namespace) -> Any:
         from codelens._notebook.search_panel import ui

@@ -131,7 +131,6 @@ class SearchPanel:
 
     def search(self) -> None:
         """Run the query now; results, "no results" or a one-line error land in the panel."""
-        from codelens._search.engine import search
 
         query = self.query.value.strip()
         self.views, self.last = [], None
@@ -145,8 +144,7 @@ class SearchPanel:
                 raise CodelensError(
                     "no project yet: create one with `%codelens create NAME --path DIR`"
                 )
-            results = search(
-                self.workspace.get(self.project.value),
+            results = self.workspace.get(self.project.value).search(
                 query,
                 limit=self.limit.value,
                 mode=self.mode.value,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from codelens._db.model_record import search_embedder
 from codelens._search.filters import Filters
 from codelens._search.fusion import Fused, fuse
 from codelens._search.lexical import lexical_hits, plan_terms
@@ -24,8 +25,8 @@ from codelens._search.results import SearchResults
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
 
 if TYPE_CHECKING:
+    from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
-    from codelens._project import Project
     from codelens._search.query import Vector
 
 __all__ = ["CANDIDATES", "EF_SEARCH", "EXACT_COST_RATIO", "EXACT_ROWS", "MODES", "search"]
@@ -68,7 +69,7 @@ FROM chunks c JOIN repositories r ON r.id = c.repository_id WHERE c.id = ANY(%s)
 
 
 def search(
-    project: Project,
+    project: ProjectHandle,
     query: str,
     *,
     limit: int = 10,
@@ -127,9 +128,9 @@ def search(
     return SearchResults.build(project.id, text, mode, fused, rows)
 
 
-def _embed(project: Project, text: str) -> Vector:
+def _embed(project: ProjectHandle, text: str) -> Vector:
     try:
-        return query_cache.embed(project.embedder(), text)
+        return query_cache.embed(search_embedder(project), text)
     except EmbedderError as exc:
         # Same class (EmbedderUnavailable stays EmbedderUnavailable), one more way out.
         raise type(exc)(f"{exc} (mode='lexical' searches without it)") from exc
@@ -142,13 +143,13 @@ def _check_limit(limit: object) -> int:
 
 
 @contextmanager
-def _guarded(project: Project) -> Iterator[None]:
+def _guarded(project: ProjectHandle) -> Iterator[None]:
     # A handle can outlive its project (dropped in another cell or process): its schema
     # is gone, which PostgreSQL reports as a missing table or function.
     try:
         yield
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction) as exc:
-        if not project.workspace.exists(project.id):
+        if not project.exists():
             raise ProjectNotFound(
                 f"no project {project.id!r} (dropped?): codelens.projects() lists the existing ones"
             ) from None
@@ -221,7 +222,7 @@ def _rows(conn: Connection, ids: list[int]) -> dict[int, tuple[Any, ...]]:
     return {int(r[0]): r[1:] for r in conn.execute(_ROWS, [ids]).fetchall()}
 
 
-def _check_indexed(conn: Connection, project: Project) -> None:
+def _check_indexed(conn: Connection, project: ProjectHandle) -> None:
     if conn.execute("SELECT NOT EXISTS (SELECT FROM chunks)").fetchone() == (True,):
         raise NotIndexed(
             f"project {project.id!r} has nothing indexed yet: run codelens.project("

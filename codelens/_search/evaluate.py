@@ -11,7 +11,7 @@ from codelens._search.engine import MODES, search
 from codelens.errors import SearchError
 
 if TYPE_CHECKING:
-    from codelens._project import Project
+    from codelens._db.handle import ProjectHandle
 
 __all__ = ["evaluate"]
 
@@ -20,7 +20,7 @@ _METRICS = ["queries", "recall@1", "recall@5", "recall@10", "mrr@10"]
 
 
 def evaluate(
-    project: Project,
+    project: ProjectHandle,
     queries: pd.DataFrame,
     *,
     modes: Sequence[str] = MODES,

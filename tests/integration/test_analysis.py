@@ -101,7 +101,7 @@ def indexed(
         (root / EDITED).write_bytes(APP.encode() + b"\n\ndef extra():\n    return 3\n")
         (root / ADDED[0]).write_bytes(ADDED[1])
         (root / DELETED).unlink()
-        yield project, root, Analysis(project, scan_options=OPTIONS)
+        yield project, root, Analysis(project.handle, scan_options=OPTIONS)
     finally:
         workspace.drop(project.id, force=True)
 

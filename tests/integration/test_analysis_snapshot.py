@@ -78,7 +78,7 @@ def repo(tmp_path: Path) -> Path:
 
 def test_refresh_copies_only_changed_files(project: Project, repo: Path) -> None:
     _load(project, repo, {"a.py": ["a1\n", "a2\n"], "b.py": ["b1\n"], "c.py": ["c1\n"]})
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     first = analysis.last_refresh
     assert first is not None
     assert first.full_copy
@@ -102,7 +102,7 @@ def test_refresh_notices_chunks_rewritten_under_an_unchanged_file_row(
     project: Project, repo: Path
 ) -> None:
     _load(project, repo, {"a.py": ["one\n", "two\n"]})
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     with project.connection() as conn, conn.transaction():
         conn.execute("UPDATE chunks SET content = 'rewritten' WHERE chunk_index = 0")
         # an update keeps the id: delete and insert, as the indexer does, gives a new one
@@ -124,7 +124,7 @@ def test_reindex_through_the_indexer(project: Project, repo: Path) -> None:
     (repo / "m.py").write_text("def f():\n    return 1\n\n\ndef g():\n    return 2\n")
     (repo / "n.py").write_text("def h():\n    return 3\n")
     project.index(repo, progress=False)
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     assert _snap_chunks(analysis) == _pg_chunks(project)
     (repo / "m.py").write_text("def f():\n    return 10\n\n\ndef g():\n    return 2\n")
     assert analysis.refresh().chunks_copied == 0  # the index has not changed yet
@@ -176,7 +176,7 @@ def test_nothing_is_written_to_postgresql(project: Project, repo: Path) -> None:
     _load(project, repo, {"a.py": ["a\n"], "b.py": ["b\n"]})
     (repo / "new.py").write_text("x = 1\n")
     before = _fingerprint(project)
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     analysis.refresh()
     analysis.coverage()
     analysis.chunk_stats()
@@ -184,7 +184,7 @@ def test_nothing_is_written_to_postgresql(project: Project, repo: Path) -> None:
     analysis.stale()
     analysis.history()
     analysis.largest()
-    Analysis(project)
+    Analysis(project.handle)
     assert _fingerprint(project) == before
 
 
@@ -192,8 +192,8 @@ def test_two_analyses_and_another_process_share_the_snapshot(
     project: Project, repo: Path, workspace: Workspace
 ) -> None:
     _load(project, repo, {"a.py": ["a\n", "b\n"]})
-    one = Analysis(project)
-    two = Analysis(project)  # refreshes the same file while ``one`` is alive
+    one = Analysis(project.handle)
+    two = Analysis(project.handle)  # refreshes the same file while ``one`` is alive
     assert one.sql("select count(*) as n from chunks")["n"].tolist() == [2]
     script = (
         "import sys\n"
@@ -224,7 +224,7 @@ def test_a_held_connection_delays_a_refresh_until_released(
     project: Project, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _load(project, repo, {"a.py": ["a\n"]})
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     monkeypatch.setattr(snapshot_module, "LOCK_TIMEOUT", 0.3)
     with analysis.connection(), pytest.raises(AnalysisError, match="stayed busy"):
         analysis.refresh()
@@ -243,7 +243,7 @@ def test_a_recreated_project_starts_a_fresh_snapshot(
     workspace: Workspace, project: Project, repo: Path
 ) -> None:
     _load(project, repo, {"a.py": ["old\n"]})
-    Analysis(project)
+    Analysis(project.handle)
     workspace.drop(project.id, force=True)
     again = workspace.create(project.id)
     _load(again, repo, {"b.py": ["new\n"]})
@@ -255,10 +255,10 @@ def test_a_recreated_project_starts_a_fresh_snapshot(
 
 def test_an_unreadable_or_outdated_snapshot_is_rebuilt(project: Project, repo: Path) -> None:
     _load(project, repo, {"a.py": ["a\n"]})
-    path = snapshot_path(project)
+    path = snapshot_path(project.handle)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not a duckdb file" * 100)
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     assert _snap_chunks(analysis) == _pg_chunks(project)
     con = duckdb.connect(str(path))
     con.execute("UPDATE _meta SET schema_version = 0")
@@ -270,11 +270,11 @@ def test_an_unreadable_or_outdated_snapshot_is_rebuilt(project: Project, repo: P
 
 def test_refresh_false_reads_the_existing_snapshot(project: Project, repo: Path) -> None:
     with pytest.raises(AnalysisError, match="no analysis snapshot yet"):
-        Analysis(project, refresh=False)
+        Analysis(project.handle, refresh=False)
     _load(project, repo, {"a.py": ["a\n"]})
-    Analysis(project)
+    Analysis(project.handle)
     _load(project, repo, {"b.py": ["b\n"]})
-    stale = Analysis(project, refresh=False)
+    stale = Analysis(project.handle, refresh=False)
     assert stale.last_refresh is None
     assert repr(stale) == f"<codelens.Analysis of {project.id!r}>"
     assert stale.sql("select path from files")["path"].tolist() == ["a.py"]
@@ -286,7 +286,7 @@ def test_a_missing_root_counts_its_files_as_deleted(project: Project, repo: Path
     (repo / "pkg" / "b.py").unlink()
     (repo / "pkg").rmdir()
     repo.rmdir()
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     assert analysis.sql("select on_disk from repositories")["on_disk"].tolist() == [False]
     row = analysis.coverage(by="repository").iloc[0]
     assert (row["on_disk"], row["deleted"], row["stale"]) == (0, 2, 0)
@@ -296,7 +296,7 @@ def test_a_missing_root_counts_its_files_as_deleted(project: Project, repo: Path
 def test_an_empty_project(project: Project) -> None:
     from matplotlib.figure import Figure
 
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     assert analysis.coverage().empty
     assert "skipped_binary" in analysis.coverage().columns
     stats = analysis.chunk_stats()
@@ -313,20 +313,20 @@ def test_an_empty_project(project: Project) -> None:
 def test_a_dropped_project_or_a_blocked_file_is_a_one_line_error(
     workspace: Workspace, project: Project, tmp_path: Path
 ) -> None:
-    path = snapshot_path(project)
+    path = snapshot_path(project.handle)
     path.mkdir(parents=True)  # a folder where the file should be
     with pytest.raises(AnalysisError, match="cannot open the analysis snapshot") as caught:
-        Analysis(project)
+        Analysis(project.handle)
     assert "\n" not in str(caught.value)
     path.rmdir()
     workspace.drop(project.id, force=True)
     with pytest.raises(ProjectNotFound, match="was dropped"):
-        Analysis(project)
+        Analysis(project.handle)
 
 
 def test_many_groups_are_summed_in_the_coverage_plot(project: Project, repo: Path) -> None:
     _load(project, repo, {f"d{i:02}/m.py": ["x\n"] for i in range(20)})
-    analysis = Analysis(project)
+    analysis = Analysis(project.handle)
     assert analysis.sql("-- only a comment").empty
     figure = analysis.plot.coverage(by="directory")
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]

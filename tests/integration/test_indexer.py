@@ -250,8 +250,7 @@ def test_cancel_stops_between_batches_and_the_next_run_resumes(
 
     from codelens._index.run import index_repository
 
-    first = index_repository(
-        project,
+    first = index_repository(project.handle,
         repo,
         progress=False,
         on_progress=on_progress,
@@ -298,7 +297,7 @@ def test_a_failed_write_fails_the_run_and_keeps_the_batches_before_it(
 
     monkeypatch.setattr(_index_batch, "write_files", second_write_breaks)
     with pytest.raises(psycopg.errors.DivisionByZero):
-        index_repository(project, repo, progress=False, scan_options=SMALL, batch_files=2)
+        index_repository(project.handle, repo, progress=False, scan_options=SMALL, batch_files=2)
     assert len(calls) == 2  # nothing is written after the failure
     assert _rows(project, "SELECT count(*) FROM files")[0][0] == 2
     assert _rows(project, "SELECT status FROM index_runs") == [("failed",)]
@@ -316,8 +315,7 @@ def test_keyboard_interrupt_keeps_whole_batches_only(project: Project, repo: Pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        index_repository(
-            project, repo, progress=False, on_progress=interrupt, scan_options=SMALL, batch_files=1
+        index_repository(project.handle, repo, progress=False, on_progress=interrupt, scan_options=SMALL, batch_files=1
         )
     files = _rows(project, "SELECT path, status FROM files")
     orphans = _rows(
@@ -334,7 +332,7 @@ def test_keyboard_interrupt_keeps_whole_batches_only(project: Project, repo: Pat
 
 
 def test_a_second_indexer_is_told_who_holds_the_project(project: Project, repo: Path) -> None:
-    with index_lock(project):
+    with index_lock(project.handle):
         with pytest.raises(ProjectBusy, match=r"being indexed by codelens indexer, pid \d+"):
             project.index(repo, progress=False)
         released = threading.Event()
@@ -591,7 +589,7 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
     monkeypatch.setattr(LocalEmbedder, "embed_counted", stand_in)
     monkeypatch.setattr(_index_batch, "write_files", write)
     monkeypatch.setattr(_index_batch, "ensure_vector_index", index)
-    index_repository(project, repo, progress=False, batch_files=1)
+    index_repository(project.handle, repo, progress=False, batch_files=1)
     assert events.count("index") == 1
     # A slow model: built once its pace is known (after 16 chunks, so by the second write)
     # and kept current from then on. A fast one: built once, after the last write.
@@ -604,7 +602,7 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
     # Once the project has chunks, every later run keeps the index it has.
     events.clear()
     (repo / "m0.py").write_text("def changed():\n    return 1\n")
-    index_repository(project, repo, progress=False, batch_files=1)
+    index_repository(project.handle, repo, progress=False, batch_files=1)
     assert events.count("write") == 1
 
 

@@ -254,9 +254,9 @@ def test_a_repeated_query_is_embedded_once(corpus: Project) -> None:
 def test_an_empty_project_is_not_indexed(project: Project) -> None:
     for mode in ("semantic", "hybrid"):
         with pytest.raises(NotIndexed, match=r"index\('PATH'\)"):
-            search(project, "anything", mode=mode)
+            search(project.handle, "anything", mode=mode)
     with pytest.raises(NotIndexed, match="nothing indexed"):
-        search(project, "anything", mode="lexical")
+        search(project.handle, "anything", mode="lexical")
 
 
 def test_a_project_whose_chunks_were_deleted_is_not_indexed(project: Project) -> None:
@@ -265,7 +265,7 @@ def test_a_project_whose_chunks_were_deleted_is_not_indexed(project: Project) ->
         conn.execute("DELETE FROM chunks")
         conn.commit()
     with pytest.raises(NotIndexed, match="nothing indexed"):
-        search(project, "anything")
+        search(project.handle, "anything")
 
 
 def test_a_dropped_project_is_not_found(workspace: Workspace, project: Project) -> None:
@@ -273,7 +273,7 @@ def test_a_dropped_project_is_not_found(workspace: Workspace, project: Project) 
     workspace.drop(project.id, force=True)
     for mode in ("semantic", "lexical", "hybrid"):
         with pytest.raises(ProjectNotFound, match=r"codelens\.projects"):
-            search(project, "anything", mode=mode)
+            search(project.handle, "anything", mode=mode)
     assert workspace.db.idle()
 
 
@@ -329,9 +329,9 @@ def test_an_unreachable_embedder_says_what_to_do(
     monkeypatch.setenv("OLLAMA_HOST", FakeOllama.refused_host())
     for mode in ("semantic", "hybrid"):
         with pytest.raises(EmbedderUnavailable, match="mode='lexical'") as info:
-            search(project, "anything", mode=mode)
+            search(project.handle, "anything", mode=mode)
         assert "\n" not in str(info.value)
-    assert list(search(project, "def", mode="lexical").path) == ["a.py"]
+    assert list(search(project.handle, "def", mode="lexical").path) == ["a.py"]
 
 
 def _index_with_ollama(ws: Workspace, project_id: str, folder: Path) -> Project:
@@ -392,11 +392,11 @@ def test_end_to_end_on_an_indexed_repository(project: Project, tmp_path: Path) -
     (tmp_path / "README.md").write_text("# Tools\n\nSmall helpers for text and billing.\n")
     project.index(tmp_path, progress=False)
     wordless = "how many single character edits turn one string into another"
-    assert search(project, wordless).iloc[0]["path"] == "text.py"
+    assert search(project.handle, wordless).iloc[0]["path"] == "text.py"
     for query in ("parseHttpResponse", "parse_http_response", "parse http response"):
-        top = search(project, query, mode="lexical").iloc[0]
+        top = search(project.handle, query, mode="lexical").iloc[0]
         assert (top["path"], top["symbol"]) == ("billing/http.py", "parseHttpResponse")
         assert top["start_line"] == 1
-    assert set(search(project, "helpers", path="billing/**", limit=100).path) == {"billing/http.py"}
-    assert set(search(project, "helpers", language="markdown").path) == {"README.md"}
-    assert set(search(project, "helpers", file_type="md").repository) == {tmp_path.name}
+    assert set(search(project.handle, "helpers", path="billing/**", limit=100).path) == {"billing/http.py"}
+    assert set(search(project.handle, "helpers", language="markdown").path) == {"README.md"}
+    assert set(search(project.handle, "helpers", file_type="md").repository) == {tmp_path.name}

@@ -109,7 +109,7 @@ def _intact(project: Project) -> None:
 @pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
 def test_hostile_queries_return_results(target: Project, mode: str, query: str) -> None:
     try:
-        results = search(target, query, mode=mode)
+        results = search(target.handle, query, mode=mode)
     except psycopg.Error as exc:  # pragma: no cover - the failure this test exists for
         pytest.fail(f"database error leaked: {exc!r}")
     assert len(results) <= 10
@@ -121,13 +121,13 @@ def test_hostile_queries_return_results(target: Project, mode: str, query: str) 
 def test_sql_and_tsquery_syntax_is_just_words(target: Project, mode: str) -> None:
     # Operators are not operators: "parse" still finds parse(), whatever surrounds it.
     for query in ("!parse", "parse:*", "parse & !nothing", "'parse'); --", "parse <-> text"):
-        results = search(target, query, mode=mode)
+        results = search(target.handle, query, mode=mode)
         assert "src/parse.py" in set(results.path)
 
 
 def test_a_megabyte_query_is_refused_in_one_line(target: Project) -> None:
     with pytest.raises(SearchError, match="at most 20,000") as info:
-        search(target, "parse " * 200_000)
+        search(target.handle, "parse " * 200_000)
     assert "\n" not in str(info.value)
     _intact(target)
 
@@ -136,13 +136,13 @@ def test_a_megabyte_query_is_refused_in_one_line(target: Project) -> None:
 @pytest.mark.parametrize("query", EMPTY, ids=range(len(EMPTY)))
 def test_empty_queries_are_refused(target: Project, mode: str, query: str) -> None:
     with pytest.raises(SearchError, match="query is empty"):
-        search(target, query, mode=mode)
+        search(target.handle, query, mode=mode)
 
 
 @pytest.mark.parametrize("query", [None, 42, b"parse", ["parse"]])
 def test_non_text_queries_are_refused(target: Project, query: object) -> None:
     with pytest.raises(SearchError, match="query must be a string"):
-        search(target, query)  # type: ignore[arg-type]
+        search(target.handle, query)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
@@ -151,7 +151,7 @@ def test_hostile_filters_match_literally(
     target: Project, mode: str, filters: dict[str, str]
 ) -> None:
     try:
-        results = search(target, "parse odd notes", mode=mode, **filters)
+        results = search(target.handle, "parse odd notes", mode=mode, **filters)
     except psycopg.Error as exc:  # pragma: no cover
         pytest.fail(f"database error leaked: {exc!r}")
     # None of these filters names a path, language or extension of the project literally;
@@ -166,9 +166,9 @@ def test_hostile_filters_match_literally(
 
 
 def test_like_wildcards_in_a_prefix_are_literal(target: Project) -> None:
-    assert set(search(target, "odd", path="src/a%b_c").path) == {"src/a%b_c/x.py"}
-    assert search(target, "odd", path="src/a_b%c").empty
-    assert search(target, "odd", path="src/a%").empty
+    assert set(search(target.handle, "odd", path="src/a%b_c").path) == {"src/a%b_c/x.py"}
+    assert search(target.handle, "odd", path="src/a_b%c").empty
+    assert search(target.handle, "odd", path="src/a%").empty
 
 
 @pytest.mark.parametrize("filters", BAD_FILTERS, ids=range(len(BAD_FILTERS)))
@@ -176,7 +176,7 @@ def test_unusable_filters_are_refused_in_one_line(
     target: Project, filters: dict[str, object]
 ) -> None:
     with pytest.raises(SearchError) as info:
-        search(target, "parse", **filters)  # type: ignore[arg-type]
+        search(target.handle, "parse", **filters)  # type: ignore[arg-type]
     assert "\n" not in str(info.value)
     assert not isinstance(info.value, DatabaseError)
 

@@ -49,7 +49,7 @@ def test_candidates_must_hold_the_rare_words_once_the_table_is_analysed(
         apart = plan_terms(conn, ["common", "share", "nowher"])
         assert apart.match_all
         assert len(lexical_hits(conn, apart, Filters(), 100)) == 40
-    results = search(project, "zebra common", mode="lexical")
+    results = search(project.handle, "zebra common", mode="lexical")
     assert list(results.path) == ["m7.py"]
 
 
@@ -60,7 +60,7 @@ def test_before_any_analyse_every_word_may_match_and_weighs_the_same(project: Pr
     assert plan.match == ["common", "zebra"]
     assert plan.match_query() == "common or zebra"
     assert plan.idf == {"common": 1.0, "zebra": 1.0}
-    assert len(search(project, "zebra common", mode="lexical", limit=100)) == 40
+    assert len(search(project.handle, "zebra common", mode="lexical", limit=100)) == 40
 
 
 def test_new_statistics_replace_the_cached_ones(
@@ -79,4 +79,4 @@ def test_new_statistics_replace_the_cached_ones(
 def test_the_cap_bounds_the_rows_ranked(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     _corpus(project, analyze=True)
     monkeypatch.setattr(lexical, "CAP", 3)
-    assert len(search(project, "common", mode="lexical", limit=50)) == 3
+    assert len(search(project.handle, "common", mode="lexical", limit=50)) == 3

@@ -100,8 +100,8 @@ def test_identifiers_split_into_the_words_the_index_holds(project: Project) -> N
 
 def test_a_query_of_stop_words_finds_nothing_lexically(project: Project) -> None:
     load(project, [Chunk("a.py", "a", "def a():\n    return the_answer\n")])
-    assert search(project, "the of and", mode="lexical").empty
-    assert len(search(project, "the of and", mode="hybrid")) == 1  # semantic still answers
+    assert search(project.handle, "the of and", mode="lexical").empty
+    assert len(search(project.handle, "the of and", mode="hybrid")) == 1  # semantic still answers
 
 
 def test_a_schema_from_an_older_codelens_says_how_to_migrate(project: Project) -> None:
@@ -110,7 +110,7 @@ def test_a_schema_from_an_older_codelens_says_how_to_migrate(project: Project) -
         conn.execute("DROP FUNCTION code_words(text) CASCADE")
         conn.commit()
     with pytest.raises(DatabaseError, match="outdated schema"):
-        search(project, "anything", mode="lexical")
+        search(project.handle, "anything", mode="lexical")
 
 
 def test_too_long_queries_name_the_limit() -> None:

@@ -1,0 +1,55 @@
+"""The small handle every stage takes: one project's id and schema on one database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg.rows import dict_row
+
+from codelens._config import Settings
+from codelens._db.ids import schema_name, validate_project_id
+from codelens._db.pool import Connection, Database
+from codelens.errors import ProjectNotFound
+
+__all__ = ["ProjectHandle"]
+
+
+class ProjectHandle:
+    """What a stage needs of a project, and nothing of the facade's conveniences."""
+
+    __slots__ = ("db", "id", "schema")
+
+    def __init__(self, db: Database, project_id: str) -> None:
+        self.db = db
+        self.id = validate_project_id(project_id)
+        self.schema = schema_name(project_id)
+
+    def __repr__(self) -> str:
+        return f"<ProjectHandle {self.id!r}>"
+
+    @property
+    def settings(self) -> Settings:
+        return self.db.settings
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A pooled connection whose search_path is this project's schema alone (plus public)."""
+        with self.db.connection(self.schema) as conn:
+            yield conn
+
+    def registry_row(self) -> dict[str, Any] | None:
+        with self.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [self.id])
+            return cur.fetchone()
+
+    def exists(self) -> bool:
+        return self.registry_row() is not None
+
+    def info(self) -> dict[str, Any]:
+        """The registry row: description, embedder, model and dimensions, settings."""
+        row = self.registry_row()
+        if row is None:
+            raise ProjectNotFound(f"project {self.id!r} was dropped: create it again to use it")
+        return row
