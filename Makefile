@@ -31,6 +31,7 @@ test: setup chromium lint typecheck pytest
 lint: setup
 	$(BIN)/ruff check codelens tests benchmarks
 	$(BIN)/ruff format --check codelens tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy --strict codelens

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from codelens._index.report import IndexReport
+from codelens._index.report import IndexProgress, IndexReport
 from codelens._project import Project
+from codelens._search.engine import MODES
+from codelens._search.evaluate import evaluate as run_evaluation
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from codelens._analysis.analysis import Analysis
     from codelens._scan.walk import ScanOptions
     from codelens._search.results import SearchResults
@@ -82,16 +86,35 @@ def drop_project(project_id: str, *, force: bool = False) -> None:
 
 
 def index(
-    path: str | os.PathLike[str], *, project: str | Project | None = None, **options: Any
+    path: str | os.PathLike[str],
+    *,
+    project: str | Project | None = None,
+    name: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    on_progress: Callable[[IndexProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    wait: bool = False,
+    embedder: str | None = None,
+    scan_options: ScanOptions | None = None,
 ) -> IndexReport:
     """Index ``path`` into ``project`` (created on first use; default: the current project).
 
-    Options are those of :meth:`Project.index`: name, force, progress, on_progress, cancel,
-    wait, embedder, scan_options.
+    The options are those of :meth:`Project.index`.
     """
     ws = workspace()
     target = project if isinstance(project, Project) else ws.project(project)
-    return target.index(path, **options)
+    return target.index(
+        path,
+        name=name,
+        force=force,
+        progress=progress,
+        on_progress=on_progress,
+        cancel=cancel,
+        wait=wait,
+        embedder=embedder,
+        scan_options=scan_options,
+    )
 
 
 def search(
@@ -129,11 +152,15 @@ def search(
     )
 
 
-def evaluate(project: str | Project | None, queries: pd.DataFrame, **options: Any) -> pd.DataFrame:
+def evaluate(
+    project: str | Project | None,
+    queries: pd.DataFrame,
+    *,
+    modes: Sequence[str] = MODES,
+    by: str | None = None,
+) -> pd.DataFrame:
     """Recall@1/5/10 and MRR@10 per mode of ``queries`` (question, path, line or symbol)."""
-    from codelens._search.evaluate import evaluate as run
-
-    return run(workspace().resolve(project).handle, queries, **options)
+    return run_evaluation(workspace().resolve(project).handle, queries, modes=modes, by=by)
 
 
 def analyze(

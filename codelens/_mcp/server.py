@@ -19,6 +19,8 @@ from pydantic import Field, ValidationError
 
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
+from codelens._search.filters import Filters
+from codelens._search.query import clean_query
 from codelens._search.place import CELL_COLUMNS, place
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
@@ -191,9 +193,6 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
     ) -> dict[str, Any]:
         """Search a project's code. Returns ranked chunks with path, start and end line,
         symbol, language, score and content."""
-        from codelens._search.filters import Filters
-        from codelens._search.query import clean_query
-
         with _tool_errors(project_id):
             # Arguments first: a malformed call gets the same answer whatever exists.
             clean_query(query)

@@ -14,6 +14,7 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
 from traitlets import Bool, Enum, Instance, Int, Unicode, default
 
+from codelens._api import workspace as default_workspace
 from codelens._notebook.args import (
     COMMANDS,
     MODES,
@@ -24,6 +25,9 @@ from codelens._notebook.args import (
     parse,
     unquote,
 )
+from codelens._notebook.completion import MATCHER_ID, make_matcher
+from codelens._notebook.search_panel import ui
+from codelens._notebook.status import status_lines
 from codelens._project import Project
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError
@@ -54,9 +58,7 @@ class CodelensMagics(Magics):
 
     @default("workspace")
     def _default_workspace(self) -> Workspace:
-        from codelens._api import workspace
-
-        return workspace()
+        return default_workspace()
 
     def project(self, name: str | None = None) -> Project:
         """The project named, else the current one, else ``default_project`` (made current)."""
@@ -192,8 +194,6 @@ class CodelensMagics(Magics):
         return reports[0] if len(reports) == 1 else reports
 
     def _cmd_status(self, args: argparse.Namespace) -> None:
-        from codelens._notebook.status import status_lines
-
         ws: Workspace = self.workspace
         project = self.project(args.project) if args.project or ws.current_id else None
         if project is None and self.default_project:
@@ -204,8 +204,6 @@ class CodelensMagics(Magics):
         return self.project(args.project).analyze().stats()
 
     def _cmd_ui(self, args: argparse.Namespace) -> Any:
-        from codelens._notebook.search_panel import ui
-
         project = self.project(args.project) if args.project else None
         ws: Workspace = self.workspace
         if project is None and (ws.current_id or self.default_project):
@@ -221,8 +219,6 @@ CodelensMagics.codesql.__doc__ = help_text(SQL_PARSER)
 
 def load_ipython_extension(ip: InteractiveShell) -> None:
     """``%load_ext codelens``: register the magics and their tab completion."""
-    from codelens._notebook.completion import make_matcher
-
     if "CodelensMagics" in ip.magics_manager.registry:
         return  # loaded already: keep the configured instance and its workspace
     magics = CodelensMagics(shell=ip)
@@ -233,8 +229,6 @@ def load_ipython_extension(ip: InteractiveShell) -> None:
 
 def unload_ipython_extension(ip: InteractiveShell) -> None:
     """``%unload_ext codelens``: remove the magics, their completion and their %config entry."""
-    from codelens._notebook.completion import MATCHER_ID
-
     magics = ip.magics_manager.registry.pop("CodelensMagics", None)
     if magics is None:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from codelens._api import workspace as default_workspace
 from codelens._project import Project
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ def workspace_of(project: Project | str | None, workspace: Workspace | None) -> 
         return workspace
     if isinstance(project, Project):
         return project.workspace
-    from codelens._api import workspace as default_workspace
-
     return default_workspace()
 
 
