@@ -54,11 +54,12 @@ from codelens._analysis import sql as q
 from codelens._analysis.coverage import coverage_frame
 from codelens._analysis.snapshot import RefreshStats, refresh_snapshot
 from codelens._analysis.snapshot_file import locked, snapshot_path
+from codelens._db.handle import handle_of
 from codelens.errors import AnalysisError
 
 if TYPE_CHECKING:
     from codelens._analysis.plots import AnalysisPlots
-    from codelens._db.handle import ProjectHandle
+    from codelens._db.handle import HasHandle, ProjectHandle
     from codelens._scan.walk import ScanOptions
 
 __all__ = ["Analysis"]
@@ -69,12 +70,12 @@ class Analysis:
 
     def __init__(
         self,
-        project: ProjectHandle,
+        project: ProjectHandle | HasHandle,
         *,
         refresh: bool = True,
         scan_options: ScanOptions | None = None,
     ) -> None:
-        self.project = project
+        self.project = project = handle_of(project)
         self.path = snapshot_path(project)
         self.scan_options = scan_options
         self.last_refresh: RefreshStats | None = None

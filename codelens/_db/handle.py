@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from psycopg.rows import dict_row
 
@@ -13,7 +13,7 @@ from codelens._db.ids import schema_name, validate_project_id
 from codelens._db.pool import Connection, Database
 from codelens.errors import ProjectNotFound
 
-__all__ = ["ProjectHandle"]
+__all__ = ["HasHandle", "ProjectHandle", "handle_of"]
 
 
 class ProjectHandle:
@@ -53,3 +53,16 @@ class ProjectHandle:
         if row is None:
             raise ProjectNotFound(f"project {self.id!r} was dropped: create it again to use it")
         return row
+
+
+class HasHandle(Protocol):
+    """Anything that carries a project's handle: the facade's Project does."""
+
+    @property
+    def handle(self) -> ProjectHandle: ...
+
+
+def handle_of(project: ProjectHandle | HasHandle) -> ProjectHandle:
+    """The handle itself, or the one a Project carries: for public stage classes that users
+    may construct with either."""
+    return project if isinstance(project, ProjectHandle) else project.handle

@@ -202,7 +202,7 @@ def test_two_analyses_and_another_process_share_the_snapshot(
         "from codelens._analysis.analysis import Analysis\n"
         "settings = Settings(home=Path(sys.argv[1]), database_url=sys.argv[3] or None)\n"
         "ws = Workspace(settings)\n"
-        "a = Analysis(ws.get(sys.argv[2]))\n"
+        "a = Analysis(ws.get(sys.argv[2]).handle)\n"
         "print(int(a.sql('select count(*) as n from chunks')['n'].iloc[0]))\n"
         "ws.close()\n"
     )
@@ -247,7 +247,7 @@ def test_a_recreated_project_starts_a_fresh_snapshot(
     workspace.drop(project.id, force=True)
     again = workspace.create(project.id)
     _load(again, repo, {"b.py": ["new\n"]})
-    analysis = Analysis(again)
+    analysis = Analysis(again.handle)
     assert analysis.last_refresh is not None
     assert analysis.last_refresh.full_copy
     assert analysis.sql("select path, content from chunks").values.tolist() == [["b.py", "new\n"]]
