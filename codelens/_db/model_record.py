@@ -47,7 +47,7 @@ def search_embedder(project: ProjectHandle) -> Embedder:
             f"project {project.id!r} has no index yet: run codelens.project({project.id!r})"
             ".index('PATH') or `%codelens index PATH` first"
         )
-    return get_embedder(meta.model_name, settings=project.workspace.settings)
+    return get_embedder(meta.model_name, settings=project.settings)
 
 
 def index_embedder(
@@ -59,7 +59,7 @@ def index_embedder(
     unless ``force``, which switches the model and drops every stored vector.
     """
     explicit = requested or project.info().get("embedder")
-    settings = project.workspace.settings
+    settings = project.settings
     meta = read_metadata(conn)
     if meta is None:
         embedder = get_embedder(explicit, settings=settings)

@@ -20,8 +20,8 @@ from pydantic import Field, ValidationError
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
 from codelens._search.filters import Filters
-from codelens._search.query import clean_query
 from codelens._search.place import CELL_COLUMNS, place
+from codelens._search.query import clean_query
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
 

@@ -250,7 +250,8 @@ def test_cancel_stops_between_batches_and_the_next_run_resumes(
 
     from codelens._index.run import index_repository
 
-    first = index_repository(project.handle,
+    first = index_repository(
+        project.handle,
         repo,
         progress=False,
         on_progress=on_progress,
@@ -315,7 +316,13 @@ def test_keyboard_interrupt_keeps_whole_batches_only(project: Project, repo: Pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        index_repository(project.handle, repo, progress=False, on_progress=interrupt, scan_options=SMALL, batch_files=1
+        index_repository(
+            project.handle,
+            repo,
+            progress=False,
+            on_progress=interrupt,
+            scan_options=SMALL,
+            batch_files=1,
         )
     files = _rows(project, "SELECT path, status FROM files")
     orphans = _rows(

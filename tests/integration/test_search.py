@@ -358,7 +358,7 @@ def test_a_malformed_query_embedding_is_a_one_line_error(
     try:
         fake_ollama.reply_next(1, body, content_type=content_type)
         with pytest.raises(EmbedderError) as info:
-            search(project, f"parse the response {uuid.uuid4().hex}", mode="semantic")
+            search(project.handle, f"parse the response {uuid.uuid4().hex}", mode="semantic")
         assert isinstance(info.value, CodelensError)
         assert "\n" not in str(info.value) and "mode='lexical'" in str(info.value)
         assert info.value._render_traceback_() == [f"{type(info.value).__name__}: {info.value}"]
@@ -375,7 +375,7 @@ def test_the_query_timeout_ends_a_search_quickly(
         fake_ollama.stall_next(20, seconds=5)
         start = time.monotonic()
         with pytest.raises(EmbedderUnavailable) as info:
-            search(project, f"parse the response {uuid.uuid4().hex}")
+            search(project.handle, f"parse the response {uuid.uuid4().hex}")
         assert time.monotonic() - start < 1.5
         message = str(info.value)
         assert "within 0.3 s" in message and "CODELENS_OLLAMA_QUERY_TIMEOUT" in message
@@ -397,6 +397,8 @@ def test_end_to_end_on_an_indexed_repository(project: Project, tmp_path: Path) -
         top = search(project.handle, query, mode="lexical").iloc[0]
         assert (top["path"], top["symbol"]) == ("billing/http.py", "parseHttpResponse")
         assert top["start_line"] == 1
-    assert set(search(project.handle, "helpers", path="billing/**", limit=100).path) == {"billing/http.py"}
+    assert set(search(project.handle, "helpers", path="billing/**", limit=100).path) == {
+        "billing/http.py"
+    }
     assert set(search(project.handle, "helpers", language="markdown").path) == {"README.md"}
     assert set(search(project.handle, "helpers", file_type="md").repository) == {tmp_path.name}

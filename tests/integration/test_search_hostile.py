@@ -197,7 +197,7 @@ def test_a_query_that_is_not_unicode_is_refused_in_one_line(
     target: Project, mode: str, query: str
 ) -> None:
     with pytest.raises(SearchError, match="query is not valid Unicode") as info:
-        search(target, query, mode=mode)
+        search(target.handle, query, mode=mode)
     assert "\n" not in str(info.value)
     str(info.value).encode("utf-8")  # the message itself prints anywhere
     _intact(target)
@@ -209,6 +209,6 @@ def test_a_filter_that_is_not_unicode_is_refused_in_one_line(
     target: Project, mode: str, name: str
 ) -> None:
     with pytest.raises(SearchError, match=f"{name} filter is not valid Unicode") as info:
-        search(target, "parse", mode=mode, **{name: "src/caf\udce9"})
+        search(target.handle, "parse", mode=mode, **{name: "src/caf\udce9"})
     assert "\n" not in str(info.value)
     _intact(target)

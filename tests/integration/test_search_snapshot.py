@@ -37,7 +37,7 @@ def _listing(results: Any) -> list[tuple[str, str, str]]:
 def test_a_reindex_between_ranking_and_fetching_does_not_shorten_the_results(
     target: Project, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    idle = search(target, QUERY, mode=mode)
+    idle = search(target.handle, QUERY, mode=mode)
     assert len(idle) == len(CHUNKS)
     fetch = search_module._rows
     rewritten: list[list[int]] = []
@@ -51,7 +51,7 @@ def test_a_reindex_between_ranking_and_fetching_does_not_shorten_the_results(
         return fetch(conn, ids)
 
     monkeypatch.setattr(search_module, "_rows", reindex_then_fetch)
-    during = search(target, QUERY, mode=mode)
+    during = search(target.handle, QUERY, mode=mode)
     monkeypatch.undo()
 
     assert rewritten, "the seam was not reached"
@@ -59,7 +59,7 @@ def test_a_reindex_between_ranking_and_fetching_does_not_shorten_the_results(
     assert _listing(during) == _listing(idle)
     assert list(during["rank"]) == list(range(1, len(CHUNKS) + 1))
     # The re-index is committed: the next search sees only the new chunks.
-    after = search(target, QUERY, mode=mode)
+    after = search(target.handle, QUERY, mode=mode)
     with target.connection() as conn:
         ids = {int(r[0]) for r in conn.execute("SELECT id FROM chunks").fetchall()}
     assert ids == set(rewritten[0])
