@@ -21,7 +21,8 @@ from codelens._api import (
     workspace,
 )
 from codelens._config import Settings
-from codelens._embed.registry import Embedder, get_embedder
+from codelens._embed.base import Embedder
+from codelens._embed.registry import get_embedder
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._notebook.index_panel import index_ui
 from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension

@@ -10,15 +10,21 @@ from pathlib import Path
 from codelens.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_OLLAMA_HOST",
     "DEFAULT_OLLAMA_QUERY_TIMEOUT",
     "DEFAULT_OLLAMA_RETRIES",
     "DEFAULT_OLLAMA_TIMEOUT",
+    "ENV_EMBEDDER",
     "ENV_OLLAMA_QUERY_TIMEOUT",
     "ENV_OLLAMA_RETRIES",
     "ENV_OLLAMA_TIMEOUT",
     "Settings",
+    "ollama_host",
 ]
 
+ENV_EMBEDDER = "CODELENS_EMBEDDER"
+ENV_OLLAMA_HOST = "OLLAMA_HOST"  # Ollama's own variable, as its CLI reads it
+DEFAULT_OLLAMA_HOST = "127.0.0.1:11434"
 ENV_OLLAMA_TIMEOUT = "CODELENS_OLLAMA_TIMEOUT"
 ENV_OLLAMA_QUERY_TIMEOUT = "CODELENS_OLLAMA_QUERY_TIMEOUT"
 ENV_OLLAMA_RETRIES = "CODELENS_OLLAMA_RETRIES"
@@ -63,7 +69,8 @@ class Settings:
 
     home: Path
     database_url: str | None = None
-    embedder: str | None = None
+    embedder: str | None = None  # the model of new projects; None: the default rule
+    ollama_host: str | None = None  # None: OLLAMA_HOST when used, else DEFAULT_OLLAMA_HOST
     ollama_timeout: float = DEFAULT_OLLAMA_TIMEOUT  # one embedding request while indexing
     ollama_query_timeout: float = DEFAULT_OLLAMA_QUERY_TIMEOUT  # a search's query, retries incl.
     ollama_retries: int = DEFAULT_OLLAMA_RETRIES  # after a transient failure
@@ -74,7 +81,7 @@ class Settings:
         return cls(
             home=Path(home).expanduser().resolve() if home else _default_home(),
             database_url=os.environ.get("CODELENS_DATABASE_URL") or None,
-            embedder=os.environ.get("CODELENS_EMBEDDER") or None,
+            embedder=os.environ.get(ENV_EMBEDDER, "").strip() or None,
             ollama_timeout=_seconds(ENV_OLLAMA_TIMEOUT, DEFAULT_OLLAMA_TIMEOUT),
             ollama_query_timeout=_seconds(ENV_OLLAMA_QUERY_TIMEOUT, DEFAULT_OLLAMA_QUERY_TIMEOUT),
             ollama_retries=_count(ENV_OLLAMA_RETRIES, DEFAULT_OLLAMA_RETRIES),
@@ -87,3 +94,10 @@ class Settings:
     @property
     def snapshots(self) -> Path:
         return self.home / "snapshots"
+
+
+def ollama_host(settings: Settings | None = None) -> str:
+    """The Ollama server: the settings' own, else ``OLLAMA_HOST`` now (it may change while a
+    workspace lives, as when a test or a notebook points it at another server)."""
+    given = settings.ollama_host if settings is not None else None
+    return given or os.environ.get(ENV_OLLAMA_HOST) or DEFAULT_OLLAMA_HOST

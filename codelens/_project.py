@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from codelens._db.pool import Connection
-    from codelens._embed.registry import Embedder
+    from codelens._embed.base import Embedder
     from codelens._scan.walk import ScanOptions
     from codelens._workspace import Workspace
 

@@ -9,7 +9,8 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from codelens._chunk.chunker import CHUNKER_VERSION
-from codelens._embed.registry import Embedder, get_embedder, resolve_embedder_spec
+from codelens._embed.base import Embedder
+from codelens._embed.registry import get_embedder, resolve_embedder_spec
 from codelens.errors import ModelMismatch, NotIndexed
 
 if TYPE_CHECKING:

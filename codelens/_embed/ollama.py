@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import threading
 import time
@@ -43,21 +42,21 @@ from codelens._config import (
     DEFAULT_OLLAMA_TIMEOUT,
     ENV_OLLAMA_QUERY_TIMEOUT,
     ENV_OLLAMA_TIMEOUT,
+    ollama_host,
 )
-from codelens._embed.registry import ollama_model_info, split_tag
+from codelens._embed.ollama_models import ollama_model_info, split_tag
 from codelens.errors import EmbedderError, EmbedderUnavailable
 
 __all__ = ["DEFAULT_OLLAMA_MODEL", "OllamaEmbedder", "ollama_has_model"]
 
 DEFAULT_OLLAMA_MODEL = "nomic-embed-text"
-_DEFAULT_HOST = "127.0.0.1:11434"
 # A longer Retry-After is cut to this: the tries then bound the whole wait.
 MAX_RETRY_AFTER = 30.0
 _CONNECT_TIMEOUT = 5.0
 
 
 def _host_label(host: str | None) -> str:
-    return host or os.environ.get("OLLAMA_HOST") or _DEFAULT_HOST
+    return host or ollama_host()
 
 
 _PIECES = re.compile(r"[A-Za-z0-9]+|\S")
@@ -77,7 +76,7 @@ def ollama_has_model(model: str, host: str | None = None, timeout: float = 0.5) 
     """Whether an Ollama server answers within ``timeout`` seconds and has ``model``."""
     want = split_tag(model)
     try:
-        with ollama.Client(host=host, timeout=timeout) as client:
+        with ollama.Client(host=_host_label(host), timeout=timeout) as client:
             listed = client.list().models
     except (ConnectionError, httpx.HTTPError, ollama.ResponseError, ValueError):
         return False
@@ -158,7 +157,7 @@ class OllamaEmbedder:
         # ollama.Client.embed takes no timeout and hides the response headers; httpx's
         # hooks (run in the calling thread) set each attempt's limit and keep the response.
         self._client: Any = ollama.Client(
-            host=host,
+            host=self.host,
             timeout=timeout,
             event_hooks={"request": [self._limit], "response": [self._keep]},
         )

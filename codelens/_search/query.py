@@ -14,7 +14,7 @@ from codelens.errors import SearchError
 
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
-    from codelens._embed.registry import Embedder
+    from codelens._embed.base import Embedder
 
 __all__ = [
     "MAX_QUERY_CHARS",

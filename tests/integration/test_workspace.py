@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,6 +22,7 @@ from codelens.errors import (
     ProjectExists,
     ProjectNotFound,
 )
+from tests.fake_ollama import FakeOllama
 
 
 def _schemas(ws: Workspace) -> set[str]:
@@ -266,3 +269,21 @@ def test_create_exist_ok_migrates_a_row_an_older_codelens_registered(
         assert project.counts()["chunks"] == 0
     finally:
         workspace.drop(project_id, force=True)
+
+
+def test_the_workspaces_embedder_setting_picks_the_model_of_new_projects(
+    settings: codelens.Settings, project_id: str, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    # Ollama answers with its default model, so the default rule would pick it: the setting
+    # must win over the rule.
+    (tmp_path / "retry.py").write_text("def retry(charge):\n    return charge()\n")
+    chosen = dataclasses.replace(settings, embedder="local")
+    ws = Workspace(chosen)
+    try:
+        report = ws.create(project_id).index(tmp_path, progress=False)
+        assert report.files_indexed == 1
+        assert ws.get(project_id).info()["embedding_model"] == "local:all-MiniLM-L6-v2"
+        assert fake_ollama.embed_bodies() == []
+    finally:
+        ws.drop(project_id, force=True)
+        ws.close()

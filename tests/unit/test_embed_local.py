@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from codelens._embed.base import Embedder
 from codelens._embed.local import LocalEmbedder
 from codelens._embed.ollama import OllamaEmbedder
-from codelens._embed.registry import Embedder
 from codelens.errors import EmbedderUnavailable
 from tests.fake_ollama import FakeOllama
 

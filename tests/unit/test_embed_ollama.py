@@ -12,16 +12,11 @@ import numpy as np
 import pytest
 
 from codelens._config import Settings
+from codelens._embed.base import Embedder
 from codelens._embed.local import LocalEmbedder
 from codelens._embed.ollama import OllamaEmbedder, ollama_has_model
-from codelens._embed.registry import (
-    Embedder,
-    clear_embedder_cache,
-    get_embedder,
-    ollama_model_info,
-    resolve_embedder_spec,
-    split_tag,
-)
+from codelens._embed.ollama_models import ollama_model_info, split_tag
+from codelens._embed.registry import clear_embedder_cache, get_embedder, resolve_embedder_spec
 from codelens.errors import CodelensError, ConfigError, EmbedderError, EmbedderUnavailable
 from tests.fake_ollama import FakeOllama, vector_for
 
