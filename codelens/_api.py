@@ -10,8 +10,8 @@ import pandas as pd
 
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._project import Project
-from codelens._search.engine import MODES
 from codelens._search.evaluate import evaluate as run_evaluation
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -121,8 +121,8 @@ def search(
     query: str,
     *,
     project: str | Project | None = None,
-    limit: int = 10,
-    mode: str = "hybrid",
+    limit: int = DEFAULT_LIMIT,
+    mode: str = DEFAULT_MODE,
     language: str | None = None,
     path: str | None = None,
     repository: str | None = None,

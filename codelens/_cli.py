@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import place
 from codelens._unicode import check_unicode
 from codelens.errors import CodelensError
@@ -38,7 +39,6 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
-SEARCH_MODES = ("hybrid", "semantic", "lexical")
 DEMO_PROJECT = "stdlib-demo"
 DEMO_PACKAGES = ["json", "tomllib", "wsgiref"]
 DEMO_DESCRIPTION = "a few packages of Python's standard library (codelens demo)"
@@ -300,8 +300,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="only under this folder, or matching this glob (src/**/*.py)")
     p.add_argument("--repo", help="only this repository")
     p.add_argument("--type", help="only this file extension, e.g. py")
-    p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid")
-    p.add_argument("-k", type=_positive, default=10, help="number of results (default 10)")
+    p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+    p.add_argument(
+        "-k",
+        type=_positive,
+        default=DEFAULT_LIMIT,
+        help=f"number of results (default {DEFAULT_LIMIT})",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
     p = command("demo", _demo, "index a few packages of Python's standard library and search them")

@@ -15,6 +15,7 @@ from codelens._db.model_record import search_embedder
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.run import index_repository
 from codelens._search.engine import search
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE
 from codelens._search.results import SearchResults
 
 if TYPE_CHECKING:
@@ -143,8 +144,8 @@ class Project:
         self,
         query: str,
         *,
-        limit: int = 10,
-        mode: str = "hybrid",
+        limit: int = DEFAULT_LIMIT,
+        mode: str = DEFAULT_MODE,
         language: str | None = None,
         path: str | None = None,
         repository: str | None = None,

@@ -10,7 +10,7 @@ import inspect
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
 from codelens._search.filters import Filters
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, Mode
 from codelens._search.place import CELL_COLUMNS, place
 from codelens._search.query import clean_query
 from codelens._workspace import Workspace
@@ -28,7 +29,6 @@ from codelens.errors import CodelensError, ProjectNotFound
 __all__ = ["INSTRUCTIONS", "build_server", "serve"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-MAX_LIMIT = 100
 
 INSTRUCTIONS = (
     "codelens indexes code repositories into projects and searches them by meaning and by words."
@@ -182,14 +182,14 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             str | None, Field(description="Only this language, e.g. 'python', 'typescript', 'go'")
         ] = None,
         limit: Annotated[
-            int, Field(ge=1, le=MAX_LIMIT, description="How many results, 1 to 100")
-        ] = 10,
+            int, Field(ge=1, le=MAX_LIMIT, description=f"How many results, 1 to {MAX_LIMIT}")
+        ] = DEFAULT_LIMIT,
         mode: Annotated[
-            Literal["hybrid", "semantic", "lexical"],
+            Mode,
             Field(
                 description="hybrid (meaning and words, the default), semantic (meaning) or lexical (words)"
             ),
-        ] = "hybrid",
+        ] = DEFAULT_MODE,
     ) -> dict[str, Any]:
         """Search a project's code. Returns ranked chunks with path, start and end line,
         symbol, language, score and content."""

@@ -18,9 +18,10 @@ from IPython.core.error import UsageError
 # IPython's own splitter (quotes kept, open quotes tolerated), from where it is defined
 from IPython.utils._process_common import arg_split
 
+from codelens._search.modes import DEFAULT_MODE, MODES
+
 __all__ = [
     "COMMANDS",
-    "MODES",
     "SEARCH_PARSER",
     "SQL_PARSER",
     "Command",
@@ -30,8 +31,6 @@ __all__ = [
     "parse",
     "unquote",
 ]
-
-MODES = ("hybrid", "semantic", "lexical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,7 @@ def _search_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="only chunks in this language, e.g. python")
     p.add_argument("--path", help="only paths matching this glob or folder, e.g. 'src/*.py'")
     p.add_argument("--repo", help="only this repository (its name)")
-    p.add_argument("--mode", choices=MODES, help="hybrid (default), semantic or lexical")
+    p.add_argument("--mode", choices=MODES, help=f"{', '.join(MODES)}; default {DEFAULT_MODE}")
     return p
 
 

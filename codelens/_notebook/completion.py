@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult
 
 from codelens._languages import LANGUAGES
-from codelens._notebook.args import COMMANDS, MODES, SEARCH_PARSER, SQL_PARSER, option_strings
+from codelens._notebook.args import COMMANDS, SEARCH_PARSER, SQL_PARSER, option_strings
+from codelens._search.modes import MODES
 
 if TYPE_CHECKING:
     from codelens._notebook.magics import CodelensMagics

@@ -17,7 +17,6 @@ from traitlets import Bool, Enum, Instance, Int, Unicode, default
 from codelens._api import workspace as default_workspace
 from codelens._notebook.args import (
     COMMANDS,
-    MODES,
     SEARCH_PARSER,
     SQL_PARSER,
     help_text,
@@ -29,6 +28,7 @@ from codelens._notebook.completion import MATCHER_ID, make_matcher
 from codelens._notebook.search_panel import ui
 from codelens._notebook.status import status_lines
 from codelens._project import Project
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError
 
@@ -42,13 +42,13 @@ __all__ = ["CodelensMagics", "load_ipython_extension", "unload_ipython_extension
 class CodelensMagics(Magics):
     """``%codesearch QUERY`` searches the current project; ``%codelens help`` lists the rest."""
 
-    limit = Int(10, help="Results %codesearch returns when -k is not given (1..100).").tag(
-        config=True
-    )
+    limit = Int(
+        DEFAULT_LIMIT, help=f"Results %codesearch returns when -k is not given (1..{MAX_LIMIT})."
+    ).tag(config=True)
     display_limit = Int(
         10, help="Rows a %codesearch result shows in the notebook (the DataFrame keeps all)."
     ).tag(config=True)
-    mode = Enum(MODES, "hybrid", help="Search mode when --mode is not given.").tag(config=True)
+    mode = Enum(MODES, DEFAULT_MODE, help="Search mode when --mode is not given.").tag(config=True)
     default_project = Unicode(
         None, allow_none=True, help="Project made current on first use when none is current."
     ).tag(config=True)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from codelens._languages import LANGUAGES
-from codelens._notebook.args import MODES
 from codelens._notebook.result_view import PREVIEW_LINES, ResultView
 from codelens._notebook.widget_util import (
     chosen_project,
@@ -21,6 +20,7 @@ from codelens._notebook.widget_util import (
     set_status,
     workspace_of,
 )
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ class SearchPanel:
         project: Project | str | None = None,
         workspace: Workspace | None = None,
         *,
-        limit: int = 10,
-        mode: str = "hybrid",
+        limit: int = DEFAULT_LIMIT,
+        mode: str = DEFAULT_MODE,
         preview_lines: int = PREVIEW_LINES,
     ) -> None:
         self.workspace = workspace_of(project, workspace)
@@ -97,7 +97,7 @@ class SearchPanel:
         )
         self.limit = classed(
             w.IntSlider(
-                value=limit, min=1, max=100, description="Results", continuous_update=False
+                value=limit, min=1, max=MAX_LIMIT, description="Results", continuous_update=False
             ),
             "cl-limit",
         )
@@ -170,8 +170,8 @@ def ui(
     project: Project | str | None = None,
     workspace: Workspace | None = None,
     *,
-    limit: int = 10,
-    mode: str = "hybrid",
+    limit: int = DEFAULT_LIMIT,
+    mode: str = DEFAULT_MODE,
 ) -> Any:
     """The search panel (an ipywidgets VBox) on ``project``, else the current project."""
     panel = SearchPanel(project, workspace, limit=limit, mode=mode)

@@ -20,6 +20,7 @@ from codelens._db.model_record import search_embedder
 from codelens._search.filters import Filters
 from codelens._search.fusion import Fused, fuse
 from codelens._search.lexical import lexical_hits, plan_terms
+from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._search.query import clean_query, query_cache, query_terms
 from codelens._search.results import SearchResults
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
@@ -29,9 +30,8 @@ if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.query import Vector
 
-__all__ = ["CANDIDATES", "EF_SEARCH", "EXACT_COST_RATIO", "EXACT_ROWS", "MODES", "search"]
+__all__ = ["CANDIDATES", "EF_SEARCH", "EXACT_COST_RATIO", "EXACT_ROWS", "search"]
 
-MODES = ("hybrid", "semantic", "lexical")
 # How deep each mode's list goes before fusion: RRF needs more than the final limit, as a
 # chunk ranked 30th by both modes can beat one ranked 3rd by one mode only.
 CANDIDATES = 50
@@ -72,8 +72,8 @@ def search(
     project: ProjectHandle,
     query: str,
     *,
-    limit: int = 10,
-    mode: str = "hybrid",
+    limit: int = DEFAULT_LIMIT,
+    mode: str = DEFAULT_MODE,
     language: str | None = None,
     path: str | None = None,
     repository: str | None = None,
@@ -137,8 +137,8 @@ def _embed(project: ProjectHandle, text: str) -> Vector:
 
 
 def _check_limit(limit: object) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
-        raise SearchError(f"limit must be an integer from 1 to 100, not {limit!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise SearchError(f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}")
     return limit
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from codelens._search.engine import MODES, search
+from codelens._search.engine import search
+from codelens._search.modes import MODES
 from codelens.errors import SearchError
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from codelens import Project, Settings, Workspace
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import ENV_ALLOWED_ROOTS, AllowedRoots
 from codelens._mcp.server import build_server
-from codelens._search.engine import MODES
+from codelens._search.modes import MODES
 from codelens.errors import CodelensError, ConfigError, IndexingError, PermissionDenied
 from tests.mcp_helpers import (
     child_env,

@@ -9,7 +9,8 @@ import pytest
 
 from codelens import Project, Workspace
 from codelens._search import engine as search_module
-from codelens._search.engine import MODES, search
+from codelens._search.engine import search
+from codelens._search.modes import MODES
 from tests.search_helpers import LEVENSHTEIN, PARSE, Chunk, load
 
 CHUNKS = [
