@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 from codelens._config import Settings
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import place
+from codelens._status import status_lines
 from codelens._unicode import check_unicode
+from codelens._workspace import Workspace, not_dropped
 from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from codelens._index.report import IndexReport
-    from codelens._workspace import Workspace
 
 __all__ = ["ExitCode", "main"]
 
@@ -56,8 +57,6 @@ class _Session:
     @property
     def ws(self) -> Workspace:
         if self._workspace is None:
-            from codelens._workspace import Workspace
-
             self._workspace = Workspace(self.settings)
         return self._workspace
 
@@ -128,35 +127,15 @@ def _create(args: argparse.Namespace, s: _Session) -> int:
 
 def _drop(args: argparse.Namespace, s: _Session) -> int:
     if not args.yes:
-        raise CodelensError(
-            f"dropping deletes project {args.name!r} and everything indexed in it:"
-            " add --yes to confirm"
-        )
+        raise not_dropped(args.name, "it would delete everything indexed in it: add --yes")
     s.ws.drop(args.name, force=True)
     _out(f"dropped project {args.name!r}")
     return ExitCode.OK
 
 
 def _status(args: argparse.Namespace, s: _Session) -> int:
-    import pandas as pd
-
-    project = s.ws.get(args.project)
-    info = project.info()
-    model = info.get("embedding_model") or info.get("embedder") or "(chosen at first index)"
-    _out(f"project {project.id}: {info.get('description') or '(no description)'}")
-    _out(f"  model: {model}, schema {project.schema}")
-    counts = project.counts()
-    _out("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
-    for repo in project.repositories().to_dict(orient="records"):
-        when = repo["last_indexed_at"]
-        # None when never indexed; NaT when other repositories were.
-        indexed = "never indexed" if pd.isna(when) else f"last indexed {when:%Y-%m-%d %H:%M}"
-        counted = f"{repo['files']} files, {repo['chunks']} chunks"
-        _out(f"  {repo['name']}: {repo['root_path']} ({counted}, {indexed})")
+    _out("\n".join(status_lines(s.ws, s.ws.get(args.project))))
     return ExitCode.OK
-
-
-# -- indexing and search -----------------------------------------------------------------
 
 
 def _index(args: argparse.Namespace, s: _Session) -> int:

@@ -21,7 +21,7 @@ from codelens.errors import CodelensError, ProjectExists, ProjectNotFound
 if TYPE_CHECKING:
     from codelens._db.embedded import ServerStatus
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "drop_question", "not_dropped"]
 
 _PROJECT_COLUMNS = [
     "id",
@@ -151,10 +151,8 @@ class Workspace:
     def drop(self, project_id: str, *, force: bool = False) -> None:
         """Delete a project's schema and registry row in one transaction."""
         validate_project_id(project_id)
-        if not force and not _confirm(f"Drop project {project_id!r} and everything indexed in it?"):
-            raise CodelensError(
-                f"project {project_id!r} was not dropped: confirm, or pass force=True"
-            )
+        if not force and not _confirm(drop_question(project_id)):
+            raise not_dropped(project_id, "confirm, or pass force=True")
         with self.db.connection() as conn, conn.transaction():
             deleted = conn.execute(
                 "DELETE FROM codelens.projects WHERE id = %s RETURNING schema_name", [project_id]
@@ -209,6 +207,16 @@ class Workspace:
 
     def close(self) -> None:
         self.db.close()
+
+
+def drop_question(project_id: str) -> str:
+    """What every front end asks before a project and its index are deleted."""
+    return f"Drop project {project_id!r} and everything indexed in it?"
+
+
+def not_dropped(project_id: str, fix: str) -> CodelensError:
+    """The refusal when the question was not answered yes, with the front end's own fix."""
+    return CodelensError(f"project {project_id!r} was not dropped: {fix}")
 
 
 def _confirm(question: str) -> bool:

@@ -108,7 +108,13 @@ class SearchError(CodelensError, ValueError):
 
 
 class NotIndexed(SearchError):
-    pass
+    @classmethod
+    def project(cls, project_id: str) -> NotIndexed:
+        """The one wording, wherever a search finds nothing indexed."""
+        return cls(
+            f"project {project_id!r} has nothing indexed yet: run codelens.project("
+            f"{project_id!r}).index('PATH') or `%codelens index PATH` first"
+        )
 
 
 class AnalysisError(CodelensError):

@@ -44,10 +44,7 @@ def search_embedder(project: ProjectHandle) -> Embedder:
     with project.connection() as conn:
         meta = read_metadata(conn)
     if meta is None:
-        raise NotIndexed(
-            f"project {project.id!r} has no index yet: run codelens.project({project.id!r})"
-            ".index('PATH') or `%codelens index PATH` first"
-        )
+        raise NotIndexed.project(project.id)
     return get_embedder(meta.model_name, settings=project.settings)
 
 

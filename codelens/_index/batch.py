@@ -10,15 +10,13 @@ from itertools import islice
 from time import perf_counter
 from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
-import numpy.typing as npt
-
 from codelens._chunk.chunker import Chunk, chunk_text, embedding_text
 from codelens._chunk.notebook import chunk_notebook
 from codelens._index.progress import Progress
 from codelens._index.report import IndexReport
 from codelens._index.store import (
     ChunkRow,
+    Embedded,
     FileRow,
     KnownFile,
     stored_hashes,
@@ -57,9 +55,8 @@ class _Piece:
         self.hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _row(index: int, piece: _Piece, vector: tuple[npt.NDArray[np.float32], int, bool]) -> ChunkRow:
+def _row(index: int, piece: _Piece, vector: Embedded) -> ChunkRow:
     c = piece.chunk
-    embedding, tokens, truncated = vector
     return ChunkRow(
         index,
         c.symbol,
@@ -68,9 +65,9 @@ def _row(index: int, piece: _Piece, vector: tuple[npt.NDArray[np.float32], int, 
         c.end_line,
         c.content,
         piece.hash,
-        tokens,
-        truncated,
-        embedding,
+        vector.tokens,
+        vector.truncated,
+        vector.vector,
         c.language,
         c.cell_number,
         c.cell_kind,
@@ -89,7 +86,7 @@ class Batch:
         self.items = items
         self.rows: list[FileRow] = []
         self.pending: list[tuple[FileRow, list[_Piece]]] = []
-        self.found: dict[str, tuple[npt.NDArray[np.float32], int, bool]] = {}  # reusable
+        self.found: dict[str, Embedded] = {}  # reusable
         self.removed = 0
 
 
@@ -222,8 +219,8 @@ class Run:
     def _vectors(
         self,
         pending: list[tuple[FileRow, list[_Piece]]],
-        found: dict[str, tuple[npt.NDArray[np.float32], int, bool]],
-    ) -> dict[str, tuple[npt.NDArray[np.float32], int, bool]]:
+        found: dict[str, Embedded],
+    ) -> dict[str, Embedded]:
         wanted = {p.hash: p.text for _, pieces in pending for p in pieces}
         self.report.chunks_reused += sum(
             1 for _, pieces in pending for p in pieces if p.hash in found
@@ -252,16 +249,14 @@ class Run:
         )
         return found
 
-    def _embed(
-        self, hashes: list[str], texts: dict[str, str]
-    ) -> dict[str, tuple[npt.NDArray[np.float32], int, bool]]:
-        out: dict[str, tuple[npt.NDArray[np.float32], int, bool]] = {}
+    def _embed(self, hashes: list[str], texts: dict[str, str]) -> dict[str, Embedded]:
+        out: dict[str, Embedded] = {}
         limit = self.embedder.max_tokens
         for part in batched(hashes, _EMBED_SLICE):
             with self.timed("embed"):
                 vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
             for h, n, v in zip(part, counts, vectors, strict=True):
-                out[h] = (v, n, n > limit)
+                out[h] = Embedded(v, n, n > limit)
             self.progress.chunks_embedded(len(part))
         return out
 

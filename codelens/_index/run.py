@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, update_chunker_version
 from codelens._index.batch import Batch, Run, tapered, unchanged
 from codelens._index.lock import index_lock
@@ -225,8 +226,7 @@ def _refresh_statistics(conn: Connection, changed: int) -> None:
     Lexical search weighs query words by the column statistics' word frequencies; until
     autovacuum gets round to a freshly loaded table, every word would weigh the same.
     """
-    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
-    estimated = float(row[0]) if row is not None else -1.0
+    estimated = estimated_chunks(conn)
     if changed > 0 and (estimated < 0 or changed >= 0.1 * estimated):
         # The columns searches filter, join and weigh by; skipping content and embedding
         # halves the time (a vector column gets a costly histogram nothing reads).

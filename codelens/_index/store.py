@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ __all__ = [
     "CHUNK_COLUMNS",
     "COPY_CHUNKS",
     "ChunkRow",
+    "Embedded",
     "FileRow",
     "KnownFile",
     "delete_files",
@@ -58,6 +59,14 @@ _CHUNK_TYPES = [kind for _, kind in CHUNK_COLUMNS]
 COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format(
     sql.SQL(", ").join(sql.Identifier(name) for name, _ in CHUNK_COLUMNS)
 )
+
+
+class Embedded(NamedTuple):
+    """A chunk's vector, with the tokens its text has and whether the model's window cut it."""
+
+    vector: npt.NDArray[np.float32]
+    tokens: int
+    truncated: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +175,7 @@ def known_files(conn: Connection, repository_id: int) -> dict[str, KnownFile]:
     return {r[0]: KnownFile(r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def stored_vectors(
-    conn: Connection, hashes: Sequence[str]
-) -> dict[str, tuple[npt.NDArray[np.float32], int, bool]]:
+def stored_vectors(conn: Connection, hashes: Sequence[str]) -> dict[str, Embedded]:
     """Vectors already in the project for these content hashes (one project, one model)."""
     if not hashes:
         return {}
@@ -177,7 +184,7 @@ def stored_vectors(
         " FROM chunks WHERE content_hash = ANY(%s)",
         [list(hashes)],
     )
-    return {r[0]: (np.asarray(r[1].to_numpy(), np.float32), r[2], r[3]) for r in rows}
+    return {r[0]: Embedded(np.asarray(r[1].to_numpy(), np.float32), r[2], r[3]) for r in rows}
 
 
 def stored_hashes(conn: Connection, file_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -26,10 +26,10 @@ from codelens._notebook.args import (
 )
 from codelens._notebook.completion import MATCHER_ID, make_matcher
 from codelens._notebook.search_panel import ui
-from codelens._notebook.status import status_lines
 from codelens._project import Project
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
-from codelens._workspace import Workspace
+from codelens._status import status_lines
+from codelens._workspace import Workspace, drop_question, not_dropped
 from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
@@ -165,13 +165,12 @@ class CodelensMagics(Magics):
         name = unquote(args.name)
         ws.get(name)  # an unknown name fails before anything is asked
         if not args.force:
-            question = f"Drop project {name!r} and everything indexed in it? [y/N] "
             try:
-                answer = input(question)
+                answer = input(f"{drop_question(name)} [y/N] ")
             except (StdinNotImplementedError, EOFError):
-                raise CodelensError(
-                    f"project {name!r} was not dropped: this frontend cannot ask for"
-                    f" confirmation; run `%codelens drop {name} --force`"
+                raise not_dropped(
+                    name,
+                    f"this frontend cannot ask for confirmation; run `%codelens drop {name} --force`",
                 ) from None
             if answer.strip().lower() not in ("y", "yes"):
                 print(f"project {name!r} kept")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import search_embedder
 from codelens._search.filters import Filters
 from codelens._search.fusion import Fused, fuse
@@ -198,8 +199,7 @@ def _semantic(
 
 def _few_match(conn: Connection, where: sql.Composable, params: list[object], depth: int) -> bool:
     """Whether so few chunks pass the filters that scoring them all is the cheaper plan."""
-    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
-    total = max(float(row[0]), 0.0) if row is not None else 0.0
+    total = max(estimated_chunks(conn), 0.0)
     threshold = max(EXACT_ROWS, int(math.sqrt(EXACT_COST_RATIO * depth * total)))
     count = conn.execute(
         sql.SQL("SELECT count(*) FROM (SELECT FROM chunks c WHERE {} LIMIT %s) s").format(where),
@@ -224,7 +224,4 @@ def _rows(conn: Connection, ids: list[int]) -> dict[int, tuple[Any, ...]]:
 
 def _check_indexed(conn: Connection, project: ProjectHandle) -> None:
     if conn.execute("SELECT NOT EXISTS (SELECT FROM chunks)").fetchone() == (True,):
-        raise NotIndexed(
-            f"project {project.id!r} has nothing indexed yet: run codelens.project("
-            f"{project.id!r}).index('PATH') or `%codelens index PATH` first"
-        )
+        raise NotIndexed.project(project.id)

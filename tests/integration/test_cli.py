@@ -138,8 +138,8 @@ def test_create_list_status_drop(
     assert "made by the CLI test" in out
     assert main(["status", "-p", "cli-life"]) == 0
     out = capsys.readouterr().out
-    assert "project cli-life: made by the CLI test" in out
-    assert "chunks 0" in out
+    assert "project: cli-life\ndescription: made by the CLI test" in out
+    assert "chunks: 0" in out
     assert main(["drop", "cli-life"]) == 1
     assert "--yes" in _one_error_line(capsys)
     assert workspace.exists("cli-life")
@@ -219,7 +219,7 @@ def test_index_then_search(
     assert main(["status", "-p", "cli-search"]) == 0
     out = capsys.readouterr().out
     assert "model: local:all-MiniLM-L6-v2" in out
-    assert "indexed files 3, skipped files 1" in out
+    assert "files: 3 indexed, 1 skipped" in out
     assert str(repo.resolve()) in out
 
     # Unchanged files are not redone; --force redoes them.

@@ -362,7 +362,7 @@ def test_bad_paths_are_one_line_errors(project: Project, tmp_path: Path) -> None
     (tmp_path / "file.py").write_text("x = 1\n")
     with pytest.raises(IndexingError, match="is not a folder"):
         project.index(tmp_path / "file.py", progress=False)
-    with pytest.raises(NotIndexed, match="has no index yet"):
+    with pytest.raises(NotIndexed, match="has nothing indexed yet"):
         project.embedder()
 
 

@@ -1,4 +1,5 @@
-"""The text of ``%codelens status``: one project's model, repositories and counts, and the server."""
+"""The status text of ``%codelens status`` and ``codelens status``: one project's model,
+repositories and counts, and the server."""
 
 from __future__ import annotations
 
