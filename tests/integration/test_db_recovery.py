@@ -23,7 +23,7 @@ from codelens._db.embedded import ensure_server, server_status, stop_server
 from codelens._db.pool import Database
 from codelens._embed.local import LocalEmbedder
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
-from tests.test_indexer import make_repo
+from tests.integration.test_indexer import make_repo
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("CODELENS_TEST_DATABASE_URL")), reason="needs the embedded server"
