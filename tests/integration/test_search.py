@@ -103,8 +103,8 @@ def other(workspace: Workspace) -> Iterator[Project]:
 def test_semantic_finds_a_function_from_a_description_sharing_no_word(corpus: Project) -> None:
     query = "how many single character edits turn one string into another"
     # The premise: no word of the description is in the function, so lexical cannot find it.
-    assert "text/distance.py" not in set(search(corpus, query, mode="lexical").path)
-    results = search(corpus, query, mode="semantic")
+    assert "text/distance.py" not in set(search(corpus.handle, query, mode="lexical").path)
+    results = search(corpus.handle, query, mode="semantic")
     assert results.iloc[0]["symbol"] == "levenshtein"
     assert 0.0 < results.iloc[0]["score"] <= 1.0
     assert list(results.semantic_rank) == list(range(1, len(results) + 1))
@@ -115,7 +115,7 @@ def test_semantic_finds_a_function_from_a_description_sharing_no_word(corpus: Pr
     "query", ["parseHttpResponse", "parse_http_response", "parse http response"]
 )
 def test_lexical_finds_an_identifier_written_three_ways(corpus: Project, query: str) -> None:
-    results = search(corpus, query, mode="lexical", language="python")
+    results = search(corpus.handle, query, mode="lexical", language="python")
     assert results.iloc[0]["symbol"] == "parseHttpResponse"
     assert results.iloc[0]["path"] == "net/http.py"
     assert results.semantic_rank.isna().all()
@@ -132,7 +132,7 @@ def test_lexical_finds_an_identifier_written_three_ways(corpus: Project, query: 
 def test_hybrid_finds_by_identifier_and_by_description(
     corpus: Project, query: str, symbol: str
 ) -> None:
-    results = search(corpus, query, language="python")
+    results = search(corpus.handle, query, language="python")
     assert results.iloc[0]["symbol"] == symbol
     assert results.attrs["mode"] == "hybrid"
     assert results.score.is_monotonic_decreasing
@@ -141,7 +141,7 @@ def test_hybrid_finds_by_identifier_and_by_description(
 
 
 def test_hybrid_keeps_each_modes_rank(corpus: Project) -> None:
-    results = search(corpus, "parse http response", limit=20)
+    results = search(corpus.handle, "parse http response", limit=20)
     by_path = results.set_index(["repository", "path"])
     assert by_path.loc[("repo", "net/http.py"), "lexical_rank"] == 1
     assert by_path.loc[("repo", "net/http.py"), "semantic_rank"] >= 1
@@ -150,7 +150,7 @@ def test_hybrid_keeps_each_modes_rank(corpus: Project) -> None:
 
 
 def test_result_columns_are_the_documented_ones(corpus: Project) -> None:
-    results = search(corpus, "invoice total", limit=3)
+    results = search(corpus.handle, "invoice total", limit=3)
     assert list(results.columns) == [
         "rank",
         "score",
@@ -199,7 +199,7 @@ def test_result_columns_are_the_documented_ones(corpus: Project) -> None:
 )
 def test_filters_never_leak(corpus: Project, other: Project, mode: str, filters, check) -> None:  # type: ignore[no-untyped-def]
     results = search(
-        corpus, "parse http response invoice refund install fetch user", mode=mode, **filters
+        corpus.handle, "parse http response invoice refund install fetch user", mode=mode, **filters
     )
     assert len(results) > 0
     assert check(results).all()
@@ -208,45 +208,45 @@ def test_filters_never_leak(corpus: Project, other: Project, mode: str, filters,
 
 
 def test_a_prefix_filter_is_a_directory_not_a_string_prefix(corpus: Project) -> None:
-    results = search(corpus, "invoice total", path="src/billing", limit=100)
+    results = search(corpus.handle, "invoice total", path="src/billing", limit=100)
     assert set(results.path) == {"src/billing/invoice.py", "src/billing/refund.py"}
-    assert set(search(corpus, "invoice total", path="src/billing_old").path) == {
+    assert set(search(corpus.handle, "invoice total", path="src/billing_old").path) == {
         "src/billing_old/legacy.py"
     }
 
 
 def test_filters_that_match_nothing_return_an_empty_frame(corpus: Project) -> None:
     for mode in ("semantic", "lexical", "hybrid"):
-        results = search(corpus, "invoice", mode=mode, repository="nope")
+        results = search(corpus.handle, "invoice", mode=mode, repository="nope")
         assert results.empty
         assert list(results.columns)[:2] == ["rank", "score"]
 
 
 def test_another_project_sees_only_its_own_rows(corpus: Project, other: Project) -> None:
-    results = search(other, "parse http response", limit=100)
+    results = search(other.handle, "parse http response", limit=100)
     assert set(results.path) == {"net/http.py", "src/billing/tax.py"}
     assert results.content.str.contains("other project").any()
 
 
 def test_limit_bounds_the_rows(corpus: Project) -> None:
-    assert len(search(corpus, "function", limit=1)) == 1
-    assert len(search(corpus, "function", limit=100, mode="semantic")) == len(CORPUS)
+    assert len(search(corpus.handle, "function", limit=1)) == 1
+    assert len(search(corpus.handle, "function", limit=100, mode="semantic")) == len(CORPUS)
     for bad in (0, 101, -1, 2.5, "10", True):
         with pytest.raises(SearchError, match="limit"):
-            search(corpus, "x", limit=bad)  # type: ignore[arg-type]
+            search(corpus.handle, "x", limit=bad)  # type: ignore[arg-type]
 
 
 def test_unknown_mode_names_the_valid_ones(corpus: Project) -> None:
     with pytest.raises(SearchError, match="hybrid, semantic, lexical"):
-        search(corpus, "x", mode="fuzzy")
+        search(corpus.handle, "x", mode="fuzzy")
 
 
 def test_a_repeated_query_is_embedded_once(corpus: Project) -> None:
     query = "a query asked twice in one session"
-    search(corpus, query, mode="semantic")
+    search(corpus.handle, query, mode="semantic")
     misses = query_cache.misses
     hits = query_cache.hits
-    search(corpus, query, mode="hybrid")
+    search(corpus.handle, query, mode="hybrid")
     assert query_cache.misses == misses
     assert query_cache.hits == hits + 1
 
@@ -306,14 +306,14 @@ def test_semantic_with_a_one_percent_filter_still_fills_the_limit(
     if plan == "graph":
         monkeypatch.setattr(search_module, "EXACT_ROWS", 0)
         monkeypatch.setattr(search_module, "EXACT_COST_RATIO", 0.0)
-    results = search(one_percent, "parse a date string", mode="semantic", path="rare/**")
+    results = search(one_percent.handle, "parse a date string", mode="semantic", path="rare/**")
     assert len(results) == 10
     assert results.path.str.startswith("rare/").all()
     assert results.score.is_monotonic_decreasing
-    hybrid = search(one_percent, "parse a date string", path="rare", limit=25)
+    hybrid = search(one_percent.handle, "parse a date string", path="rare", limit=25)
     assert len(hybrid) == 10  # every matching row, no more
     assert hybrid.path.str.startswith("rare/").all()
-    unfiltered = search(one_percent, "parse a date string", mode="semantic", limit=100)
+    unfiltered = search(one_percent.handle, "parse a date string", mode="semantic", limit=100)
     assert len(unfiltered) == 100
     assert not unfiltered.path.str.startswith("rare/").any()
 

@@ -50,7 +50,7 @@ QUERIES = pd.DataFrame(
 
 
 def test_scores_each_mode_by_where_the_expected_chunk_ranks(known: Project) -> None:
-    scores = evaluate(known, QUERIES)
+    scores = evaluate(known.handle, QUERIES)
     assert list(scores.index) == ["hybrid", "semantic", "lexical"]
     assert list(scores.columns) == ["queries", "recall@1", "recall@5", "recall@10", "mrr@10"]
     assert scores.loc["hybrid"].tolist() == [2, 1.0, 1.0, 1.0, 1.0]
@@ -65,7 +65,7 @@ def test_scores_each_mode_by_where_the_expected_chunk_ranks(known: Project) -> N
 
 
 def test_scores_split_by_a_column_of_the_queries(known: Project) -> None:
-    scores = evaluate(known, QUERIES, modes=["lexical", "semantic"], by="kind")
+    scores = evaluate(known.handle, QUERIES, modes=["lexical", "semantic"], by="kind")
     assert scores.index.names == ["kind", "mode"]
     assert scores.loc[("wordless", "lexical"), "recall@10"] == 0.0
     assert scores.loc[("identifier", "lexical"), "mrr@10"] == 1.0
@@ -81,10 +81,12 @@ def test_a_symbol_matches_by_dotted_suffix_and_a_line_by_range(known: Project) -
             "line": [None, 31],
         }
     )
-    scores = evaluate(known, queries, modes=["semantic"])
+    scores = evaluate(known.handle, queries, modes=["semantic"])
     assert scores.loc["semantic", "recall@10"] == 1.0
     wrong_line = queries.assign(line=[None, 29], symbol=[None, None])
-    assert evaluate(known, wrong_line, modes=["semantic"]).loc["semantic", "recall@10"] == 0.0
+    assert (
+        evaluate(known.handle, wrong_line, modes=["semantic"]).loc["semantic", "recall@10"] == 0.0
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,4 +103,4 @@ def test_unusable_query_sets_say_what_is_missing(
     known: Project, queries: object, by: str | None, message: str
 ) -> None:
     with pytest.raises(SearchError, match=message):
-        evaluate(known, queries, by=by)  # type: ignore[arg-type]
+        evaluate(known.handle, queries, by=by)  # type: ignore[arg-type]
