@@ -1,0 +1,261 @@
+"""Retrieval quality of codelens search over several codebases, per corpus and kind.
+
+Each corpus is a copy of code as it is on disk: a subset of this Python's standard library
+and four pure-Python packages installed next to codelens (jinja2, click, packaging, tqdm).
+Each is indexed as its own project (``eval-<corpus>``) with the local model, so that the
+scores of one corpus do not depend on the others; the databases stay under --home and a
+later run finds every file unchanged and only searches. benchmarks/eval_queries.csv is then
+run through ``codelens.evaluate`` in the three modes and scored per corpus, per kind
+(``shared``: the question shares a word with its target; ``wordless``: it shares none)
+and overall.
+
+A question shares a word with its target when one of its full-text lexemes is also a
+lexeme of the target's symbol or path, both split exactly as the lexical index splits code
+(``code_words``: camelCase and non-alphanumerics, lower-cased; then PostgreSQL's english
+configuration: stop words dropped, Snowball stems). So "wordless" means the lexical index
+cannot match the question on the target's name or path. The CSV's ``shares_words``
+column must agree with this; ``--write-kinds`` stores the computed values.
+
+    .venv/bin/python benchmarks/evaluate.py                      # --home /tmp/cl-eval
+    .venv/bin/python benchmarks/evaluate.py --corpus click --json click.json
+    .venv/bin/python benchmarks/evaluate.py --reindex            # copy and index again
+
+Indexing all corpora embeds about 11,700 chunks: several minutes on an idle laptop CPU, 37
+minutes on a loaded 2-core machine. A later run only searches (about 2 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pandas as pd
+from psycopg import Connection
+
+from codelens import Settings, Workspace
+from codelens._search.evaluate import _METRICS, _scores, evaluate
+from codelens._project import Project
+from codelens._search.query import query_terms
+
+HERE = Path(__file__).parent
+KINDS = {True: "shared", False: "wordless"}
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Code copied from ``root``: the listed packages (folders) and modules (files)."""
+
+    root: Path
+    members: tuple[str, ...]
+
+
+def _site_packages(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise SystemExit(f"{package} is not installed: pip install {package}")
+    return Path(spec.origin).parent.parent
+
+
+def corpora() -> dict[str, Corpus]:
+    """The corpora by name. The stdlib subset keeps a few neighbours of the targeted modules
+    so that every question has plausible distractors."""
+    stdlib = Corpus(
+        Path(sysconfig.get_paths()["stdlib"]),
+        (
+            "json",
+            "http",
+            "email",
+            "collections",
+            "logging",
+            "asyncio",
+            "urllib",
+            "pathlib.py",
+            "argparse.py",
+            "csv.py",
+            "textwrap.py",
+            "shutil.py",
+            "tempfile.py",
+            "base64.py",
+            "heapq.py",
+            "functools.py",
+            "difflib.py",
+            "shlex.py",
+            "contextlib.py",
+        ),
+    )
+    packages = ("jinja2", "click", "packaging", "tqdm")
+    return {"stdlib": stdlib} | {p: Corpus(_site_packages(p), (p,)) for p in packages}
+
+
+def copy_corpus(corpus: Corpus, target: Path) -> Path:
+    """The corpus copied under ``target`` (tests and caches left out), unless already there:
+    a copy keeps modification times, so a later index finds every file unchanged."""
+    if target.exists():
+        return target
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "test", "tests", "*.pyc")
+    for name in corpus.members:
+        source = corpus.root / name
+        if source.is_dir():
+            shutil.copytree(source, partial / name, ignore=ignore)
+        else:
+            shutil.copy2(source, partial / name)
+    partial.rename(target)
+    return target
+
+
+def definition_line(root: Path, path: str, symbol: str) -> int:
+    """The line of ``def``/``class`` of a dotted symbol (e.g. ``Counter.most_common``)."""
+    body = ast.parse((root / path).read_text()).body
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
+    for part in symbol.split("."):
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and n.name == part
+            ),
+            None,
+        )
+        if node is None:
+            raise SystemExit(f"{root / path} has no {symbol}: fix eval_queries.csv")
+        body = node.body
+    assert node is not None
+    return node.lineno
+
+
+def shared_words(conn: Connection[Any], question: str, path: str, symbol: str) -> list[str]:
+    """The lexemes a question shares with its target's symbol and path (see the module
+    docstring for the definition)."""
+    target = set(query_terms(conn, f"{symbol} {path}"))
+    return [t for t in query_terms(conn, question) if t in target]
+
+
+def check_kinds(conn: Connection[Any], queries: pd.DataFrame, csv_path: Path, write: bool) -> None:
+    """Stop when the CSV's shares_words column disagrees with the computed one (or, with
+    ``write``, store the computed column)."""
+    computed = [
+        bool(shared_words(conn, q, p, s))
+        for q, p, s in queries[["question", "path", "symbol"]].itertuples(index=False)
+    ]
+    wrong = queries.loc[queries["shares_words"] != pd.Series(computed, index=queries.index)]
+    if write:
+        raw = pd.read_csv(csv_path)
+        raw["shares_words"] = [str(c).lower() for c in computed]
+        raw.to_csv(csv_path, index=False, lineterminator="\n")
+        print(f"wrote shares_words to {csv_path} ({len(wrong)} changed)")
+        sys.exit(0)
+    if not wrong.empty:
+        for question, path, symbol in wrong[["question", "path", "symbol"]].itertuples(index=False):
+            words = shared_words(conn, question, path, symbol) or "no word"
+            print(f"{question!r} shares {words} with {path}:{symbol}", file=sys.stderr)
+        raise SystemExit(f"{len(wrong)} shares_words values are wrong: run with --write-kinds")
+
+
+def ensure_index(workspace: Workspace, name: str, corpus: Corpus, home: Path) -> Project:
+    """The corpus's project, indexed: only files not indexed yet are embedded."""
+    project = workspace.project(f"eval-{name}")
+    source = copy_corpus(corpus, home / "corpora" / name)
+    report = project.index(source, name=name, embedder="local", progress=False)
+    if report.files_indexed:
+        print(report)
+        with project.connection() as conn:
+            conn.execute("ANALYZE chunks")
+            conn.commit()
+    return project
+
+
+def score(ranks: pd.DataFrame) -> pd.DataFrame:
+    """Metrics per mode, corpus and kind, with ``all`` rows for every corpus and kind."""
+    everything = pd.concat(
+        [
+            ranks,
+            ranks.assign(kind=ALL),
+            ranks.assign(corpus=ALL),
+            ranks.assign(corpus=ALL, kind=ALL),
+        ]
+    )
+    keys = ["mode", "corpus", "kind"]
+    table = everything.groupby(keys, sort=False)["rank"].apply(_scores).unstack()[_METRICS]
+    table = table.astype({"queries": "int64"})
+    table.columns.name = None
+    return table
+
+
+def main() -> None:
+    names = list(corpora())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", default="/tmp/cl-eval", help="CODELENS_HOME to keep the indexes")
+    parser.add_argument("--queries", type=Path, default=HERE / "eval_queries.csv")
+    parser.add_argument("--corpus", choices=names, action="append", help="run only this corpus")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--reindex", action="store_true", help="copy and index again")
+    parser.add_argument(
+        "--write-kinds", action="store_true", help="store the computed shares_words column"
+    )
+    args = parser.parse_args()
+    home = Path(args.home).resolve()
+    chosen = args.corpus or names
+
+    queries = pd.read_csv(args.queries)
+    unknown = set(queries["corpus"]) - set(names)
+    if unknown:
+        raise SystemExit(f"unknown corpus {sorted(unknown)} in {args.queries}: one of {names}")
+    for corpus, path, symbol in queries[["corpus", "path", "symbol"]].itertuples(index=False):
+        definition_line(corpora()[corpus].root, path, symbol)
+    queries["kind"] = queries["shares_words"].map(KINDS)
+
+    workspace = Workspace(Settings(home=home))
+    started = time.perf_counter()
+    try:
+        with workspace.project(f"eval-{names[0]}").connection() as conn:
+            check_kinds(conn, queries, args.queries, args.write_kinds)
+        ranks, chunks = [], {}
+        for name in chosen:
+            if args.reindex:
+                if workspace.exists(f"eval-{name}"):
+                    workspace.drop(f"eval-{name}", force=True)
+                shutil.rmtree(home / "corpora" / name, ignore_errors=True)
+            project = ensure_index(workspace, name, corpora()[name], home)
+            chunks[name] = project.counts()["chunks"]
+            mine = queries.loc[queries["corpus"] == name].reset_index(drop=True)
+            result = evaluate(project.handle, mine, by="kind")
+            ranks.append(result.attrs["ranks"].assign(corpus=name))
+        seconds = time.perf_counter() - started
+    finally:
+        workspace.close()
+
+    table = score(pd.concat(ranks, ignore_index=True))
+    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
+        counts = ", ".join(f"{n} {chunks[n]:,}" for n in chosen)
+        print(f"{len(queries[queries['corpus'].isin(chosen)])} queries; chunks: {counts}")
+        for mode, part in table.groupby(level="mode", sort=False):
+            print(f"\n{mode}\n{part.droplevel('mode')}")
+        print(f"\n{seconds:.0f} s (indexing included)")
+    if args.json:
+        figures = {
+            "chunks": chunks,
+            "seconds": round(seconds, 1),
+            "scores": table.reset_index().to_dict("records"),
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
