@@ -45,8 +45,8 @@ import pandas as pd
 from psycopg import Connection
 
 from codelens import Settings, Workspace
-from codelens._search.evaluate import _METRICS, _scores, evaluate
 from codelens._project import Project
+from codelens._search.evaluate import _METRICS, _scores, evaluate
 from codelens._search.query import query_terms
 
 HERE = Path(__file__).parent
