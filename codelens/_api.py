@@ -97,6 +97,7 @@ def index(
     wait: bool = False,
     embedder: str | None = None,
     scan_options: ScanOptions | None = None,
+    embed: str = "wait",
 ) -> IndexReport:
     """Index ``path`` into ``project`` (created on first use; default: the current project).
 
@@ -114,6 +115,7 @@ def index(
         wait=wait,
         embedder=embedder,
         scan_options=scan_options,
+        embed=embed,
     )
 
 

@@ -140,7 +140,9 @@ def _status(args: argparse.Namespace, s: _Session) -> int:
 
 def _index(args: argparse.Namespace, s: _Session) -> int:
     project = s.ws.project(args.project)
-    report = project.index(args.path, name=args.name, force=args.force, progress=not args.quiet)
+    report = project.index(
+        args.path, name=args.name, force=args.force, progress=not args.quiet, embed=args.embed
+    )
     _out(repr(report))
     return _index_status([report])
 
@@ -151,6 +153,19 @@ def _index_status(reports: Sequence[IndexReport]) -> ExitCode:
     if any(r.files_failed for r in reports):
         return ExitCode.FILES_FAILED
     return ExitCode.OK
+
+
+def _embed(args: argparse.Namespace, s: _Session) -> int:
+    from codelens._index.vectors import EmbedReport
+
+    report = s.ws.get(args.project).embed_pending(progress=not args.quiet)
+    assert isinstance(report, EmbedReport)  # not in the background: this process ends next
+    state = "interrupted" if report.interrupted else "done"
+    _out(
+        f"embedding {state}: {report.chunks_embedded} chunks embedded,"
+        f" {report.chunks_awaiting} await vectors in {report.seconds.get('total', 0.0):.1f} s"
+    )
+    return 0
 
 
 def _print_results(results: pd.DataFrame) -> None:
@@ -270,6 +285,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--project", required=True)
     p.add_argument("--name", help="repository name in the project (default: the folder's name)")
     p.add_argument("--force", action="store_true", help="re-chunk and re-embed unchanged files too")
+    p.add_argument(
+        "--embed",
+        choices=("wait", "later"),
+        default="wait",
+        help="wait (default): embed before exiting; later: exit once every file is stored"
+        " (searchable by words) and leave the vectors to `codelens embed`",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    p = command("embed", _embed, "embed the chunks that await vectors (after --embed later)")
+    p.add_argument("-p", "--project", required=True)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
     p = command("search", _search, "search a project")

@@ -10,10 +10,13 @@ import pandas as pd
 from psycopg.rows import dict_row
 
 from codelens._analysis.analysis import Analysis
+from codelens._db.awaiting import VectorCoverage, vector_coverage
 from codelens._db.handle import ProjectHandle
 from codelens._db.model_record import search_embedder
+from codelens._index.background import EmbeddingJob, running_job
 from codelens._index.report import IndexProgress, IndexReport
-from codelens._index.run import index_repository
+from codelens._index.run import embed_pending, index_repository
+from codelens._index.vectors import EmbedReport
 from codelens._search.engine import search
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE
 from codelens._search.results import SearchResults
@@ -75,14 +78,15 @@ class Project:
         return pd.DataFrame(rows, columns=columns)
 
     def counts(self) -> dict[str, int]:
-        """Repositories, files by status, chunks and change events."""
+        """Repositories, files by status, chunks, change events and chunks awaiting vectors."""
         with self.connection() as conn:
             row = conn.execute(
                 "SELECT (SELECT count(*) FROM repositories),"
                 " (SELECT count(*) FROM files WHERE status = 'indexed'),"
                 " (SELECT count(*) FROM files WHERE status = 'skipped'),"
                 " (SELECT count(*) FROM files WHERE status = 'failed'),"
-                " (SELECT count(*) FROM chunks), (SELECT count(*) FROM change_events)"
+                " (SELECT count(*) FROM chunks), (SELECT count(*) FROM change_events),"
+                " (SELECT count(*) FROM chunks WHERE embedding IS NULL)"
             ).fetchone()
         assert row is not None
         keys = (
@@ -92,6 +96,7 @@ class Project:
             "failed_files",
             "chunks",
             "events",
+            "chunks_awaiting_vectors",
         )
         return dict(zip(keys, (int(v) for v in row), strict=True))
 
@@ -111,8 +116,17 @@ class Project:
         wait: bool = False,
         embedder: str | None = None,
         scan_options: ScanOptions | None = None,
+        embed: str = "wait",
     ) -> IndexReport:
         """Index (or re-index) the repository at ``path``; only changed files cost anything.
+
+        Every changed file is stored first, searchable by words at once; then the chunks
+        awaiting vectors are embedded. ``embed`` says whether this call waits for them:
+        ``"wait"`` (the default: the report comes when everything is embedded),
+        ``"background"`` (returns once stored; a worker thread embeds, holding the
+        project's index lock, and ``report.embedding`` is that job: ``.cancel()``,
+        ``.wait()``) or ``"later"`` (returns once stored; :meth:`embed_pending` or the
+        next run embeds them).
 
         ``force`` re-embeds everything (and switches to ``embedder`` if it differs from the
         project's model). ``on_progress`` receives :class:`IndexProgress` ticks; setting
@@ -130,15 +144,57 @@ class Project:
             wait=wait,
             embedder=embedder,
             scan_options=scan_options,
+            embed=embed,
         )
 
-    def reindex(self, *, force: bool = False, progress: bool = True) -> list[IndexReport]:
-        """Index every repository of the project again, from the roots it recorded."""
-        roots = self.repositories()
-        return [
-            self.index(root, name=name, force=force, progress=progress)
-            for root, name in zip(roots["root_path"], roots["name"], strict=True)
-        ]
+    def reindex(
+        self, *, force: bool = False, progress: bool = True, embed: str = "wait"
+    ) -> list[IndexReport]:
+        """Index every repository of the project again, from the roots it recorded.
+
+        With ``embed="background"`` every repository is stored first and one worker then
+        embeds what all of them left; the last report carries it as ``.embedding``.
+        """
+        roots = list(
+            zip(self.repositories()["root_path"], self.repositories()["name"], strict=True)
+        )
+        reports = []
+        for i, (root, name) in enumerate(roots):
+            last = i == len(roots) - 1
+            mode = embed if last or embed == "wait" else "later"
+            reports.append(self.index(root, name=name, force=force, progress=progress, embed=mode))
+        return reports
+
+    def embed_pending(
+        self,
+        *,
+        progress: bool = True,
+        on_progress: Callable[[IndexProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        wait: bool = False,
+        background: bool = False,
+    ) -> EmbedReport | EmbeddingJob:
+        """Embed the chunks that await a vector (left by ``embed="later"``, a cancel or a crash).
+
+        Returns the pass's report, or with ``background=True`` the running job at once.
+        """
+        return embed_pending(
+            self.handle,
+            progress=progress,
+            on_progress=on_progress,
+            cancel=cancel,
+            wait=wait,
+            background=background,
+        )
+
+    def embedding_job(self) -> EmbeddingJob | None:
+        """This process's background embedding of the project, while it runs."""
+        return running_job(self.handle)
+
+    def coverage(self) -> VectorCoverage:
+        """Chunks with their vector, of all chunks: meaning search covers the first."""
+        with self.connection() as conn:
+            return vector_coverage(conn)
 
     def search(
         self,

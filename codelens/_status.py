@@ -11,7 +11,17 @@ if TYPE_CHECKING:
     from codelens._project import Project
     from codelens._workspace import Workspace
 
-__all__ = ["status_lines"]
+__all__ = ["awaiting_line", "status_lines"]
+
+
+def awaiting_line(chunks: int, awaiting: int) -> str:
+    """How much of the project meaning search covers; the rest is found by words only."""
+    if not awaiting:
+        return f"vectors: all {chunks:,} chunks embedded"
+    return (
+        f"vectors: {chunks - awaiting:,} of {chunks:,} chunks embedded, {awaiting:,} await"
+        " vectors (found by words only until embedded)"
+    )
 
 
 def status_lines(ws: Workspace, project: Project | None) -> list[str]:
@@ -37,6 +47,12 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
             f" {counts['skipped_files']} skipped, {counts['failed_files']} failed;"
             f" chunks: {counts['chunks']}"
         )
+        lines.append(awaiting_line(counts["chunks"], counts["chunks_awaiting_vectors"]))
+        job = project.embedding_job()
+        if job is not None:
+            lines.append(
+                f"  {job.summary()} (in the background; `%codelens embed --cancel` stops it)"
+            )
         for repo in project.repositories().itertuples():
             when: Any = repo.last_indexed_at
             indexed = "never indexed" if pd.isna(when) else f"last indexed {when:%Y-%m-%d %H:%M}"

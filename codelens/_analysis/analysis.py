@@ -13,7 +13,8 @@ Tables and views, for your own SQL with ``Analysis.sql`` or ``%%codesql``
     files(id, repository_id, path, language, size, sha256, line_count, status,
           skip_reason, error, indexed_at)             -- status: indexed, skipped, failed
     chunks(id, file_id, repository_id, chunk_index, path, symbol, kind, language,
-           start_line, end_line, lines, content, content_hash, token_count, truncated)
+           start_line, end_line, lines, content, content_hash, token_count, truncated,
+           has_vector)
     change_events(id, repository_id, path, change, detected_at, indexed_at, run_id)
     index_runs(id, repository_id, started_at, finished_at, status, report)  -- report: JSON
     embedding_metadata(model_name, embedding_dimensions, max_tokens, document_prefix,
@@ -35,6 +36,9 @@ Coverage counts files, defined so that the columns add up:
   hash or skip reason differs from the indexed one. ``deleted``: files the index holds
   that are gone from disk, or now ignored. ``ignored``: paths an ignore rule excludes
   (an excluded folder counts once: it is not walked).
+- ``chunks_awaiting_vectors``: chunks stored (found by words) that await their vector
+  (not yet found by meaning); 0 once embedding has finished. ``chunk_stats()`` has the
+  same count per language and kind as ``awaiting_vectors``.
 - ``coverage_pct`` = 100 * indexed / (on_disk - skipped): the share of the files codelens
   would index that it has indexed. Skipped files (binary, too large, ...) are excluded by
   design and do not lower it. NaN when nothing is indexable.

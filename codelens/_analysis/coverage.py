@@ -17,7 +17,7 @@ _KEYS = {
 
 def coverage_frame(counts: pd.DataFrame, by: str) -> pd.DataFrame:
     """``counts`` has one row per group and outcome: repository, grp, on_disk, status,
-    skip_reason, change, ignored, n."""
+    skip_reason, change, ignored, n, awaiting (chunks awaiting vectors)."""
     keys = _KEYS[by]
     df = counts.rename(columns={"grp": keys[-1]}) if by != "repository" else counts
     n = df["n"].fillna(0).astype("int64")
@@ -36,6 +36,8 @@ def coverage_frame(counts: pd.DataFrame, by: str) -> pd.DataFrame:
     parts["stale"] = n.where(df["change"].isin(["added", "modified"]), 0)
     parts["deleted"] = n.where(df["change"] == "deleted", 0)
     parts["ignored"] = n.where(df["ignored"].fillna(False).astype(bool), 0)
+    # Chunks stored but not embedded yet: found by words, not yet by meaning.
+    parts["chunks_awaiting_vectors"] = df["awaiting"].fillna(0).astype("int64")
     wide = pd.DataFrame(parts)
     for key in keys:
         wide[key] = df[key].fillna("(none)").astype(str)

@@ -50,6 +50,7 @@ WHERE n.file_id IS NULL OR o.file_id IS NULL
    OR n.indexed_at IS DISTINCT FROM o.indexed_at
    OR n.chunk_count IS DISTINCT FROM o.chunk_count
    OR n.max_chunk_id IS DISTINCT FROM o.max_chunk_id
+   OR n.awaiting IS DISTINCT FROM o.awaiting
 """
 
 

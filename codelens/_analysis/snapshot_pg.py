@@ -45,14 +45,15 @@ _EMBEDDING = (
     " chunker_version, (extract(epoch FROM created_at) * 1e6)::int8 FROM embedding_metadata"
 )
 _SIGNATURES = (
-    "SELECT f.id, (extract(epoch FROM f.indexed_at) * 1e6)::int8, coalesce(c.n, 0), c.max_id"
-    " FROM files f LEFT JOIN (SELECT file_id, count(*) AS n, max(id) AS max_id FROM chunks"
+    "SELECT f.id, (extract(epoch FROM f.indexed_at) * 1e6)::int8, coalesce(c.n, 0), c.max_id,"
+    " coalesce(c.awaiting, 0) FROM files f LEFT JOIN (SELECT file_id, count(*) AS n,"
+    " max(id) AS max_id, count(*) FILTER (WHERE embedding IS NULL) AS awaiting FROM chunks"
     " GROUP BY file_id) c ON c.file_id = f.id"
 )
 _CHUNK_COLUMNS = (
     "SELECT id, file_id, repository_id, chunk_index, path, symbol, kind, language, start_line,"
-    " end_line, end_line - start_line + 1, content, content_hash, token_count, truncated"
-    " FROM chunks"
+    " end_line, end_line - start_line + 1, content, content_hash, token_count, truncated,"
+    " embedding IS NOT NULL FROM chunks"
 )
 _ALL_CHUNKS: LiteralString = _CHUNK_COLUMNS
 _SOME_CHUNKS: LiteralString = _CHUNK_COLUMNS + " WHERE file_id = ANY(%s)"
@@ -122,6 +123,7 @@ _SIGNATURE_SCHEMA = pa.schema(
         ("indexed_at", _TS),
         ("chunk_count", pa.int64()),
         ("max_chunk_id", pa.int64()),
+        ("awaiting", pa.int64()),
     ]
 )
 CHUNK_SCHEMA = pa.schema(
@@ -141,6 +143,7 @@ CHUNK_SCHEMA = pa.schema(
         ("content_hash", pa.string()),
         ("token_count", pa.int32()),
         ("truncated", pa.bool_()),
+        ("has_vector", pa.bool_()),
     ]
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ["DDL", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE snapshot_info (
@@ -89,9 +89,11 @@ CREATE TABLE chunks (
     content       VARCHAR,
     content_hash  VARCHAR,
     token_count   INTEGER,
-    truncated     BOOLEAN
+    truncated     BOOLEAN,
+    has_vector    BOOLEAN
 );
 COMMENT ON TABLE chunks IS 'the indexed chunks, without their vectors';
+COMMENT ON COLUMN chunks.has_vector IS 'false while the chunk awaits its vector (searchable by words only; token_count and truncated come with the vector)';
 COMMENT ON COLUMN chunks.id IS 'chunk id';
 COMMENT ON COLUMN chunks.file_id IS 'its file';
 COMMENT ON COLUMN chunks.repository_id IS 'its repository';
@@ -196,7 +198,8 @@ CREATE TABLE _synced (
     file_id      BIGINT,
     indexed_at   TIMESTAMPTZ,
     chunk_count  BIGINT,
-    max_chunk_id BIGINT
+    max_chunk_id BIGINT,
+    awaiting     BIGINT
 );
 
 CREATE VIEW file_status AS

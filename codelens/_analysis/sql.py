@@ -15,11 +15,18 @@ __all__ = [
 
 # Long counts, one row per group and outcome; pivoted into columns in Python.
 COVERAGE = """
-WITH items AS (
-    SELECT repository, path, language, on_disk, status, skip_reason, change, false AS ignored
-    FROM file_status
+WITH awaiting AS (
+    SELECT r.name AS repository, c.path, count(*) AS awaiting
+    FROM chunks AS c JOIN repositories AS r ON r.id = c.repository_id
+    WHERE NOT c.has_vector
+    GROUP BY ALL
+), items AS (
+    SELECT s.repository, s.path, s.language, s.on_disk, s.status, s.skip_reason, s.change,
+           false AS ignored, coalesce(a.awaiting, 0) AS awaiting
+    FROM file_status AS s
+    LEFT JOIN awaiting AS a ON a.repository = s.repository AND a.path = s.path
     UNION ALL
-    SELECT r.name, d.path, d.language, false, NULL, NULL, NULL, true
+    SELECT r.name, d.path, d.language, false, NULL, NULL, NULL, true, 0
     FROM disk_files AS d LEFT JOIN repositories AS r ON r.id = d.repository_id
     WHERE d.ignored
 ), keyed AS (
@@ -31,10 +38,11 @@ WITH items AS (
                 string_split(path, '/'), 1, least(len(string_split(path, '/')) - 1, $depth)
             ), '/'), ''), '.')
         END AS grp,
-        on_disk, status, skip_reason, change, ignored
+        on_disk, status, skip_reason, change, ignored, awaiting
     FROM items
 )
-SELECT repository, grp, on_disk, status, skip_reason, change, ignored, count(*) AS n
+SELECT repository, grp, on_disk, status, skip_reason, change, ignored, count(*) AS n,
+       sum(awaiting) AS awaiting
 FROM keyed
 GROUP BY ALL
 """
@@ -54,7 +62,8 @@ SELECT
     round(quantile_cont(token_count, 0.9), 1) AS tokens_p90,
     max(token_count) AS tokens_max,
     count(*) FILTER (WHERE truncated) AS truncated,
-    round(100.0 * count(*) FILTER (WHERE truncated) / nullif(count(*), 0), 1) AS truncated_pct
+    round(100.0 * count(*) FILTER (WHERE truncated) / nullif(count(*), 0), 1) AS truncated_pct,
+    count(*) FILTER (WHERE NOT has_vector) AS awaiting_vectors
 FROM chunks
 GROUP BY ROLLUP (language, kind)
 ORDER BY grouping(language), language NULLS LAST, grouping(kind), chunks DESC, kind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Chunk", "embedding_text"]
+__all__ = ["Chunk", "embed_header", "embedding_text", "embedding_text_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +38,21 @@ class Chunk:
     cell_end_line: int | None = None
 
 
+def embed_header(chunk: Chunk) -> str:
+    """The signature the embedded text repeats for a part cut off from it, else ``""``."""
+    if chunk.part > 0 and chunk.header and chunk.header not in chunk.content:
+        return chunk.header
+    return ""
+
+
+def embedding_text_of(path: str, symbol: str, header: str, content: str) -> str:
+    """The embedded text from what a chunk's row stores (see :func:`embedding_text`)."""
+    head = f"{path}: {symbol}\n" if symbol else f"{path}\n"
+    if header:
+        head += header + "\n"
+    return head + content
+
+
 def embedding_text(path: str, chunk: Chunk) -> str:
     """What gets embedded for ``chunk``: where it is, its signature when cut off, its code."""
-    head = f"{path}: {chunk.symbol}\n" if chunk.symbol else f"{path}\n"
-    if chunk.part > 0 and chunk.header and chunk.header not in chunk.content:
-        head += chunk.header + "\n"
-    return head + chunk.content
+    return embedding_text_of(path, chunk.symbol, embed_header(chunk), chunk.content)

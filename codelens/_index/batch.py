@@ -1,4 +1,4 @@
-"""One batch of an index run: chunk its files, embed what is new, store it in one transaction."""
+"""One batch of an index run: chunk its files, attach reusable vectors, store it in one transaction."""
 
 from __future__ import annotations
 
@@ -12,20 +12,19 @@ from typing import TYPE_CHECKING, TypeVar
 
 from codelens._chunk.chunker import Chunk, chunk_text, embedding_text
 from codelens._chunk.notebook import chunk_notebook
+from codelens._chunk.types import embed_header
 from codelens._index.progress import Progress
 from codelens._index.report import IndexReport
 from codelens._index.store import (
     ChunkRow,
-    Embedded,
     FileRow,
     KnownFile,
+    StoredVector,
     stored_hashes,
     stored_vectors,
     write_files,
 )
-from codelens._index.vector_index import ensure_vector_index
 from codelens._scan.walk import ScannedFile
-from codelens.errors import EmbedderError, EmbedderUnavailable
 
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
@@ -36,69 +35,28 @@ __all__ = ["Batch", "Run", "batched", "tapered", "unchanged"]
 
 _T = TypeVar("_T")
 
-# Texts per call to the embedder: the progress bar moves this often.
-_EMBED_SLICE = 64
-# Keeping the HNSW index current costs the writer 1-2 ms a chunk, hidden behind a model
-# slower than this; in front of a faster one, one build at the end is about 5x cheaper.
-_UPKEEP_HIDDEN_SECONDS = 0.005
-_PACE_SAMPLE = 16  # chunks embedded before the model's pace is judged
-
-
-class _Piece:
-    """A chunk with the exact text that is embedded for it, and that text's hash."""
-
-    __slots__ = ("chunk", "hash", "text")
-
-    def __init__(self, chunk: Chunk, text: str) -> None:
-        self.chunk = chunk
-        self.text = text
-        self.hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _row(index: int, piece: _Piece, vector: Embedded) -> ChunkRow:
-    c = piece.chunk
-    return ChunkRow(
-        index,
-        c.symbol,
-        c.kind,
-        c.start_line,
-        c.end_line,
-        c.content,
-        piece.hash,
-        vector.tokens,
-        vector.truncated,
-        vector.vector,
-        c.language,
-        c.cell_number,
-        c.cell_kind,
-        c.execution_count,
-        c.cell_start_line,
-        c.cell_end_line,
-    )
-
 
 class Batch:
-    """One batch of files, chunked: the rows to write and the pieces each file needs."""
+    """One batch of files, chunked: the rows to write, with every reusable vector attached."""
 
-    __slots__ = ("found", "items", "pending", "removed", "rows")
+    __slots__ = ("items", "removed", "reused", "rows", "to_embed")
 
     def __init__(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> None:
         self.items = items
         self.rows: list[FileRow] = []
-        self.pending: list[tuple[FileRow, list[_Piece]]] = []
-        self.found: dict[str, Embedded] = {}  # reusable
+        self.reused = 0  # chunks stored with a vector found by content hash
+        self.to_embed = 0  # chunks stored awaiting their vector
         self.removed = 0
 
 
 class Run:
-    """The state of one index run that its batches share.
+    """The state of one index run's store phase that its batches share.
 
-    A batch goes through three steps, and the indexer overlaps them across batches so
-    that the model never waits: :meth:`chunk` (which also looks up the vectors it can
-    reuse, on the run's connection) runs ahead on a thread, :meth:`embed` runs on the
-    caller's thread, and :meth:`write` (one transaction on the writer's own connection)
-    runs behind on another thread. :meth:`account` then counts a written batch, on the
-    caller's thread.
+    A batch is chunked (:meth:`chunk`, which also looks up the vectors it can reuse, on
+    the run's connection) on a thread ahead of the writer, then written in one
+    transaction (:meth:`write`, on the writer's own connection) and counted
+    (:meth:`account`). Nothing waits for the model: chunks without a reusable vector are
+    stored awaiting one, searchable by words at once, and embedded afterwards.
     """
 
     def __init__(
@@ -119,11 +77,7 @@ class Run:
         self.progress = progress
         self.repository_id = repository_id
         self.reuse = reuse
-        self._clock = threading.Lock()  # stages are timed from three threads
-        # The HNSW index: ready (it exists, or cannot), or to be built early (by the writer,
-        # before its next batch) or late (after the last batch), by the model's pace.
-        self.index_ready = False
-        self.index_early: bool | None = None
+        self._clock = threading.Lock()  # stages are timed from two threads
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -136,8 +90,9 @@ class Run:
                 self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + elapsed
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
-        """Cut the batch's files into chunks, with the texts to embed and what is reusable."""
+        """Cut the batch's files into chunk rows, each with its vector when one is reusable."""
         batch = Batch(items)
+        pending: list[tuple[FileRow, list[tuple[Chunk, str, str]]]] = []
         with self.timed("chunk"):
             for f, known in items:
                 row = FileRow(
@@ -159,37 +114,39 @@ class Run:
                     chunks = chunk_notebook(f.path, f.notebook, max_tokens=limit)
                 else:
                     chunks = chunk_text(f.path, f.language, f.text, max_tokens=limit)
-                batch.pending.append((row, [_Piece(c, embedding_text(f.path, c)) for c in chunks]))
+                pending.append((row, [(c, embed_header(c), _hash(f.path, c)) for c in chunks]))
+        found: dict[str, StoredVector] = {}
         if self.reuse:
             with self.timed("store"):
-                hashes = list({p.hash for _, pieces in batch.pending for p in pieces})
-                batch.found = stored_vectors(self.conn, hashes)
+                hashes = list({h for _, pieces in pending for _, _, h in pieces})
+                found = stored_vectors(self.conn, hashes)
+        for row, pieces in pending:
+            row.chunks = [
+                ChunkRow(
+                    i,
+                    c.symbol,
+                    c.kind,
+                    c.start_line,
+                    c.end_line,
+                    c.content,
+                    h,
+                    header,
+                    found.get(h),
+                    c.language,
+                    c.cell_number,
+                    c.cell_kind,
+                    c.execution_count,
+                    c.cell_start_line,
+                    c.cell_end_line,
+                )
+                for i, (c, header, h) in enumerate(pieces)
+            ]
+            batch.reused += sum(1 for c in row.chunks if c.vector is not None)
+            batch.to_embed += sum(1 for c in row.chunks if c.vector is None)
         return batch
-
-    def embed(self, batch: Batch) -> None:
-        """Give every chunk its vector (reused or new); a file that fails is marked so."""
-        vectors = self._vectors(batch.pending, batch.found)
-        for row, pieces in batch.pending:
-            if row.status != "failed":
-                row.chunks = [_row(i, p, vectors[p.hash]) for i, p in enumerate(pieces)]
-
-    def judge_pace(self) -> None:
-        """Once the model has embedded a few chunks, decide when the HNSW index is built."""
-        embedded = self.report.chunks_added
-        if self.index_ready or self.index_early is not None or embedded < _PACE_SAMPLE:
-            return
-        self.index_early = self.report.seconds["embed"] / embedded >= _UPKEEP_HIDDEN_SECONDS
-
-    def ensure_index(self, conn: Connection) -> None:
-        if not self.index_ready:
-            with self.timed("vector index"):
-                ensure_vector_index(conn, self.embedder.dimensions)
-            self.index_ready = True
 
     def write(self, conn: Connection, batch: Batch) -> Batch:
         """Store the batch in one transaction on ``conn`` (not the run's own connection)."""
-        if self.index_early:
-            self.ensure_index(conn)
         with self.timed("store"):
             items = batch.items
             with conn.transaction():
@@ -208,57 +165,15 @@ class Run:
     def account(self, batch: Batch) -> None:
         """Count a batch that has been written."""
         self.report.chunks_removed += batch.removed
-        for row in batch.rows:
-            if row.status == "indexed":
-                self.report.files_indexed += 1
-            elif row.status == "failed":
-                self.report.files_failed += 1
-                self.report.failures[row.path] = row.error or "embedding failed"
+        self.report.chunks_reused += batch.reused
+        self.report.chunks_added += batch.to_embed
+        self.report.files_indexed += sum(1 for row in batch.rows if row.status == "indexed")
         self.progress.files_done(len(batch.items))
 
-    def _vectors(
-        self,
-        pending: list[tuple[FileRow, list[_Piece]]],
-        found: dict[str, Embedded],
-    ) -> dict[str, Embedded]:
-        wanted = {p.hash: p.text for _, pieces in pending for p in pieces}
-        self.report.chunks_reused += sum(
-            1 for _, pieces in pending for p in pieces if p.hash in found
-        )
-        missing = [h for h in wanted if h not in found]
-        fresh = set(missing)
-        self.progress.chunks_planned(len(missing))
-        try:
-            found.update(self._embed(missing, wanted))
-        except EmbedderUnavailable:
-            raise
-        except EmbedderError:
-            # One bad file must not fail its neighbours: retry file by file.
-            for row, pieces in pending:
-                need = [p.hash for p in pieces if p.hash not in found]
-                try:
-                    found.update(self._embed(need, wanted))
-                except EmbedderError as exc:
-                    row.status, row.error = "failed", str(exc)
-        self.report.chunks_added += sum(
-            1
-            for row, pieces in pending
-            if row.status != "failed"
-            for p in pieces
-            if p.hash in fresh
-        )
-        return found
 
-    def _embed(self, hashes: list[str], texts: dict[str, str]) -> dict[str, Embedded]:
-        out: dict[str, Embedded] = {}
-        limit = self.embedder.max_tokens
-        for part in batched(hashes, _EMBED_SLICE):
-            with self.timed("embed"):
-                vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
-            for h, n, v in zip(part, counts, vectors, strict=True):
-                out[h] = Embedded(v, n, n > limit)
-            self.progress.chunks_embedded(len(part))
-        return out
+def _hash(path: str, chunk: Chunk) -> str:
+    """The content hash: of the exact text embedded, so equal hashes share one vector."""
+    return hashlib.sha256(embedding_text(path, chunk).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _change(f: ScannedFile, old: KnownFile | None) -> str | None:

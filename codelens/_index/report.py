@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -15,17 +15,24 @@ __all__ = ["IndexProgress", "IndexReport"]
 class IndexProgress:
     """One tick of an index run, as passed to ``on_progress`` callbacks."""
 
-    stage: str  # "scan", "chunk", "embed", "store" or "done"
-    files_done: int = 0
+    stage: str  # "scan", "store" (files), "embed" (chunks awaiting vectors) or "done"
+    files_done: int = 0  # files stored: searchable by words from then on
     files_total: int = 0
-    chunks_done: int = 0
-    chunks_total: int = 0
+    chunks_done: int = 0  # chunks embedded: found by meaning from then on
+    chunks_total: int = 0  # chunks that awaited a vector when embedding began
     path: str | None = None
+    seconds_left: float | None = None  # estimated time left to embed, from the pace so far
 
 
 @dataclass(slots=True)
 class IndexReport:
     """Counts of one run. ``files_seen`` = indexed + unchanged + skipped + failed.
+
+    Files are stored first (``files_indexed``; their chunks searchable by words at once),
+    then the chunks awaiting vectors are embedded: ``chunks_added`` were stored awaiting
+    one, ``chunks_reused`` got a vector at once by content hash, ``chunks_embedded`` got
+    theirs in this call, and ``chunks_awaiting`` still await one when the call returned
+    (embedding goes on in ``embedding``, the background job, when there is one).
 
     ``seconds`` holds the run's ``total`` and the time spent in each stage. Stages run
     side by side (the next batch is chunked and the last one written while the model
@@ -44,9 +51,13 @@ class IndexReport:
     chunks_added: int = 0
     chunks_reused: int = 0
     chunks_removed: int = 0
+    chunks_embedded: int = 0
+    chunks_awaiting: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
     failures: dict[str, str] = field(default_factory=dict)
+    # The background embedding this run started (embed="background"); not part of to_dict.
+    embedding: Any = field(default=None, repr=False, compare=False)
 
     @property
     def skipped(self) -> int:
@@ -57,7 +68,12 @@ class IndexReport:
         return self.seconds.get("total", sum(self.seconds.values()))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not asdict: it would deep-copy the embedding job, threads and all.
+        return {
+            f.name: dict(v) if isinstance(v := getattr(self, f.name), dict) else v
+            for f in fields(self)
+            if f.name != "embedding"
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The numbers as a two-column table (metric, value), one row per count and stage."""
@@ -72,6 +88,8 @@ class IndexReport:
             ("chunks added", self.chunks_added),
             ("chunks reused", self.chunks_reused),
             ("chunks removed", self.chunks_removed),
+            ("chunks embedded", self.chunks_embedded),
+            ("chunks awaiting vectors", self.chunks_awaiting),
             *((f"seconds: {stage}", round(s, 3)) for stage, s in self.seconds.items()),
         ]
         return pd.DataFrame(rows, columns=["metric", "value"])
@@ -83,7 +101,7 @@ class IndexReport:
             f" {self.skipped} skipped, {self.files_failed} failed, {self.files_deleted} deleted;"
             f" chunks +{self.chunks_added} (reused {self.chunks_reused}) -{self.chunks_removed}"
             f" in {self.total_seconds:.1f} s"
-        )
+        ) + (f"; {self.chunks_awaiting} chunks await vectors" if self.chunks_awaiting else "")
 
     def __repr__(self) -> str:
         lines = [f"<IndexReport {self._headline()}>"]

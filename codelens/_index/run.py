@@ -1,8 +1,13 @@
-"""An index run: scan, chunk, embed and store one repository, touching only what changed.
+"""An index run: scan, chunk and store one repository, then embed what awaits a vector.
 
-Files are written in batches, each in one transaction, so an interrupted run loses at
-most the batch in flight and the next run goes on from there. A file is never half
-indexed: its chunks, its row and its change event land together.
+Two phases. First every changed file is chunked and stored, in batches, each in one
+transaction: a file is never half stored (its chunks, its row and its change event land
+together), and its chunks are searchable by words at once. A chunk gets a vector at
+store time when its content hash has one in the project; the others await theirs. Then
+the chunks awaiting vectors are embedded (:mod:`codelens._index.vectors`), here and now
+(``embed="wait"``), on a background worker (``"background"``), or not in this call
+(``"later"``; :func:`embed_pending` does it). An interrupted run loses at most the batch
+in flight, and the next run (or embed pass) goes on from there.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -19,8 +24,10 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from codelens._db.awaiting import awaiting_count
 from codelens._db.estimates import estimated_chunks
-from codelens._db.model_record import index_embedder, update_chunker_version
+from codelens._db.model_record import index_embedder, search_embedder, update_chunker_version
+from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
 from codelens._index.lock import index_lock
 from codelens._index.progress import Progress
@@ -34,6 +41,7 @@ from codelens._index.store import (
     start_run,
     upsert_repository,
 )
+from codelens._index.vectors import EMBED_BATCH, EmbedReport, embed_awaiting
 from codelens._scan.nofollow import CheckedFolder, reopen
 from codelens._scan.walk import ScannedFile, ScanOptions, scan
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, IndexingError
@@ -41,11 +49,15 @@ from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, Index
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
+    from codelens._embed.registry import Embedder
 
-__all__ = ["index_repository"]
+__all__ = ["BATCH_FILES", "EMBED_MODES", "embed_pending", "index_repository"]
 
-# Small enough that an interrupt loses little, large enough to batch the embedder well.
+# Small enough that an interrupt loses little, large enough to make few round trips.
 BATCH_FILES = 32
+# wait: embed before returning; background: return once stored, embed on a worker
+# thread; later: return once stored, leave the vectors to embed_pending or the next run.
+EMBED_MODES = ("wait", "background", "later")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +70,8 @@ class _Options:
     embedder: str | None
     scan_options: ScanOptions | None
     batch_files: int
+    embed: str
+    embed_batch: int
 
 
 def index_repository(
@@ -73,8 +87,11 @@ def index_repository(
     embedder: str | None = None,
     scan_options: ScanOptions | None = None,
     batch_files: int = BATCH_FILES,
+    embed: str = "wait",
+    embed_batch: int = EMBED_BATCH,
 ) -> IndexReport:
     """Index the repository at ``path`` into ``project``; see :meth:`codelens.Project.index`."""
+    _check_embed(embed)
     target: Path | CheckedFolder
     if isinstance(path, CheckedFolder):
         # Checked by the caller (the MCP server's roots): index that very folder, never what
@@ -88,24 +105,118 @@ def index_repository(
             raise IndexingError(f"{str(given)!r} {what}: pass the folder of a repository to index")
         root = target = given.resolve()
     options = _Options(
-        name, force, progress, on_progress, cancel, embedder, scan_options, max(1, batch_files)
+        name,
+        force,
+        progress,
+        on_progress,
+        cancel,
+        embedder,
+        scan_options,
+        max(1, batch_files),
+        embed,
+        max(1, embed_batch),
     )
     started = perf_counter()
+    # This process's own background embedding of the project stops after its batch in
+    # flight: this run embeds whatever it leaves, after storing what changed.
+    stop_job(project)
     locked = False
     try:
-        with index_lock(project, wait=wait), project.connection() as conn:
+        with ExitStack() as lock:
+            lock.enter_context(index_lock(project, wait=wait))
             locked = True
-            # Autocommit, so that each `conn.transaction()` below is a real, committed transaction.
-            conn.autocommit = True
+            ticker = Progress(show=progress, callback=on_progress)
+            with project.connection() as conn:
+                # Autocommit, so that each `conn.transaction()` below is a real, committed one.
+                conn.autocommit = True
+                try:
+                    report, model = _index(conn, project, root, target, options, ticker, started)
+                    report.chunks_awaiting = awaiting_count(conn)
+                finally:
+                    if not conn.broken:
+                        conn.autocommit = False
+            if report.interrupted or options.embed == "later" or not report.chunks_awaiting:
+                ticker.close()
+                return report
+            if options.embed == "background":
+                ticker.embedding(report.chunks_awaiting)
+                job = EmbeddingJob(project, model, lock.pop_all(), ticker, options.embed_batch)
+                report.embedding = job.start()
+                return report
             try:
-                return _index(conn, project, root, target, options, started)
+                _embed_now(project, model, ticker, report, options, started)
             finally:
-                if not conn.broken:
-                    conn.autocommit = False
+                ticker.close()
+        return report
     except DatabaseError as exc:
         if not locked:
             raise  # never got going: the reason to connect failed is the news
         raise DatabaseError(SERVER_STOPPED_DURING_INDEXING) from exc
+
+
+def embed_pending(
+    project: ProjectHandle,
+    *,
+    progress: bool = True,
+    on_progress: Callable[[IndexProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    wait: bool = False,
+    background: bool = False,
+) -> EmbedReport | EmbeddingJob:
+    """Embed the chunks of ``project`` that await a vector; see :meth:`codelens.Project.embed_pending`."""
+    stop_job(project)
+    with ExitStack() as lock:
+        lock.enter_context(index_lock(project, wait=wait))
+        model = search_embedder(project)
+        ticker = Progress(show=progress, callback=on_progress)
+        if background:
+            with project.connection() as conn:
+                ticker.embedding(awaiting_count(conn))
+            return EmbeddingJob(project, model, lock.pop_all(), ticker).start()
+        try:
+            return embed_awaiting(project, model, ticker, cancel=cancel)
+        finally:
+            ticker.close()
+
+
+def _check_embed(embed: object) -> None:
+    if embed not in EMBED_MODES:
+        raise IndexingError(
+            f"embed must be one of {', '.join(map(repr, EMBED_MODES))}, not {embed!r}"
+        )
+
+
+def _embed_now(
+    project: ProjectHandle,
+    model: Embedder,
+    ticker: Progress,
+    report: IndexReport,
+    options: _Options,
+    started: float,
+) -> None:
+    done = EmbedReport()
+    try:
+        embed_awaiting(
+            project,
+            model,
+            ticker,
+            cancel=options.cancel,
+            report=done,
+            batch_chunks=options.embed_batch,
+        )
+    finally:
+        report.chunks_embedded = done.chunks_embedded
+        report.chunks_awaiting = done.chunks_awaiting or max(
+            report.chunks_awaiting - done.chunks_embedded, 0
+        )
+        report.interrupted = report.interrupted or done.interrupted
+        report.failures.update(done.failures)
+        report.files_failed += len(done.failures)
+        report.files_indexed -= len(done.failures)
+        for stage in ("embed", "store vectors", "vector index"):
+            if stage in done.seconds:
+                report.seconds[stage] = done.seconds[stage]
+        report.seconds["total"] = perf_counter() - started
 
 
 def _index(
@@ -114,15 +225,15 @@ def _index(
     root: Path,
     target: Path | CheckedFolder,
     options: _Options,
+    ticker: Progress,
     started: float,
-) -> IndexReport:
+) -> tuple[IndexReport, Embedder]:
     with conn.transaction():
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
         interrupt_dead_runs(conn)
         run_id = start_run(conn, repository_id)
     report = IndexReport(repository, str(root), run_id)
-    ticker = Progress(show=options.progress, callback=options.on_progress)
     run = Run(conn, project, model, report, ticker, repository_id, reuse=not options.force)
     status = "failed"
     try:
@@ -140,9 +251,6 @@ def _index(
             todo.append((f, old))
         report.files_seen = len(scanned)
         ticker.start(len(todo))
-        if _has_chunks(conn):
-            # Kept current by each batch's write, behind the model, rather than rebuilt.
-            run.ensure_index(conn)
         _pipeline(project, run, list(tapered(todo, options.batch_files)), options.cancel)
         if not report.interrupted:
             seen = {f.path for f in scanned}
@@ -152,7 +260,6 @@ def _index(
                 if rechunk:
                     update_chunker_version(conn)
             report.files_deleted = len(gone)
-            run.ensure_index(conn)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)
         status = "interrupted" if report.interrupted else "completed"
@@ -162,10 +269,11 @@ def _index(
         raise
     finally:
         report.seconds["total"] = perf_counter() - started
-        ticker.close()
+        if status != "completed":
+            ticker.close()
         with suppress(psycopg.Error):  # the connection may have died with the run
             finish_run(conn, run_id, repository_id, status, report.to_dict())
-    return report
+    return report, model
 
 
 def _pipeline(
@@ -174,23 +282,20 @@ def _pipeline(
     batches: list[Sequence[tuple[ScannedFile, KnownFile | None]]],
     cancel: threading.Event | None,
 ) -> None:
-    """Chunk the next batch and write the last one while this one is embedded.
+    """Chunk the next batch on a thread while this one is written, in order.
 
-    The writer has a connection of its own and writes each batch in one transaction, in
-    order. However the run ends (done, cancelled, an error, KeyboardInterrupt), the batch
-    being written is finished and counted before this returns: a batch lands whole or
-    not at all, and the next run starts after the last batch that landed.
+    The writer has a connection of its own and writes each batch in one transaction.
+    However the run ends (done, cancelled, an error, KeyboardInterrupt), a batch lands
+    whole or not at all, and the next run starts after the last batch that landed.
     """
     if not batches:
         return
     with (
         project.connection() as writer_conn,
         ThreadPoolExecutor(1, thread_name_prefix="codelens-chunk") as chunker,
-        ThreadPoolExecutor(1, thread_name_prefix="codelens-write") as writer,
     ):
         writer_conn.autocommit = True
-        ahead = chunker.submit(run.chunk, batches[0])
-        behind: Future[Batch] | None = None
+        ahead: Future[Batch] = chunker.submit(run.chunk, batches[0])
         try:
             for i in range(len(batches)):
                 if cancel is not None and cancel.is_set():
@@ -199,25 +304,11 @@ def _pipeline(
                 batch = ahead.result()
                 if i + 1 < len(batches):
                     ahead = chunker.submit(run.chunk, batches[i + 1])
-                run.embed(batch)
-                run.judge_pace()
-                if behind is not None:
-                    written, behind = behind, None
-                    run.account(written.result())
-                behind = writer.submit(run.write, writer_conn, batch)
+                run.account(run.write(writer_conn, batch))
         finally:
             ahead.cancel()
-            try:
-                if behind is not None:
-                    run.account(behind.result())
-            finally:
-                if not writer_conn.broken:
-                    writer_conn.autocommit = False
-
-
-def _has_chunks(conn: Connection) -> bool:
-    row = conn.execute("SELECT EXISTS (SELECT 1 FROM chunks)").fetchone()
-    return bool(row and row[0])
+            if not writer_conn.broken:
+                writer_conn.autocommit = False
 
 
 def _refresh_statistics(conn: Connection, changed: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,14 +17,18 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK_COLUMNS",
     "COPY_CHUNKS",
+    "AwaitingChunk",
     "ChunkRow",
-    "Embedded",
     "FileRow",
     "KnownFile",
+    "StoredVector",
+    "awaiting_chunks",
     "delete_files",
+    "fill_vectors",
     "finish_run",
     "interrupt_dead_runs",
     "known_files",
+    "mark_failed",
     "start_run",
     "stored_hashes",
     "stored_vectors",
@@ -49,6 +53,7 @@ CHUNK_COLUMNS = (
     ("token_count", "int4"),
     ("truncated", "bool"),
     ("embedding", "vector"),
+    ("embed_header", "text"),
     ("cell_number", "int4"),
     ("cell_kind", "text"),
     ("execution_count", "int4"),
@@ -61,20 +66,21 @@ COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format
 )
 
 
-class Embedded(NamedTuple):
-    """A chunk's vector, with the tokens its text has and whether the model's window cut it."""
-
-    vector: npt.NDArray[np.float32]
-    tokens: int
-    truncated: bool
-
-
 @dataclass(frozen=True, slots=True)
 class KnownFile:
     id: int
     sha256: str | None
     status: str
     skip_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVector:
+    """A chunk's vector with the token count from the tokenization that produced it."""
+
+    embedding: npt.NDArray[np.float32]
+    token_count: int
+    truncated: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +92,26 @@ class ChunkRow:
     end_line: int
     content: str
     content_hash: str
-    token_count: int
-    truncated: bool
-    embedding: npt.NDArray[np.float32]
+    embed_header: str
+    vector: StoredVector | None  # None: stored now, awaiting its vector
     language: str | None = None  # a notebook cell's; None: the file's
     cell_number: int | None = None
     cell_kind: str | None = None
     execution_count: int | None = None
     cell_start_line: int | None = None
     cell_end_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingChunk:
+    """A stored chunk without its vector: what the embedding phase reads back."""
+
+    id: int
+    content_hash: str
+    path: str
+    symbol: str
+    embed_header: str
+    content: str
 
 
 @dataclass(slots=True)
@@ -175,16 +192,55 @@ def known_files(conn: Connection, repository_id: int) -> dict[str, KnownFile]:
     return {r[0]: KnownFile(r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def stored_vectors(conn: Connection, hashes: Sequence[str]) -> dict[str, Embedded]:
+def stored_vectors(conn: Connection, hashes: Sequence[str]) -> dict[str, StoredVector]:
     """Vectors already in the project for these content hashes (one project, one model)."""
     if not hashes:
         return {}
     rows = conn.execute(
         "SELECT DISTINCT ON (content_hash) content_hash, embedding, token_count, truncated"
-        " FROM chunks WHERE content_hash = ANY(%s)",
+        " FROM chunks WHERE content_hash = ANY(%s) AND embedding IS NOT NULL",
         [list(hashes)],
     )
-    return {r[0]: Embedded(np.asarray(r[1].to_numpy(), np.float32), r[2], r[3]) for r in rows}
+    return {r[0]: StoredVector(np.asarray(r[1].to_numpy(), np.float32), r[2], r[3]) for r in rows}
+
+
+def awaiting_chunks(conn: Connection, after_id: int, limit: int) -> list[AwaitingChunk]:
+    """Up to ``limit`` chunks awaiting a vector, in id order after ``after_id``."""
+    rows = conn.execute(
+        "SELECT id, content_hash, path, symbol, embed_header, content FROM chunks"
+        " WHERE embedding IS NULL AND id > %s ORDER BY id LIMIT %s",
+        [after_id, limit],
+    )
+    return [AwaitingChunk(*r) for r in rows]
+
+
+def fill_vectors(conn: Connection, vectors: dict[str, StoredVector]) -> None:
+    """Give every chunk awaiting a vector with one of these content hashes its vector.
+
+    The caller wraps this in a transaction. A content hash is the hash of the exact text
+    embedded, so every chunk with that hash gets the same vector; chunks that already
+    have one are left as they are.
+    """
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE chunks SET embedding = %s, token_count = %s, truncated = %s"
+            " WHERE content_hash = %s AND embedding IS NULL",
+            [(v.embedding, v.token_count, v.truncated, h) for h, v in vectors.items()],
+        )
+
+
+def mark_failed(conn: Connection, hashes: Sequence[str], error: str) -> list[str]:
+    """Mark the files whose chunks with these hashes could not be embedded; their paths.
+
+    Their chunks stay stored, awaiting vectors (searchable by words); a failed file is
+    chunked and stored again by the next run, which retries it.
+    """
+    rows = conn.execute(
+        "UPDATE files SET status = 'failed', error = %s WHERE id IN (SELECT file_id"
+        " FROM chunks WHERE content_hash = ANY(%s) AND embedding IS NULL) RETURNING path",
+        [error, list(hashes)],
+    )
+    return sorted(r[0] for r in rows)
 
 
 def stored_hashes(conn: Connection, file_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -259,9 +315,10 @@ def write_files(
                         c.end_line,
                         c.content,
                         c.content_hash,
-                        c.token_count,
-                        c.truncated,
-                        c.embedding,
+                        None if c.vector is None else c.vector.token_count,
+                        None if c.vector is None else c.vector.truncated,
+                        None if c.vector is None else c.vector.embedding,
+                        c.embed_header,
                         c.cell_number,
                         c.cell_kind,
                         c.execution_count,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["HNSW_MAX_DIMENSIONS", "ensure_vector_index"]
+__all__ = ["HNSW_MAX_DIMENSIONS", "ensure_vector_index", "has_vector_index"]
 
 # pgvector's HNSW indexes vectors of at most 2000 dimensions. Wider models still search
 # correctly, by an exact scan, which is slower on big projects.
@@ -31,3 +31,12 @@ def ensure_vector_index(conn: Connection, dimensions: int, *, memory: str = "512
             " ON chunks USING hnsw (embedding vector_cosine_ops)"
         )
     return True
+
+
+def has_vector_index(conn: Connection) -> bool:
+    """Whether the project's chunks have their HNSW index."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_indexes WHERE schemaname = current_schema()"
+        " AND indexname = 'chunks_embedding_hnsw')"
+    ).fetchone()
+    return bool(row and row[0])

@@ -36,6 +36,7 @@ _NO_PROGRESS: dict[str, Any] = {
     "chunks_done": 0,
     "chunks_total": 0,
     "path": None,
+    "seconds_left": None,
 }
 
 
@@ -175,6 +176,9 @@ class JobManager:
                 "chunks_done": progress.chunks_done,
                 "chunks_total": progress.chunks_total,
                 "path": progress.path,
+                "seconds_left": None
+                if progress.seconds_left is None
+                else round(progress.seconds_left, 1),
             }
             self._update(job, progress=counts)
 

@@ -23,6 +23,7 @@ from codelens._search.filters import Filters
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, Mode
 from codelens._search.place import CELL_COLUMNS, place
 from codelens._search.query import clean_query
+from codelens._search.results import coverage_note
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
 
@@ -157,10 +158,24 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
     def get_indexing_status(
         job_id: Annotated[str, Field(description="The job_id that index_repository returned")],
     ) -> dict[str, Any]:
-        """State of an indexing job (pending, running, completed, failed), its live counts,
-        its report when done, its error if it failed, and a warning when nothing was indexed."""
+        """State of an indexing job (pending, running, completed, failed), its live counts
+        (progress.stage is "store" while files are stored, each searchable by words at once,
+        then "embed" while vectors are computed, with chunks_done of chunks_total and
+        seconds_left), its report when done, its error if it failed, a warning when nothing
+        was indexed, and the project's vectors: embedded of total chunks, and how many await."""
         with _tool_errors():
-            return jobs.status(job_id)
+            reply = jobs.status(job_id)
+            try:
+                covered = workspace.get(reply["project_id"]).coverage()
+            except CodelensError:  # not created yet, or dropped meanwhile
+                reply["vectors"] = None
+            else:
+                reply["vectors"] = {
+                    "embedded": covered.embedded,
+                    "total": covered.total,
+                    "awaiting": covered.awaiting,
+                }
+            return reply
 
     @tool(read_only=True)
     def search_code(
@@ -230,9 +245,17 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "mode": mode,
             "count": len(hits),
             "results": hits,
+            **_coverage(results.semantic_coverage),
         }
 
     return server
+
+
+def _coverage(coverage: tuple[int, int] | None) -> dict[str, Any]:
+    """Say so when meaning search saw only the embedded part of the project."""
+    if coverage is None or coverage[0] >= coverage[1]:
+        return {}
+    return {"note": coverage_note(*coverage)}
 
 
 def _missing(value: Any) -> bool:

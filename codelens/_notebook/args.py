@@ -18,6 +18,7 @@ from IPython.core.error import UsageError
 # IPython's own splitter (quotes kept, open quotes tolerated), from where it is defined
 from IPython.utils._process_common import arg_split
 
+from codelens._index.run import EMBED_MODES
 from codelens._search.modes import DEFAULT_MODE, MODES
 
 __all__ = [
@@ -79,6 +80,17 @@ def _sql_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _embed_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--embed",
+        choices=EMBED_MODES,
+        default="background",
+        help="background (default): return once stored, searchable by words, and embed on a"
+        " worker thread; wait: block the cell until embedded; later: leave it to"
+        " `%%codelens embed`",
+    )
+
+
 def _commands() -> dict[str, Command]:
     def command(name: str, summary: str) -> argparse.ArgumentParser:
         parser = _parser(f"codelens {name}", summary)
@@ -92,6 +104,7 @@ def _commands() -> dict[str, Command]:
     p.add_argument("--path", help="folder to index into the new project")
     p.add_argument("--embedder", help="embedding model: local (default), ollama or ollama:MODEL")
     p.add_argument("--description", help="a line describing the project")
+    _embed_option(p)
     p = command("use", "make a project the current one")
     p.add_argument("name", help="an existing project")
     p = command("drop", "delete a project and its index (asks first unless --force)")
@@ -102,6 +115,15 @@ def _commands() -> dict[str, Command]:
     p.add_argument("-p", "--project", help="project to index into (default: the current one)")
     p.add_argument("--name", help="repository name (default: the folder's name)")
     p.add_argument("--force", action="store_true", help="re-embed unchanged files too")
+    _embed_option(p)
+    p = command("embed", "embed the chunks that await vectors (left by a cancel or --embed later)")
+    p.add_argument("-p", "--project", help="another project than the current one")
+    p.add_argument(
+        "--wait", action="store_true", help="block the cell until done (default: in the background)"
+    )
+    p.add_argument(
+        "--cancel", action="store_true", help="stop the background embedding after its batch"
+    )
     p = command("status", "current project, its repositories, counts, model and server")
     p.add_argument("-p", "--project", help="another project than the current one")
     p = command("stats", "statistics of a project's code: files, lines, chunks by language")

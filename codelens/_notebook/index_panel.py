@@ -25,7 +25,11 @@ __all__ = ["IndexPanel", "index_ui"]
 
 
 class IndexPanel:
-    """Index PATH into PROJECT (created when new); Cancel stops after the batch in flight."""
+    """Index PATH into PROJECT (created when new); Cancel stops after the batch in flight.
+
+    Files are stored first (searchable by words), then embedded; both bars move, and
+    Cancel in either phase leaves a consistent index whose awaiting chunks the next run embeds.
+    """
 
     def __init__(
         self,
@@ -60,7 +64,12 @@ class IndexPanel:
         self.cancel_button = classed(
             w.Button(description="Cancel", icon="stop", disabled=True), "cl-cancel"
         )
-        self.progress = classed(w.IntProgress(value=0, min=0, max=1), "cl-progress")
+        self.progress = classed(
+            w.IntProgress(value=0, min=0, max=1, description="stored"), "cl-progress"
+        )
+        self.embed_progress = classed(
+            w.IntProgress(value=0, min=0, max=1, description="embedded"), "cl-embed-progress"
+        )
         self.stage = classed(w.Label(), "cl-stage")
         self.status = classed(w.HTML(), "cl-status")
         self.report = classed(w.Output(), "cl-report")
@@ -74,7 +83,8 @@ class IndexPanel:
                 [
                     w.HBox([self.path, self.project]),
                     w.HBox([self.force, self.index_button, self.cancel_button]),
-                    w.HBox([self.progress, self.stage]),
+                    w.HBox([self.progress, self.embed_progress]),
+                    self.stage,
                     self.status,
                     self.report,
                 ]
@@ -107,6 +117,7 @@ class IndexPanel:
         self.cancel_event = threading.Event()
         self.index_button.disabled, self.cancel_button.disabled = True, False
         self.progress.value, self.progress.bar_style = 0, ""
+        self.embed_progress.value, self.embed_progress.bar_style = 0, ""
         self.report.outputs = ()
         self._say(f"indexing {path} into {name}…")
         self.thread = threading.Thread(
@@ -128,11 +139,22 @@ class IndexPanel:
             self.thread.join(timeout)
 
     def _on_progress(self, tick: IndexProgress) -> None:
-        # The bar counts files: chunk totals grow batch by batch, so a chunk bar would jump back.
+        # Two bars: files stored (searchable by words from then on), then chunks embedded
+        # (found by meaning too), whose total is known when embedding begins.
         self.progress.max = max(tick.files_total, 1)
         self.progress.value = min(tick.files_done, self.progress.max)
-        chunks = f", {tick.chunks_done}/{tick.chunks_total} chunks" if tick.chunks_total else ""
-        self.stage.value = f"{tick.stage}: {tick.files_done}/{tick.files_total} files{chunks}"
+        stored = f"{tick.stage}: {tick.files_done:,} of {tick.files_total:,} files stored"
+        if tick.stage not in ("embed", "done") or not tick.chunks_total:
+            self.stage.value = stored
+            return
+        if tick.stage == "embed" and tick.chunks_done == 0:
+            self._say("every file is stored: search by words now; meaning search follows")
+        self.embed_progress.max = max(tick.chunks_total, 1)
+        self.embed_progress.value = min(tick.chunks_done, self.embed_progress.max)
+        left = f", about {tick.seconds_left:.0f} s left" if tick.seconds_left else ""
+        self.stage.value = (
+            f"{stored}; {tick.chunks_done:,} of {tick.chunks_total:,} chunks embedded{left}"
+        )
 
     def _run(self, project: Project, path: str, force: bool) -> None:
         try:
@@ -149,11 +171,18 @@ class IndexPanel:
         else:
             self.last_report = report
             self.report.append_display_data(report)
-            self.progress.bar_style = "warning" if report.interrupted else "success"
+            style = "warning" if report.interrupted else "success"
+            self.progress.bar_style = self.embed_progress.bar_style = style
             done = "cancelled" if report.interrupted else "done"
+            awaiting = (
+                f"; {report.chunks_awaiting} chunks await vectors (Index again, or"
+                " project.embed_pending(), embeds them)"
+                if report.chunks_awaiting
+                else ""
+            )
             self._say(
-                f"{done}: {report.files_indexed} files indexed, {report.chunks_added} chunks added"
-                f" in {report.total_seconds:.1f} s"
+                f"{done}: {report.files_indexed} files stored, {report.chunks_embedded} chunks"
+                f" embedded in {report.total_seconds:.1f} s{awaiting}"
             )
         finally:
             self.project.options = self.workspace.ids()

@@ -153,7 +153,7 @@ class CodelensMagics(Magics):
         ws.use(name)
         print(f"created project {name!r}; it is now the current project")
         if args.path:
-            return project.index(unquote(args.path), progress=not self.quiet)
+            return project.index(unquote(args.path), progress=not self.quiet, embed=args.embed)
         return None
 
     def _cmd_use(self, args: argparse.Namespace) -> None:
@@ -182,15 +182,29 @@ class CodelensMagics(Magics):
         project = self.project(args.project)
         if args.path:
             path = unquote(args.path)
-            return project.index(path, name=args.name, force=args.force, progress=not self.quiet)
+            return project.index(
+                path, name=args.name, force=args.force, progress=not self.quiet, embed=args.embed
+            )
         if args.name:
             raise UsageError("--name needs a PATH: `%codelens index PATH --name NAME`")
         if project.repositories().empty:
             raise CodelensError(
                 f"project {project.id!r} has no repositories yet: run `%codelens index PATH`"
             )
-        reports = project.reindex(force=args.force, progress=not self.quiet)
+        reports = project.reindex(force=args.force, progress=not self.quiet, embed=args.embed)
         return reports[0] if len(reports) == 1 else reports
+
+    def _cmd_embed(self, args: argparse.Namespace) -> Any:
+        project = self.project(args.project)
+        if args.cancel:
+            job = project.embedding_job()
+            if job is None:
+                print(f"project {project.id!r}: no embedding runs in the background")
+                return None
+            job.cancel()
+            job.join()
+            return job
+        return project.embed_pending(progress=not self.quiet, background=not args.wait)
 
     def _cmd_status(self, args: argparse.Namespace) -> None:
         ws: Workspace = self.workspace

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from codelens._db.awaiting import vector_coverage
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import search_embedder
 from codelens._search.filters import Filters
@@ -46,9 +47,11 @@ MAX_SCAN_TUPLES = 20_000
 EXACT_COST_RATIO = 9.0
 EXACT_ROWS = 2_000
 
+# Chunks awaiting their vector are left out (their distance would be NULL, sorted last).
 _SEMANTIC = """
 WITH hits AS MATERIALIZED (
-    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c WHERE {where}
+    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c
+    WHERE c.embedding IS NOT NULL AND {where}
     ORDER BY distance LIMIT %s
 )
 SELECT id, 1 - distance FROM hits ORDER BY distance, id
@@ -58,7 +61,8 @@ SELECT id, 1 - distance FROM hits ORDER BY distance, id
 # computed) once.
 _SEMANTIC_EXACT = """
 SELECT id, 1 - distance FROM (
-    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c WHERE {where} OFFSET 0
+    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c
+    WHERE c.embedding IS NOT NULL AND {where} OFFSET 0
 ) d
 ORDER BY distance, id LIMIT %s
 """
@@ -126,7 +130,11 @@ def search(
             rows = _rows(conn, [f.id for f in fused])
             if not rows:
                 _check_indexed(conn, project)
-    return SearchResults.build(project.id, text, mode, fused, rows)
+            coverage = None
+            if vector is not None:
+                covered = vector_coverage(conn)
+                coverage = (covered.embedded, covered.total)
+    return SearchResults.build(project.id, text, mode, fused, rows, coverage)
 
 
 def _embed(project: ProjectHandle, text: str) -> Vector:

@@ -13,7 +13,7 @@ from codelens._search.place import CELL_COLUMNS, place
 if TYPE_CHECKING:
     from codelens._search.fusion import Fused
 
-__all__ = ["COLUMNS", "SearchResults"]
+__all__ = ["COLUMNS", "SearchResults", "coverage_note"]
 
 COLUMNS = [
     "rank",
@@ -37,6 +37,14 @@ _NULLABLE_INTS = frozenset(CELL_COLUMNS) - {"cell_kind"}
 _TEXT_LINES = 4  # lines of each snippet in the plain-text view
 
 
+def coverage_note(embedded: int, total: int) -> str:
+    """The line a partly embedded project's results carry, so nothing is silently missing."""
+    return (
+        f"meaning search covers {embedded:,} of {total:,} chunks; the other"
+        f" {total - embedded:,} await their vectors (words find them already)"
+    )
+
+
 class SearchResults(pd.DataFrame):
     """Ranked chunks, best first, one row each. Columns (stable):
 
@@ -57,7 +65,11 @@ class SearchResults(pd.DataFrame):
     higher is closer); lexical, the share of the query's idf-weighted words the chunk
     contains (0..1; ties ordered by PostgreSQL's ``ts_rank_cd``); hybrid, the fused
     reciprocal-rank score (see :mod:`codelens._search.fusion`). ``attrs`` holds ``query``,
-    ``mode`` and ``project``.
+    ``mode``, ``project`` and ``semantic_coverage``.
+
+    While a project is being embedded, lexical search covers every chunk and semantic and
+    hybrid search the chunks that have their vector: :attr:`semantic_coverage` says how
+    many, and both renderings add a line saying so whenever coverage is partial.
 
     It is a plain DataFrame for analysis: filter, slice, group and join it as usual.
     Notebooks show highlighted snippets (up to ``display_limit`` rows); ``print`` shows a
@@ -79,6 +91,7 @@ class SearchResults(pd.DataFrame):
         mode: str,
         fused: Sequence[Fused],
         rows: Mapping[int, Sequence[Any]],
+        coverage: tuple[int, int] | None = None,
     ) -> SearchResults:
         """Results in ``fused`` order; ids missing from ``rows`` (deleted meanwhile) drop out."""
         # A row may stop after ``content``: the cell columns then are None (not a notebook).
@@ -100,8 +113,20 @@ class SearchResults(pd.DataFrame):
         for name in ("semantic_rank", "lexical_rank"):
             columns[name] = pd.array([getattr(hit, name) for hit, _ in hits], dtype="Int64")
         frame = cls({name: columns[name] for name in COLUMNS})
-        frame.attrs.update(query=query, mode=mode, project=project)
+        frame.attrs.update(query=query, mode=mode, project=project, semantic_coverage=coverage)
         return frame
+
+    @property
+    def semantic_coverage(self) -> tuple[int, int] | None:
+        """(chunks with a vector, all chunks) when meaning was searched; None for lexical."""
+        coverage = self.attrs.get("semantic_coverage")
+        return None if coverage is None else (int(coverage[0]), int(coverage[1]))
+
+    def _note(self) -> str | None:
+        coverage = self.semantic_coverage
+        if coverage is None or coverage[0] >= coverage[1]:
+            return None
+        return coverage_note(*coverage)
 
     def _complete(self) -> bool:
         return all(c in self.columns for c in ("path", "start_line", "end_line", "content"))
@@ -115,8 +140,9 @@ class SearchResults(pd.DataFrame):
         return f"{what} for {shown!r} ({self.attrs.get('mode', '?')})"
 
     def _text(self) -> str:
+        note = self._note()
         if len(self) == 0:
-            return f"SearchResults: {self._title()}"
+            return f"SearchResults: {self._title()}" + (f"\n{note}" if note else "")
         lines = [f"SearchResults: {self._title()}"]
         shown = self.head(self.display_limit)
         for position, (_, row) in enumerate(shown.iterrows(), start=1):
@@ -127,6 +153,8 @@ class SearchResults(pd.DataFrame):
                 lines.append(f"      ... {len(body) - _TEXT_LINES} more lines")
         if len(self) > len(shown):
             lines.append(f"showing {len(shown)} of {len(self)}")
+        if note:
+            lines.append(note)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -144,7 +172,7 @@ class SearchResults(pd.DataFrame):
             return html
         from codelens._search.results_html import results_html
 
-        return results_html(self, self._title(), self.display_limit)
+        return results_html(self, self._title(), self.display_limit, self._note())
 
 
 def _clip(text: str, width: int) -> str:

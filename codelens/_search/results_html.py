@@ -66,12 +66,15 @@ def _header(row: pd.Series[Any], position: int) -> str:
     return '<div style="margin-top:0.8em">' + " ".join(bits) + "</div>"
 
 
-def results_html(results: pd.DataFrame, title: str, limit: int) -> str:
+def results_html(results: pd.DataFrame, title: str, limit: int, note: str | None = None) -> str:
     shown = results.head(limit)
     parts = [f'<div class="codelens-results"><div><b>{html.escape(title)}</b></div>']
     for position, (_, row) in enumerate(shown.iterrows(), start=1):
         parts.append(_header(row, position))
         parts.append(_snippet(row))
     footer = f"showing {len(shown)} of {len(results)}"
-    parts.append(f'<div style="color:#666;margin-top:0.5em">{footer}</div></div>')
+    parts.append(f'<div style="color:#666;margin-top:0.5em">{footer}</div>')
+    if note:
+        parts.append(f'<div class="cl-coverage" style="color:#a60">{html.escape(note)}</div>')
+    parts.append("</div>")
     return "".join(parts)

@@ -165,6 +165,7 @@ def test_coverage_by_language_counts_disk_and_index(
         "stale",
         "deleted",
         "ignored",
+        "chunks_awaiting_vectors",
         "coverage_pct",
     ]
     languages = {_language(p) for p in disk} | {FILES[DELETED][1]}

@@ -260,10 +260,10 @@ def test_cancel_stops_between_batches_and_the_next_run_resumes(
         batch_files=2,
     )
     assert first.interrupted
-    # Batch 1 was counted after batch 2 was embedded (the writer runs one batch behind):
-    # batch 2 still lands whole, and nothing after it is embedded or written.
+    # Batch 1 landed whole; nothing after it was written, nothing embedded.
     done = _rows(project, "SELECT count(*) FROM files")[0][0]
-    assert done == 4
+    assert done == 2
+    assert first.chunks_embedded == 0 and first.chunks_awaiting == first.chunks_added > 0
     # no half-indexed file: every indexed file has its chunks
     orphans = _rows(
         project,
@@ -312,7 +312,7 @@ def test_keyboard_interrupt_keeps_whole_batches_only(project: Project, repo: Pat
     from codelens._index.run import index_repository
 
     def interrupt(tick: IndexProgress) -> None:
-        if tick.stage == "embed" and tick.files_done >= 2:
+        if tick.stage == "store" and tick.files_done >= 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -387,11 +387,16 @@ def test_progress_callback_and_tqdm_bars(
     ticks: list[IndexProgress] = []
     project.index(repo, progress=True, on_progress=ticks.append, scan_options=SMALL)
     stages = [t.stage for t in ticks]
-    assert stages[0] == "chunk" and stages[-1] == "done" and "embed" in stages
+    # every file is stored before the first chunk is embedded
+    assert stages[0] == "store" and stages[-1] == "done"
+    assert stages.index("embed") > max(i for i, s in enumerate(stages) if s == "store")
     last = ticks[-1]
     assert last.files_done == last.files_total == 10
     assert last.chunks_done == last.chunks_total > 0
-    assert "files" in capsys.readouterr().err  # tqdm writes to stderr
+    lefts = [t.seconds_left for t in ticks if t.stage == "embed" and t.chunks_done]
+    assert lefts and all(s is not None and s >= 0 for s in lefts) and lefts[-1] == 0
+    err = capsys.readouterr().err  # tqdm writes to stderr
+    assert "files stored" in err and "chunks embedded" in err
 
 
 def test_a_file_whose_name_is_not_utf8_is_counted_as_skipped_and_stored_escaped(
@@ -459,7 +464,7 @@ def test_another_model_is_refused_then_switched_with_force(
     assert bodies and all(b["input"][0].startswith("search_document: ") for b in bodies)
 
 
-def test_a_file_whose_embedding_fails_is_marked_failed_keeps_its_chunks_and_is_retried(
+def test_a_file_whose_embedding_fails_is_marked_failed_stays_searchable_by_words_and_is_retried(
     workspace: Workspace, project_id: str, repo: Path, ollama: FakeOllama
 ) -> None:
     project = workspace.create(project_id, embedder="ollama")
@@ -472,7 +477,14 @@ def test_a_file_whose_embedding_fails_is_marked_failed_keeps_its_chunks_and_is_r
         assert report.files_failed == 1 and "src/ui.js" in report.failures
         status = _rows(project, "SELECT status, error FROM files WHERE path = 'src/ui.js'")[0]
         assert status[0] == "failed" and status[1]
-        assert _rows(project, "SELECT count(*) FROM chunks WHERE path = 'src/ui.js'")[0][0] == old
+        # Its chunks are replaced: the unchanged one reuses its vector by content hash, the
+        # new one is searchable by words and awaits its vector.
+        assert _rows(
+            project,
+            "SELECT count(*), count(embedding) FROM chunks WHERE path = 'src/ui.js'",
+        ) == [(old + 1, old)]
+        assert report.chunks_awaiting == 1
+        assert project.search("tax", mode="lexical")["path"].tolist() == ["src/ui.js"]
         ollama.wrong_length = False
         retried = project.index(repo, progress=False, scan_options=SMALL)
         assert retried.files_indexed == 1 and retried.files_failed == 0
@@ -530,8 +542,12 @@ def test_an_embedder_that_is_down_stops_the_run_with_the_fix(
     try:
         with pytest.raises(EmbedderUnavailable, match="ollama serve"):
             project.index(repo, progress=False, scan_options=SMALL)
-        assert _rows(project, "SELECT count(*) FROM chunks") == [(0,)]
-        assert _rows(project, "SELECT status FROM index_runs") == [("failed",)]
+        # Everything is stored, searchable by words, and awaits the model's return.
+        stored = _rows(project, "SELECT count(*), count(embedding) FROM chunks")[0]
+        assert stored[0] > 0 and stored[1] == 0
+        assert _rows(project, "SELECT status FROM index_runs") == [("completed",)]
+        hits = project.search("retry_delay", mode="lexical", limit=3)
+        assert hits["symbol"].iloc[0] == "retry_delay"
     finally:
         clear_embedder_cache()
         workspace.drop(project_id, force=True)
@@ -568,6 +584,8 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
     early: bool,
 ) -> None:
     from codelens._index import batch as _index_batch
+    from codelens._index import store as _index_store
+    from codelens._index import vectors as _index_vectors
     from codelens._index.run import index_repository
 
     repo = tmp_path / "many"
@@ -583,26 +601,36 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), [9] * len(texts)
 
     events: list[str] = []
-    real_write, real_index = _index_batch.write_files, _index_batch.ensure_vector_index
+    real_store, real_fill = _index_batch.write_files, _index_vectors.fill_vectors
+    real_index = _index_vectors.ensure_vector_index
 
-    def write(*args: Any) -> None:
-        events.append("write")
-        real_write(*args)
+    def store(*args: Any) -> None:
+        events.append("store")
+        real_store(*args)
+
+    def fill(*args: Any) -> None:
+        events.append("fill")
+        real_fill(*args)
 
     def index(*args: Any) -> bool:
         events.append("index")
         return real_index(*args)
 
+    assert _index_store.fill_vectors is real_fill
     monkeypatch.setattr(LocalEmbedder, "embed_counted", stand_in)
-    monkeypatch.setattr(_index_batch, "write_files", write)
-    monkeypatch.setattr(_index_batch, "ensure_vector_index", index)
-    index_repository(project.handle, repo, progress=False, batch_files=1)
+    monkeypatch.setattr(_index_batch, "write_files", store)
+    monkeypatch.setattr(_index_vectors, "fill_vectors", fill)
+    monkeypatch.setattr(_index_vectors, "ensure_vector_index", index)
+    index_repository(project.handle, repo, progress=False, batch_files=1, embed_batch=16)
     assert events.count("index") == 1
-    # A slow model: built once its pace is known (after 16 chunks, so by the second write)
-    # and kept current from then on. A fast one: built once, after the last write.
+    # Every file is stored before any vector is written. A slow model: the index is built
+    # once its pace is known (after 16 chunks, so before the second batch of vectors) and
+    # kept current from then on. A fast one: built once, after the last batch of vectors.
+    assert events[:6] == ["store"] * 6
     position = events.index("index")
-    assert position <= 1 if early else position == len(events) - 1
-    assert events.count("write") == 6
+    assert position <= 7 if early else position == len(events) - 1
+    stored = _rows(project, "SELECT count(*) FROM chunks")[0][0]
+    assert events.count("fill") == -(-stored // 16)
     names = _rows(project, "SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'")
     assert ("chunks_embedding_hnsw",) in names
 
@@ -610,7 +638,7 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
     events.clear()
     (repo / "m0.py").write_text("def changed():\n    return 1\n")
     index_repository(project.handle, repo, progress=False, batch_files=1)
-    assert events.count("write") == 1
+    assert events == ["store", "fill"]
 
 
 _STALLED_INDEXER = """
@@ -619,11 +647,11 @@ from pathlib import Path
 from codelens import Settings, Workspace
 from codelens._index.batch import Run
 
-def stall(run, batch):
-    print("embedding", flush=True)
+def stall(run, conn, batch):
+    print("storing", flush=True)
     time.sleep(600)
 
-Run.embed = stall
+Run.write = stall
 home, url, project, repo = sys.argv[1:]
 Workspace(Settings(home=Path(home), database_url=url or None)).get(project).index(repo, progress=False)
 """
@@ -638,7 +666,7 @@ def test_a_run_whose_process_was_killed_is_marked_interrupted_by_the_next(
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
         try:
             assert child.stdout is not None
-            assert child.stdout.readline().strip() == "embedding"  # mid-run, holding the lock
+            assert child.stdout.readline().strip() == "storing"  # mid-run, holding the lock
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)

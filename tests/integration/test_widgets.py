@@ -271,8 +271,9 @@ def test_index_button_indexes_in_the_background(
     assert not panel.running
     assert ticks[-1] == (3, 3)
     assert panel.progress.bar_style == "success"
-    assert "done: 3 files indexed" in text(panel.status)
-    assert panel.stage.value.startswith("done: 3/3 files")
+    assert "done: 3 files stored, 12 chunks embedded" in text(panel.status)
+    assert panel.stage.value == "done: 3 of 3 files stored; 12 of 12 chunks embedded"
+    assert panel.embed_progress.value == panel.embed_progress.max == 12
     (output,) = panel.report.outputs
     assert output["output_type"] == "display_data"
     assert "shop: indexed 3 files" in output["data"]["text/plain"]

@@ -39,7 +39,12 @@ def test_is_a_plain_dataframe_with_the_documented_columns() -> None:
     assert list(results["rank"]) == [1, 2, 3]
     assert str(results.semantic_rank.dtype) == "Int64"
     assert results.semantic_rank.isna().tolist() == [False, True, False]
-    assert results.attrs == {"query": "parse a date", "mode": "hybrid", "project": "demo"}
+    assert results.attrs == {
+        "query": "parse a date",
+        "mode": "hybrid",
+        "project": "demo",
+        "semantic_coverage": None,
+    }
 
 
 def test_slicing_and_filtering_keep_working() -> None:

@@ -1,0 +1,45 @@
+"""How much of a project has its vectors: chunks are stored first and embedded behind.
+
+Every stage asks this (search says how much meaning search covers, the indexer what is
+left to embed, status and analysis what awaits), so it lives below them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codelens._db.pool import Connection
+
+__all__ = ["VectorCoverage", "awaiting_count", "vector_coverage"]
+
+
+@dataclass(frozen=True, slots=True)
+class VectorCoverage:
+    """Chunks with their vector, of all chunks; ``awaiting`` is the difference."""
+
+    embedded: int
+    total: int
+
+    @property
+    def awaiting(self) -> int:
+        return self.total - self.embedded
+
+    @property
+    def complete(self) -> bool:
+        return self.embedded == self.total
+
+
+def awaiting_count(conn: Connection) -> int:
+    """Chunks awaiting their vector (a scan of a partial index: cheap when few await)."""
+    row = conn.execute("SELECT count(*) FROM chunks WHERE embedding IS NULL").fetchone()
+    return int(row[0]) if row else 0
+
+
+def vector_coverage(conn: Connection) -> VectorCoverage:
+    """Embedded and total chunks of the project whose schema ``conn`` is on."""
+    awaiting = awaiting_count(conn)
+    row = conn.execute("SELECT count(*) FROM chunks").fetchone()
+    total = int(row[0]) if row else 0
+    return VectorCoverage(total - awaiting, total)

@@ -1,0 +1,251 @@
+"""The embed phase: give the chunks that await a vector their vectors, batch by batch.
+
+Chunks are stored first, with no vector where none could be reused, so that a whole
+repository is searchable by words within seconds. This phase then reads them back in id
+order, embeds each distinct text once, and writes the vectors in one transaction per
+batch, on a connection of its own, while the model embeds the next batch. A batch's
+vectors land whole or not at all: an interrupt, a crash or ``kill -9`` leaves chunks that
+still await a vector (never a wrong or partial one), and the next pass fills exactly those.
+
+The caller holds the project's index lock: one writer per project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from codelens._chunk.types import embedding_text_of
+from codelens._db.awaiting import awaiting_count
+from codelens._index.store import (
+    AwaitingChunk,
+    StoredVector,
+    awaiting_chunks,
+    fill_vectors,
+    mark_failed,
+)
+from codelens._index.vector_index import ensure_vector_index, has_vector_index
+from codelens.errors import EmbedderError, EmbedderUnavailable
+
+if TYPE_CHECKING:
+    from codelens._db.handle import ProjectHandle
+    from codelens._db.pool import Connection
+    from codelens._embed.registry import Embedder
+    from codelens._index.progress import Progress
+
+__all__ = ["EMBED_BATCH", "EmbedReport", "embed_awaiting"]
+
+# Chunks per transaction: an interrupt loses at most this much embedding work.
+EMBED_BATCH = 128
+# Texts per call to the embedder: the progress bar moves this often.
+_EMBED_SLICE = 32
+# Keeping the HNSW index current costs the writer 1-2 ms a chunk, hidden behind a model
+# slower than this; in front of a faster one, one build at the end is about 5x cheaper.
+_UPKEEP_HIDDEN_SECONDS = 0.005
+_PACE_SAMPLE = 16  # chunks embedded before the model's pace is judged
+# The first batch is small, so that meaning search answers within seconds of the store.
+_FIRST_BATCH = 16
+_RECENT = 4 * EMBED_BATCH  # vectors remembered across batches, for texts repeated nearby
+_MISMATCH = "its stored text no longer gives its content hash: index the repository again"
+
+
+@dataclass(slots=True)
+class EmbedReport:
+    """What one embed pass did: chunks embedded, what still awaits, files that failed."""
+
+    chunks_embedded: int = 0
+    chunks_awaiting: int = 0
+    texts_embedded: int = 0  # distinct texts the model embedded (equal texts share one)
+    interrupted: bool = False
+    failures: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Pass:
+    def __init__(
+        self, embedder: Embedder, report: EmbedReport, progress: Progress, index_ready: bool
+    ) -> None:
+        self.embedder = embedder
+        self.report = report
+        self.progress = progress
+        self.index_ready = index_ready
+        self.index_early: bool | None = None
+        self.recent: dict[str, StoredVector] = {}
+        self._clock = threading.Lock()
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = perf_counter() - start
+            with self._clock:
+                self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + elapsed
+
+    def embed(
+        self, chunks: Sequence[AwaitingChunk]
+    ) -> tuple[dict[str, StoredVector], dict[str, str]]:
+        """Vectors for the batch's distinct texts, and the hashes that failed with why."""
+        texts: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        for c in chunks:
+            if c.content_hash in texts or c.content_hash in self.recent:
+                continue
+            text = embedding_text_of(c.path, c.symbol, c.embed_header, c.content)
+            # The stored text must be the one hashed: a vector is never stored for another.
+            if hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() != c.content_hash:
+                failed[c.content_hash] = _MISMATCH
+            else:
+                texts[c.content_hash] = text
+        vectors = {h: self.recent[h] for c in chunks if (h := c.content_hash) in self.recent}
+        try:
+            vectors.update(self._embed(list(texts), texts))
+        except EmbedderUnavailable:
+            raise
+        except EmbedderError:
+            # One bad text must not fail its neighbours: retry one by one.
+            for h in texts:
+                if h in vectors:
+                    continue
+                try:
+                    vectors.update(self._embed([h], texts))
+                except EmbedderUnavailable:
+                    raise
+                except EmbedderError as exc:
+                    failed[h] = str(exc)
+        if len(self.recent) > _RECENT:
+            self.recent.clear()
+        self.recent.update(vectors)
+        self.progress.chunks_embedded(sum(1 for c in chunks if c.content_hash in vectors))
+        return vectors, failed
+
+    def judge_pace(self) -> None:
+        """Once the model has embedded a few texts, decide when the HNSW index is built."""
+        n = self.report.texts_embedded
+        if self.index_ready or self.index_early is not None or n < _PACE_SAMPLE:
+            return
+        self.index_early = self.report.seconds["embed"] / n >= _UPKEEP_HIDDEN_SECONDS
+
+    def ensure_index(self, conn: Connection) -> None:
+        if not self.index_ready:
+            with self.timed("vector index"):
+                ensure_vector_index(conn, self.embedder.dimensions)
+            self.index_ready = True
+
+    def write(
+        self,
+        conn: Connection,
+        vectors: dict[str, StoredVector],
+        failed: dict[str, str],
+    ) -> list[tuple[str, str]]:
+        """One transaction: the batch's vectors, and its failed files marked so."""
+        if self.index_early:
+            self.ensure_index(conn)
+        lost: list[tuple[str, str]] = []
+        with self.timed("store vectors"), conn.transaction():
+            fill_vectors(conn, vectors)
+            for reason in sorted(set(failed.values())):
+                hashes = [h for h, r in failed.items() if r == reason]
+                lost.extend((path, reason) for path in mark_failed(conn, hashes, reason))
+        return lost
+
+    def _embed(self, hashes: list[str], texts: dict[str, str]) -> dict[str, StoredVector]:
+        out: dict[str, StoredVector] = {}
+        limit = self.embedder.max_tokens
+        for start in range(0, len(hashes), _EMBED_SLICE):
+            part = hashes[start : start + _EMBED_SLICE]
+            with self.timed("embed"):
+                vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
+            for h, n, v in zip(part, counts, vectors, strict=True):
+                out[h] = StoredVector(v, n, n > limit)
+            self.report.texts_embedded += len(part)
+        return out
+
+
+def embed_awaiting(
+    project: ProjectHandle,
+    embedder: Embedder,
+    progress: Progress,
+    *,
+    cancel: threading.Event | None = None,
+    report: EmbedReport | None = None,
+    batch_chunks: int = EMBED_BATCH,
+) -> EmbedReport:
+    """Embed every chunk of ``project`` that awaits a vector (the caller holds the index lock).
+
+    ``cancel`` stops the pass after the batch in flight, with ``report.interrupted``; a
+    KeyboardInterrupt does the same and propagates. Either way the batch being written
+    lands whole, and whatever was not written still awaits its vector.
+    """
+    report = report if report is not None else EmbedReport()
+    started = perf_counter()
+    with (
+        project.connection() as reader,
+        project.connection() as writer_conn,
+        ThreadPoolExecutor(1, thread_name_prefix="codelens-vectors") as writer,
+    ):
+        reader.autocommit = writer_conn.autocommit = True
+        try:
+            total = awaiting_count(reader)
+            progress.embedding(total)
+            ready = has_vector_index(reader)
+            state = _Pass(embedder, report, progress, ready)
+            if not ready and reader.execute(
+                "SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NOT NULL)"
+            ).fetchone() == (True,):
+                # The project has vectors already: keep its index current as vectors land.
+                state.ensure_index(writer_conn)
+            _loop(state, reader, writer_conn, writer, cancel, max(1, batch_chunks))
+            if not report.interrupted:
+                state.ensure_index(writer_conn)
+            report.chunks_awaiting = awaiting_count(reader)
+        finally:
+            reader.autocommit = writer_conn.autocommit = False
+            report.seconds["total"] = report.seconds.get("total", 0.0) + perf_counter() - started
+    return report
+
+
+def _loop(
+    state: _Pass,
+    reader: Connection,
+    writer_conn: Connection,
+    writer: ThreadPoolExecutor,
+    cancel: threading.Event | None,
+    size: int,
+) -> None:
+    """Read, embed and write batches; the write of one overlaps the embedding of the next."""
+    report = state.report
+    behind: Future[list[tuple[str, str]]] | None = None
+    after = 0
+
+    def settle() -> None:
+        nonlocal behind
+        if behind is not None:
+            written, behind = behind, None
+            for path, reason in written.result():
+                report.failures[path] = reason
+
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                report.interrupted = True
+                break
+            with state.timed("read"):
+                chunks = awaiting_chunks(reader, after, size if after else min(size, _FIRST_BATCH))
+            if not chunks:
+                break
+            after = chunks[-1].id
+            vectors, failed = state.embed(chunks)
+            state.judge_pace()
+            settle()
+            report.chunks_embedded += sum(1 for c in chunks if c.content_hash in vectors)
+            behind = writer.submit(state.write, writer_conn, vectors, failed)
+    finally:
+        settle()
