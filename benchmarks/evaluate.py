@@ -168,11 +168,18 @@ def check_kinds(conn: Connection[Any], queries: pd.DataFrame, csv_path: Path, wr
         raise SystemExit(f"{len(wrong)} shares_words values are wrong: run with --write-kinds")
 
 
-def ensure_index(workspace: Workspace, name: str, corpus: Corpus, home: Path) -> Project:
+def project_id(name: str, embedder: str) -> str:
+    # One project per model too: a kept index is never scored as another model's.
+    return f"eval-{name}" if embedder == "local" else f"eval-{name}-{embedder}"
+
+
+def ensure_index(
+    workspace: Workspace, name: str, corpus: Corpus, home: Path, embedder: str
+) -> Project:
     """The corpus's project, indexed: only files not indexed yet are embedded."""
-    project = workspace.project(f"eval-{name}")
+    project = workspace.project(project_id(name, embedder))
     source = copy_corpus(corpus, home / "corpora" / name)
-    report = project.index(source, name=name, embedder="local", progress=False)
+    report = project.index(source, name=name, embedder=embedder, progress=False)
     if report.files_indexed:
         print(report)
         with project.connection() as conn:
@@ -207,6 +214,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--reindex", action="store_true", help="copy and index again")
     parser.add_argument(
+        "--embedder", default="local", choices=["local", "onnx"], help="the model to evaluate"
+    )
+    parser.add_argument(
         "--write-kinds", action="store_true", help="store the computed shares_words column"
     )
     args = parser.parse_args()
@@ -229,10 +239,10 @@ def main() -> None:
         ranks, chunks = [], {}
         for name in chosen:
             if args.reindex:
-                if workspace.exists(f"eval-{name}"):
-                    workspace.drop(f"eval-{name}", force=True)
+                if workspace.exists(project_id(name, args.embedder)):
+                    workspace.drop(project_id(name, args.embedder), force=True)
                 shutil.rmtree(home / "corpora" / name, ignore_errors=True)
-            project = ensure_index(workspace, name, corpora()[name], home)
+            project = ensure_index(workspace, name, corpora()[name], home, args.embedder)
             chunks[name] = project.counts()["chunks"]
             mine = queries.loc[queries["corpus"] == name].reset_index(drop=True)
             result = evaluate(project.handle, mine, by="kind")

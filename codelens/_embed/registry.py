@@ -5,6 +5,7 @@ Specs::
     "local"                      = "local:all-MiniLM-L6-v2" (sentence-transformers, CPU, offline)
     "ollama"                     = "ollama:nomic-embed-text"
     "ollama:<model>"             any model the Ollama server has, e.g. "ollama:mxbai-embed-large"
+    "onnx"                       = "onnx:all-MiniLM-L6-v2-int8" (the same model, int8, ONNX Runtime)
 
 With no spec, :func:`get_embedder` uses ``CODELENS_EMBEDDER`` if it is set;
 otherwise Ollama when its server (``OLLAMA_HOST``) answers ``/api/tags``
@@ -23,6 +24,7 @@ from codelens._config import ENV_EMBEDDER, Settings, ollama_host
 from codelens._embed.base import Embedder
 from codelens._embed.ollama import DEFAULT_OLLAMA_MODEL, OllamaEmbedder, ollama_has_model
 from codelens._embed.ollama_models import split_tag
+from codelens._embed.onnx import DEFAULT_ONNX_SPEC, OnnxEmbedder
 from codelens.errors import ConfigError
 
 __all__ = [
@@ -36,7 +38,7 @@ __all__ = [
 
 DEFAULT_LOCAL_SPEC = "local:all-MiniLM-L6-v2"
 DEFAULT_OLLAMA_SPEC = "ollama:nomic-embed-text"
-_VALID_FORMS = "'local', 'local:all-MiniLM-L6-v2', 'ollama' or 'ollama:<model>'"
+_VALID_FORMS = "'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or 'ollama:<model>'"
 _OLLAMA_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
 
@@ -44,6 +46,8 @@ def _parse(spec: str, source: str) -> str:
     kind, sep, model = spec.strip().partition(":")
     if kind == "local" and (not sep or model.lower() == "all-minilm-l6-v2"):
         return DEFAULT_LOCAL_SPEC
+    if kind == "onnx" and (not sep or model.lower() == "all-minilm-l6-v2-int8"):
+        return DEFAULT_ONNX_SPEC
     if kind == "ollama" and not sep:
         return DEFAULT_OLLAMA_SPEC
     if kind == "ollama" and _OLLAMA_MODEL_RE.fullmatch(model):
@@ -101,6 +105,8 @@ def get_embedder(spec: str | None = None, *, settings: Settings | None = None) -
                     query_timeout=query_timeout,
                     retries=retries,
                 )
+            elif canonical == DEFAULT_ONNX_SPEC:
+                embedder = OnnxEmbedder(cache_dir=settings.home / "models")
             else:
                 # torch loads only when the local model is wanted: a second or more
                 from codelens._embed.local import LocalEmbedder

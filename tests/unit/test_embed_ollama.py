@@ -496,6 +496,8 @@ def test_probe_is_false_fast_when_down_stalled_or_broken(server: FakeOllama) -> 
         ("local", "local:all-MiniLM-L6-v2"),
         ("local:all-MiniLM-L6-v2", "local:all-MiniLM-L6-v2"),
         (" local:all-minilm-l6-v2 ", "local:all-MiniLM-L6-v2"),
+        ("onnx", "onnx:all-MiniLM-L6-v2-int8"),
+        ("onnx:all-MiniLM-L6-v2-int8", "onnx:all-MiniLM-L6-v2-int8"),
         ("ollama", "ollama:nomic-embed-text"),
         ("ollama:nomic-embed-text:latest", "ollama:nomic-embed-text"),
         ("ollama:mxbai-embed-large", "ollama:mxbai-embed-large"),
@@ -509,10 +511,13 @@ def test_specs_resolve_to_stable_names(spec: str, canonical: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["", "openai", "local:bge-small", "ollama:", "ollama:two words", "Ollama"]
+    "spec",
+    ["", "openai", "local:bge-small", "onnx:bge-small", "ollama:", "ollama:two words", "Ollama"],
 )
 def test_unknown_specs_name_the_valid_forms(spec: str) -> None:
-    with pytest.raises(ConfigError, match=r"'local', 'local:all-MiniLM-L6-v2', 'ollama' or"):
+    with pytest.raises(
+        ConfigError, match=r"'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or"
+    ):
         get_embedder(spec)
 
 
