@@ -180,6 +180,11 @@ class FakeOllama:
         with self._lock:
             self._answers.append((text, Reply(status, body, content_type)))
 
+    def forget_answers(self) -> None:
+        """Stop the replies of :meth:`answer_when`: every request is answered normally again."""
+        with self._lock:
+            self._answers.clear()
+
     def stall_next(self, count: int, seconds: float, path: str = "/api/embed") -> None:
         """Hold the next ``count`` requests to ``path`` for ``seconds`` before answering."""
         with self._lock:

@@ -526,9 +526,20 @@ def test_a_malformed_or_refused_reply_fails_only_its_file_with_the_reason(
         assert "embedding model" not in report.failures["src/ui.js"]
         status_row = _rows(project, "SELECT status, error FROM files WHERE path = 'src/ui.js'")
         assert status_row[0][0] == "failed" and reason in status_row[0][1]
-        assert _rows(project, "SELECT count(*) FROM chunks WHERE path = 'src/ui.js'")[0][0] == old
+        # Stored first, so words find the new text; the piece the model refused awaits its
+        # vector, and no wrong vector stands in for it.
+        tax = (
+            "SELECT count(*) FILTER (WHERE embedding IS NULL) FROM chunks WHERE path = 'src/ui.js'"
+        )
+        assert _rows(project, tax)[0][0] >= 1
         fee = "SELECT count(*) FROM chunks WHERE path = 'src/billing.py' AND content LIKE %s"
         assert _rows(project, fee, ["%FEE_CENTS%"]) == [(1,)]
+        # The next run retries the failed file, and with the model answering it is whole.
+        ollama.forget_answers()
+        again = project.index(repo, progress=False, scan_options=SMALL)
+        assert (again.files_indexed, again.files_failed) == (1, 0)
+        assert _rows(project, tax)[0][0] == 0
+        assert _rows(project, "SELECT count(*) FROM chunks WHERE path = 'src/ui.js'")[0][0] > old
     finally:
         workspace.drop(project_id, force=True)
 
