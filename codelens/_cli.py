@@ -43,6 +43,7 @@ class ExitCode(enum.IntEnum):
 DEMO_PROJECT = "stdlib-demo"
 DEMO_PACKAGES = ["json", "tomllib", "wsgiref"]
 DEMO_DESCRIPTION = "a few packages of Python's standard library (codelens demo)"
+DEMO_WORDS = "JSONDecodeError"
 DEMO_QUERIES = ("decode a JSON document into Python objects", "start a simple HTTP server")
 _SNIPPET_LINES = 4
 
@@ -219,15 +220,22 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
     s.ws.db.url()  # starts the embedded server when it is not running
     _out(f"1. database: {s.ws.server_status()}")
     project = s.ws.create(args.project, description=DEMO_DESCRIPTION, exist_ok=True)
-    _out(f"2. project {project.id!r}: indexing {', '.join(args.packages)} from {stdlib}")
+    _out(f"2. project {project.id!r}: storing {', '.join(args.packages)} from {stdlib}")
+    # Words first: every file is stored and searchable by words before the model runs.
     reports = []
     for folder in folders:
-        reports.append(project.index(folder, name=folder.name, progress=not args.quiet))
+        reports.append(
+            project.index(folder, name=folder.name, progress=not args.quiet, embed="later")
+        )
         _out(textwrap.indent(repr(reports[-1]), "   "))
-    for n, query in enumerate(DEMO_QUERIES, start=3):
+    _out(f"\n3. searchable by words already: codelens search {DEMO_WORDS!r} --mode lexical -k 3")
+    _print_results(project.search(DEMO_WORDS, limit=3, mode="lexical"))
+    _out("\n4. meaning, as the vectors arrive: codelens embed")
+    project.embed_pending(progress=not args.quiet)
+    for n, query in enumerate(DEMO_QUERIES, start=5):
         _out(f"\n{n}. codelens search {query!r} -p {project.id} -k 3")
         _print_results(project.search(query, limit=3))
-    _out("\n5. the workspace (codelens projects):")
+    _out(f"\n{5 + len(DEMO_QUERIES)}. the workspace (codelens projects):")
     _projects(args, s)
     _out("\nNext: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab.")
     return _index_status(reports)

@@ -257,11 +257,17 @@ def test_demo_indexes_stdlib_and_points_to_the_next_step(
     assert main(["demo", "--project", "cli-demo", "--packages", "sqlite3", "-q"]) == 0
     out = capsys.readouterr().out
     assert "1. database:" in out
-    assert "2. project 'cli-demo': indexing sqlite3" in out
+    assert "2. project 'cli-demo': storing sqlite3" in out
     assert "<IndexReport sqlite3: indexed" in out
-    assert "codelens search 'decode a JSON document into Python objects'" in out
-    assert "[sqlite3, python, score" in out
-    assert "cli-demo" in out.split("5. the workspace")[1]
+    # words before meaning: stored with every vector still to come, searched by words, then
+    # embedded, then searched by meaning
+    stored, rest = out.split("3. searchable by words already")
+    assert "chunks await vectors" in stored
+    words, meaning = rest.split("4. meaning")
+    assert "--mode lexical" in words
+    assert "codelens search 'decode a JSON document into Python objects'" in meaning
+    assert "[sqlite3, python, score" in meaning
+    assert "cli-demo" in out.split("7. the workspace")[1]
     assert out.rstrip().endswith(
         "Next: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab."
     )
