@@ -21,7 +21,7 @@ from codelens._embed.base import Embedder
 from codelens._embed.local import LocalEmbedder
 from codelens._embed.onnx import OnnxEmbedder, ensure_onnx_model, onnx_model_file
 from codelens._embed.registry import get_embedder
-from tests.test_embed_local import no_network
+from tests.unit.test_embed_local import no_network
 
 
 @pytest.fixture(scope="module")
