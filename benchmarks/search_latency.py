@@ -35,7 +35,8 @@ from codelens import Project, Settings, Workspace
 from codelens._db.embedded import stop_server
 from codelens._embed.registry import get_embedder
 from codelens._index.vector_index import ensure_vector_index
-from codelens._search.engine import search
+from codelens._search.engine import _semantic, search
+from codelens._search.filters import Filters
 from codelens._search.query import query_cache
 
 DIM = 384
@@ -225,18 +226,19 @@ def latency(project: Project, queries: list[tuple[str, np.ndarray]], clients: in
 
 
 def recall(project: Project, queries: list[tuple[str, np.ndarray]], path: str | None) -> float:
-    """Share of the exact top 10 that the HNSW search returns, over 100 queries."""
+    """Share of the exact top 10 chunks that the HNSW scan returns, over 100 queries. The
+    scan itself, as search's results group a definition's parts and so are not chunks."""
     hits = total = 0
     where = sql.SQL("WHERE path LIKE %s" if path else "")
-    exact_sql = sql.SQL(
-        "SELECT path, start_line FROM chunks {} ORDER BY (embedding <=> %s) + 0 LIMIT 10"
-    ).format(where)
-    for text, vector in queries[:100]:
-        found = search(project.handle, text, mode="semantic", path=path)
-        approx = set(zip(found.path, found.start_line, strict=True))
+    exact_sql = sql.SQL("SELECT id FROM chunks {} ORDER BY (embedding <=> %s) + 0 LIMIT 10").format(
+        where
+    )
+    filters = Filters.of(path=path)
+    for _, vector in queries[:100]:
         with project.connection() as conn:
+            approx = {cid for cid, _ in _semantic(conn, vector, filters, 10)}
             params = [path + "/%", vector] if path else [vector]
-            exact = {(p, s) for p, s in conn.execute(exact_sql, params).fetchall()}
+            exact = {int(r[0]) for r in conn.execute(exact_sql, params).fetchall()}
         hits += len(approx & exact)
         total += len(exact)
     return hits / total

@@ -170,6 +170,8 @@ def _embed(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _print_results(results: pd.DataFrame) -> None:
+    from codelens._search.results import grouped_note, match_text  # pandas: loaded by now
+
     if results.empty:
         _out("no results: try other words, --mode semantic, or fewer filters")
         return
@@ -177,9 +179,11 @@ def _print_results(results: pd.DataFrame) -> None:
         symbol = f"  {row['symbol']}" if row.get("symbol") else ""
         _out(
             f"{row['rank']:>2}. {place(row)}{symbol}"
+            f"{grouped_note(row)}"
             f"  [{row['repository']}, {row['language']}, score {row['score']:.3f}]"
         )
-        lines = textwrap.dedent(str(row["content"])).splitlines()
+        # The matching part: the header gives the whole definition's lines.
+        lines = textwrap.dedent(match_text(row)).splitlines()
         for line in lines[:_SNIPPET_LINES]:
             _out(f"      {line}".rstrip())
         more = len(lines) - _SNIPPET_LINES

@@ -23,7 +23,7 @@ from codelens._search.filters import Filters
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, Mode
 from codelens._search.place import CELL_COLUMNS, place
 from codelens._search.query import clean_query
-from codelens._search.results import coverage_note
+from codelens._search.results import coverage_note, match_text
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
 
@@ -206,8 +206,11 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             ),
         ] = DEFAULT_MODE,
     ) -> dict[str, Any]:
-        """Search a project's code. Returns ranked chunks with path, start and end line,
-        symbol, language, score and content."""
+        """Search a project's code. Returns ranked results, one per definition (a long
+        definition is stored in parts; they never take two results): path, start_line and
+        end_line of the whole definition, match_start_line and match_end_line of its
+        best-matching part, parts (how many), symbol, kind, language, score, and content:
+        the text of the matching part."""
         with _tool_errors(project_id):
             # Arguments first: a malformed call gets the same answer whatever exists.
             clean_query(query)
@@ -235,10 +238,15 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "symbol",
             "kind",
             "language",
-            "content",
+            "match_start_line",
+            "match_end_line",
+            "parts",
             *CELL_COLUMNS,
         )
-        hits = [{k: _plain(r.get(k)) for k in keys} | {"place": place(r)} for r in records]
+        hits = [
+            {k: _plain(r.get(k)) for k in keys} | {"content": match_text(r), "place": place(r)}
+            for r in records
+        ]
         return {
             "project_id": project_id,
             "query": query,

@@ -1,4 +1,8 @@
-"""One search hit in the panel: a path:lines header that toggles a highlighted snippet."""
+"""One search hit in the panel: a path:lines header that toggles a highlighted snippet.
+
+Folded, a hit shows the start of its best-matching part; unfolded, the whole definition
+(all of its parts).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from pygments.util import ClassNotFound
 
 from codelens._notebook.widget_util import classed
 from codelens._search.place import first_line, place
+from codelens._search.results import grouped_note, match_text
 
 __all__ = ["PREVIEW_LINES", "ResultView", "snippet"]
 
@@ -20,28 +25,34 @@ PREVIEW_LINES = 12
 
 
 def snippet(row: Any, lines: int | None) -> str:
-    """Highlighted HTML of a chunk, cut after ``lines`` lines (None: the whole chunk)."""
-    body = str(row["content"]).splitlines()
+    """Highlighted HTML of a result: with ``lines``, that many lines of its matching part;
+    with None, the whole definition."""
+    # Line numbers as the reader counts them: within the cell for a notebook.
+    offset = first_line(row) - int(row["start_line"])
+    if lines is None:
+        body, first = str(row["content"]).splitlines(), int(row["start_line"]) + offset
+    else:
+        body, first = match_text(row).splitlines(), int(row["match_start_line"]) + offset
     shown = body if lines is None else body[:lines]
     try:
         lexer = get_lexer_by_name(str(row["language"] or "text"))
     except ClassNotFound:
         lexer = TextLexer()
     # Inline styles, as notebook sanitisers may drop <style>; the "highlight" class stays.
-    formatter = HtmlFormatter(noclasses=True, linenos="inline", linenostart=first_line(row))
+    formatter = HtmlFormatter(noclasses=True, linenos="inline", linenostart=first)
     text = highlight("\n".join(shown), lexer, formatter)
-    if len(shown) < len(body):
-        more = len(body) - len(shown)
-        lines_word = "line" if more == 1 else "lines"
+    hidden = len(str(row["content"]).splitlines()) - len(shown)
+    if lines is not None and hidden > 0:
+        lines_word = "line" if hidden == 1 else "lines"
         text += (
-            f'<div class="cl-more" style="color:#888">… {more} more {lines_word}:'
+            f'<div class="cl-more" style="color:#888">… {hidden} more {lines_word}:'
             " click the header</div>"
         )
     return text
 
 
 class ResultView:
-    """One hit: a header button (path:lines symbol) that toggles the whole chunk below it."""
+    """One hit: a header button (path:lines symbol) that toggles the whole definition below it."""
 
     def __init__(self, row: Any, preview_lines: int) -> None:
         self.row = row
@@ -49,8 +60,9 @@ class ResultView:
         self.expanded = False
         where = f"{row['rank']}. {place(row)}"
         title = f"{where}  {row['symbol']}" if row["symbol"] else where
+        title += grouped_note(row)
         self.header = classed(
-            w.Button(description=title, icon="chevron-right", tooltip="show the whole chunk"),
+            w.Button(description=title, icon="chevron-right", tooltip="show the whole definition"),
             "cl-result-header",
         )
         self.header.layout = w.Layout(width="auto", max_width="70%")

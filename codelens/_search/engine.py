@@ -20,7 +20,8 @@ from codelens._db.awaiting import vector_coverage
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import search_embedder
 from codelens._search.filters import Filters
-from codelens._search.fusion import Fused, fuse
+from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
+from codelens._search.grouping import Unit, group
 from codelens._search.lexical import lexical_hits, plan_terms
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._search.query import clean_query, query_cache, query_terms
@@ -32,11 +33,17 @@ if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.query import Vector
 
-__all__ = ["CANDIDATES", "EF_SEARCH", "EXACT_COST_RATIO", "EXACT_ROWS", "search"]
+__all__ = ["CANDIDATES", "EF_SEARCH", "EXACT_COST_RATIO", "EXACT_ROWS", "MAX_DEPTH", "search"]
 
 # How deep each mode's list goes before fusion: RRF needs more than the final limit, as a
 # chunk ranked 30th by both modes can beat one ranked 3rd by one mode only.
 CANDIDATES = 50
+# Results group the parts of a definition (see grouping), so a list yields fewer results
+# than chunks: single modes fetch this much more than ``limit``, and any mode fetches
+# twice as deep again (up to MAX_DEPTH) while grouping leaves fewer than ``limit``.
+_SPARE = 1.5
+_HEAD = 2
+MAX_DEPTH = 800
 EF_SEARCH = 100
 MAX_SCAN_TUPLES = 20_000
 # With filters, semantic search either scores every row that passes them (exact; cost
@@ -99,6 +106,13 @@ def search(
       the fused score (see :mod:`codelens._search.fusion`). ``semantic_rank`` and
       ``lexical_rank`` keep each mode's rank.
 
+    Every mode returns one row per definition: the parts a long definition was stored in
+    (and adjacent windows of module code) are grouped into one result, ranked by its best
+    part, with ``start_line``..``end_line`` spanning all of it and
+    ``match_start_line``..``match_end_line`` the best part (see
+    :mod:`codelens._search.grouping`). In hybrid mode module code then weighs less than
+    definitions (``KIND_WEIGHTS`` in :mod:`codelens._search.fusion`).
+
     Filters (all optional, combined with AND): ``language`` (e.g. ``"python"``), ``path``
     (a glob such as ``"src/billing/**"``, or a directory or file such as
     ``"src/billing"``), ``repository`` (its name) and ``file_type`` (an extension,
@@ -114,27 +128,52 @@ def search(
     if mode not in MODES:
         raise SearchError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
     filters = Filters.of(language=language, path=path, repository=repository, file_type=file_type)
-    depth = max(limit, CANDIDATES) if mode == "hybrid" else limit
+    depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
         vector = None if mode == "lexical" else _embed(project, text)
         with project.connection() as conn, _snapshot(conn):
-            semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
             terms = query_terms(conn, text) if mode != "semantic" else []
-            lexical = lexical_hits(conn, plan_terms(conn, terms), filters, depth) if terms else []
-            if mode == "hybrid":
-                fused = fuse(semantic, lexical)[:limit]
-            elif mode == "semantic":
-                fused = [Fused(cid, s, i, None) for i, (cid, s) in enumerate(semantic, 1)]
-            else:
-                fused = [Fused(cid, s, None, i) for i, (cid, s) in enumerate(lexical, 1)]
-            rows = _rows(conn, [f.id for f in fused])
+            plan = plan_terms(conn, terms) if terms else None
+            while True:
+                semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
+                lexical = lexical_hits(conn, plan, filters, depth) if plan is not None else []
+                units = _units(conn, _ranked(mode, semantic, lexical), limit, mode)
+                full = max(len(semantic), len(lexical)) >= depth
+                if len(units) >= limit or not full or depth >= MAX_DEPTH:
+                    break
+                depth = min(depth * 2, MAX_DEPTH)
+            rows = _rows(conn, [i for unit in units for i in unit.part_ids])
             if not rows:
                 _check_indexed(conn, project)
             coverage = None
             if vector is not None:
                 covered = vector_coverage(conn)
                 coverage = (covered.embedded, covered.total)
-    return SearchResults.build(project.id, text, mode, fused, rows, coverage)
+    return SearchResults.build(project.id, text, mode, units, rows, coverage)
+
+
+def _units(conn: Connection, ranked: list[Fused], limit: int, mode: str) -> list[Unit]:
+    """Grouped results from the head of ``ranked``, read deeper while they are too few.
+
+    Kind weights re-rank within the head read (``_HEAD`` times ``limit`` candidates and
+    more), which is where a weighted unit can still move into the results."""
+    weights = KIND_WEIGHTS if mode == "hybrid" else {}
+    head = min(len(ranked), _HEAD * limit + 10)
+    while True:
+        units = group(conn, ranked[:head], limit, weights)
+        if len(units) >= limit or head >= len(ranked):
+            return units
+        head = min(head * 2, len(ranked))
+
+
+def _ranked(
+    mode: str, semantic: list[tuple[int, float]], lexical: list[tuple[int, float]]
+) -> list[Fused]:
+    if mode == "hybrid":
+        return fuse(semantic, lexical)
+    if mode == "semantic":
+        return [Fused(cid, s, i, None) for i, (cid, s) in enumerate(semantic, 1)]
+    return [Fused(cid, s, None, i) for i, (cid, s) in enumerate(lexical, 1)]
 
 
 def _embed(project: ProjectHandle, text: str) -> Vector:

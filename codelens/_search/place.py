@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-__all__ = ["CELL_COLUMNS", "first_line", "place"]
+__all__ = ["CELL_COLUMNS", "first_line", "line_offset", "place"]
 
 # A notebook hit's cell, in the search results and the MCP tool's hits (None/<NA> elsewhere).
 CELL_COLUMNS = ("cell_number", "cell_kind", "execution_count", "cell_start_line", "cell_end_line")
@@ -53,3 +53,9 @@ def place(row: Row) -> str:
 def first_line(row: Row) -> int:
     """The number a snippet's first line shows: within the cell for a notebook."""
     return _number(row.get("cell_start_line")) or int(row["start_line"])
+
+
+def line_offset(row: Row) -> int:
+    """What turns a line of the file into the line its reader sees: 0 for a file, and for a
+    notebook minus the lines of the cells before this one."""
+    return first_line(row) - int(row["start_line"])

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from codelens._search.place import CELL_COLUMNS, place
+from codelens._search.grouping import join_parts
+from codelens._search.place import CELL_COLUMNS, line_offset, place
 
 if TYPE_CHECKING:
-    from codelens._search.fusion import Fused
+    from codelens._search.grouping import Unit
 
-__all__ = ["COLUMNS", "SearchResults", "coverage_note"]
+__all__ = ["COLUMNS", "SearchResults", "coverage_note", "grouped_note", "match_text"]
 
 COLUMNS = [
     "rank",
@@ -29,10 +30,13 @@ COLUMNS = [
     "content",
     "semantic_rank",
     "lexical_rank",
+    "match_start_line",
+    "match_end_line",
+    "parts",
+    "part_ids",
+    "part_lines",
     *CELL_COLUMNS,
 ]
-# Read from the database for each hit, in this order.
-_STORED = [*COLUMNS[3:11], *COLUMNS[13:]]
 _NULLABLE_INTS = frozenset(CELL_COLUMNS) - {"cell_kind"}
 _TEXT_LINES = 4  # lines of each snippet in the plain-text view
 
@@ -46,13 +50,22 @@ def coverage_note(embedded: int, total: int) -> str:
 
 
 class SearchResults(pd.DataFrame):
-    """Ranked chunks, best first, one row each. Columns (stable):
+    """Ranked results, best first, one row each: a definition (all its parts, when it was
+    too long to embed whole and was cut) or a stretch of module code. Columns (stable):
 
     ``rank`` (1 = best), ``score``, ``project``, ``repository``, ``path`` (relative to the
-    repository root), ``start_line``/``end_line`` (1-based, inclusive), ``symbol`` (e.g.
-    ``JSONDecoder.decode``), ``kind`` (function, class, method, ...), ``language``,
-    ``content`` (the chunk's text), ``semantic_rank``/``lexical_rank`` (the chunk's rank
-    in each mode's candidate list, <NA> when that mode did not return it).
+    repository root), ``start_line``/``end_line`` (the whole definition, 1-based,
+    inclusive), ``symbol`` (e.g. ``JSONDecoder.decode``), ``kind`` (function, class,
+    method, ...), ``language``, ``content`` (the text of lines ``start_line``..``end_line``),
+    ``semantic_rank``/``lexical_rank`` (the best part's rank in each mode's candidate list,
+    <NA> when that mode did not return it), ``match_start_line``/``match_end_line`` (the
+    best-matching part: where the match is), ``parts`` (how many chunks the definition was
+    cut in; 1 when whole), ``part_ids`` (their chunk ids, in line order) and
+    ``part_lines`` (their (start_line, end_line), in line order; parts may overlap by a
+    line or two). :meth:`parts_of` lists one row's parts; :func:`match_text` gives the
+    matching part's text.
+
+    A result is ranked by its best part; the parts of one definition never take two rows.
 
     A hit in a Jupyter notebook also has ``cell_number`` (1-based, as JupyterLab numbers
     cells), ``cell_kind`` (code, markdown, raw, or output when text outputs are indexed),
@@ -89,29 +102,59 @@ class SearchResults(pd.DataFrame):
         project: str,
         query: str,
         mode: str,
-        fused: Sequence[Fused],
+        units: Sequence[Unit],
         rows: Mapping[int, Sequence[Any]],
         coverage: tuple[int, int] | None = None,
     ) -> SearchResults:
-        """Results in ``fused`` order; ids missing from ``rows`` (deleted meanwhile) drop out."""
-        # A row may stop after ``content``: the cell columns then are None (not a notebook).
-        pad = (None,) * len(_STORED)
-        hits = [(hit, (*rows[hit.id], *pad)[: len(_STORED)]) for hit in fused if hit.id in rows]
+        """Results in ``units`` order; rows are (repository, path, start_line, end_line,
+        symbol, kind, language, content, *CELL_COLUMNS) by chunk id (the cell columns may be
+        left out: not a notebook). A unit whose best part is missing from ``rows`` (deleted
+        meanwhile) drops out, and so do missing parts."""
+        pad = (None,) * len(CELL_COLUMNS)
+        kept = [u for u in units if u.best.id in rows]
+        records = []
+        for unit in kept:
+            ids = [i for i in unit.part_ids if i in rows]
+            full = {i: (*rows[i], *pad)[: 8 + len(CELL_COLUMNS)] for i in ids}
+            parts = sorted(((full[i][2], full[i][3], str(full[i][7])), i) for i in ids)
+            best = full[unit.best.id]
+            first, last = parts[0][0], parts[-1][0]
+            whole = join_parts([p for p, _ in parts]) if len(parts) > 1 else best[7]
+            # The cell holds every part (units never cross cells): its lines span them all.
+            cell = best[8:]
+            if cell[3] is not None:
+                cell = (*cell[:3], full[parts[0][1]][11], full[parts[-1][1]][12])
+            records.append(
+                (
+                    *best[:2],
+                    first[0],
+                    max(last[1], first[1]),
+                    *best[4:7],
+                    whole,
+                    best[2],
+                    best[3],
+                    len(parts),
+                    tuple(i for _, i in parts),
+                    tuple((p[0], p[1]) for p, _ in parts),
+                    *cell,
+                )
+            )
         # Typed column by column: astype over a finished frame costs more than the search.
-        where = list(zip(*(row for _, row in hits), strict=True)) or [()] * len(_STORED)
+        where = list(zip(*records, strict=True)) or [()] * (len(COLUMNS) - 5)
         columns: dict[str, Any] = {
-            "rank": np.arange(1, len(hits) + 1, dtype=np.int64),
-            "score": np.array([hit.score for hit, _ in hits], dtype=np.float64),
-            "project": np.array([project] * len(hits), dtype=object),
+            "rank": np.arange(1, len(kept) + 1, dtype=np.int64),
+            "score": np.array([u.best.score for u in kept], dtype=np.float64),
+            "project": np.array([project] * len(kept), dtype=object),
         }
-        for name, values in zip(_STORED, where, strict=True):
+        names = [*COLUMNS[3:11], *COLUMNS[13:]]
+        ints = ("start_line", "end_line", "match_start_line", "match_end_line", "parts")
+        for name, values in zip(names, where, strict=True):
             if name in _NULLABLE_INTS:
                 columns[name] = pd.array(values, dtype="Int64")
-                continue
-            dtype = np.int64 if name in ("start_line", "end_line") else object
-            columns[name] = np.array(values, dtype=dtype)
+            else:
+                columns[name] = _column(values, np.int64 if name in ints else object)
         for name in ("semantic_rank", "lexical_rank"):
-            columns[name] = pd.array([getattr(hit, name) for hit, _ in hits], dtype="Int64")
+            columns[name] = pd.array([getattr(u.best, name) for u in kept], dtype="Int64")
         frame = cls({name: columns[name] for name in COLUMNS})
         frame.attrs.update(query=query, mode=mode, project=project, semantic_coverage=coverage)
         return frame
@@ -127,6 +170,23 @@ class SearchResults(pd.DataFrame):
         if coverage is None or coverage[0] >= coverage[1]:
             return None
         return coverage_note(*coverage)
+
+    def parts_of(self, row: int) -> pd.DataFrame:
+        """The parts of the result at position ``row`` (0 = the first): one row per chunk
+        with ``id``, ``start_line``, ``end_line`` and ``content``, in line order."""
+        result = self.iloc[row]
+        lines = str(result["content"]).split("\n")
+        top = int(result["start_line"])
+        return pd.DataFrame(
+            {
+                "id": list(result["part_ids"]),
+                "start_line": [s for s, _ in result["part_lines"]],
+                "end_line": [e for _, e in result["part_lines"]],
+                "content": [
+                    "\n".join(lines[s - top : e - top + 1]) for s, e in result["part_lines"]
+                ],
+            }
+        )
 
     def _complete(self) -> bool:
         return all(c in self.columns for c in ("path", "start_line", "end_line", "content"))
@@ -147,7 +207,7 @@ class SearchResults(pd.DataFrame):
         shown = self.head(self.display_limit)
         for position, (_, row) in enumerate(shown.iterrows(), start=1):
             lines.append(_header(row, position))
-            body = str(row["content"]).splitlines() or [""]
+            body = match_text(row).splitlines() or [""]
             lines.extend("      " + _clip(line, 100) for line in body[:_TEXT_LINES])
             if len(body) > _TEXT_LINES:
                 lines.append(f"      ... {len(body) - _TEXT_LINES} more lines")
@@ -175,6 +235,28 @@ class SearchResults(pd.DataFrame):
         return results_html(self, self._title(), self.display_limit, self._note())
 
 
+def match_text(row: Any) -> str:
+    """The lines of ``row``'s best-matching part (all of ``content`` for a whole definition)."""
+    content = str(row["content"])
+    if "match_start_line" not in row or int(row.get("parts", 1)) <= 1:
+        return content
+    top = int(row["start_line"])
+    lines = content.split("\n")
+    return "\n".join(
+        lines[int(row["match_start_line"]) - top : int(row["match_end_line"]) - top + 1]
+    )
+
+
+def _column(values: Sequence[Any], dtype: Any) -> Any:
+    if dtype is object:
+        # np.array would turn a column of equal-length tuples into a 2-d array.
+        column = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):
+            column[i] = value
+        return column
+    return np.array(values, dtype=dtype)
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -187,11 +269,22 @@ def _header(row: pd.Series[Any], position: int) -> str:
     text = f"{rank:>3}. {where}"
     if symbol:
         text += f"  {symbol}"
+    text += grouped_note(row)
     if details:
         text += f" ({details})"
     if "score" in row:
         text += f"  score {row['score']:.4g}"
     return text + _mode_ranks(row)
+
+
+def grouped_note(row: Any) -> str:
+    """ " (match 40-62 of 4 parts)" for a definition in parts, else ""."""
+    parts = row.get("parts")
+    if parts is None or pd.isna(parts) or int(parts) <= 1:
+        return ""
+    offset = line_offset(row)  # lines within the cell, for a notebook
+    start, end = int(row["match_start_line"]) + offset, int(row["match_end_line"]) + offset
+    return f" (match {start}-{end} of {int(parts)} parts)"
 
 
 def _mode_ranks(row: pd.Series[Any]) -> str:

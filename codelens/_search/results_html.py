@@ -12,7 +12,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from codelens._search.place import first_line, place
+from codelens._search.place import line_offset, place
+from codelens._search.results import grouped_note, match_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["results_html"]
 
 _SNIPPET_LINES = 15
+_WHOLE_LINES = 400
 
 
 @lru_cache(maxsize=64)
@@ -35,19 +37,42 @@ def _lexer(language: str, path: str) -> Lexer:
     return lexer
 
 
-def _snippet(row: pd.Series[Any]) -> str:
-    lines = str(row["content"]).splitlines()
+def _highlighted(text: str, start: int, row: pd.Series[Any]) -> str:
+    lines = text.splitlines()
     more = len(lines) - _SNIPPET_LINES
-    text = "\n".join(lines[:_SNIPPET_LINES])
     # Inline styles: the view must survive notebook sanitisers that drop <style> blocks.
-    formatter = HtmlFormatter(
-        noclasses=True, nowrap=False, linenos="inline", linenostart=first_line(row)
-    )
+    formatter = HtmlFormatter(noclasses=True, nowrap=False, linenos="inline", linenostart=start)
     lexer = _lexer(str(row.get("language") or ""), str(row["path"]))
-    body = highlight(text, lexer, formatter)
+    body = highlight("\n".join(lines[:_SNIPPET_LINES]), lexer, formatter)
     if more > 0:
         body += f'<div style="color:#888;font-size:85%">… {more} more lines</div>'
     return body
+
+
+def _snippet(row: pd.Series[Any]) -> str:
+    """The matching part; for a definition in parts, the whole of it below, folded."""
+    parts = int(row.get("parts", 1) or 1)
+    offset = line_offset(row)  # lines within the cell, for a notebook
+    if parts <= 1:
+        return _highlighted(str(row["content"]), int(row["start_line"]) + offset, row)
+    body = _highlighted(match_text(row), int(row["match_start_line"]) + offset, row)
+    lines = str(row["content"]).splitlines()
+    # The whole definition, up to _WHOLE_LINES: a stretch of module code can be long.
+    top = int(row["start_line"]) + offset
+    whole = HtmlFormatter(noclasses=True, linenos="inline", linenostart=top)
+    lexer = _lexer(str(row.get("language") or ""), str(row["path"]))
+    text = highlight("\n".join(lines[:_WHOLE_LINES]), lexer, whole)
+    if len(lines) > _WHOLE_LINES:
+        text += (
+            f'<div style="color:#888;font-size:85%">… {len(lines) - _WHOLE_LINES} more lines</div>'
+        )
+    summary = html.escape(
+        f"whole definition: lines {top}-{int(row['end_line']) + offset}, {parts} parts"
+    )
+    return (
+        f'{body}<details class="cl-whole"><summary style="color:#666;cursor:pointer">'
+        f"{summary}</summary>{text}</details>"
+    )
 
 
 def _header(row: pd.Series[Any], position: int) -> str:
@@ -56,6 +81,8 @@ def _header(row: pd.Series[Any], position: int) -> str:
     bits = [f"<b>{rank}.</b> <code>{where}</code>"]
     if row.get("symbol"):
         bits.append(f"<b>{html.escape(str(row['symbol']))}</b>")
+    if grouped_note(row):
+        bits.append(f'<span style="color:#666">{html.escape(grouped_note(row).strip())}</span>')
     meta = [str(row[c]) for c in ("kind", "language", "repository") if row.get(c)]
     if "score" in row:
         meta.append(f"score {row['score']:.4g}")

@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from codelens._search.fusion import Fused
-from codelens._search.results import COLUMNS, SearchResults
+from codelens._search.grouping import Unit, join_parts, rank_units
+from codelens._search.results import COLUMNS, SearchResults, match_text
+
+
+def _whole(fused: list[Fused]) -> list[Unit]:
+    return [Unit(f, (f.id,)) for f in fused]
 
 
 def _results(n: int = 3, query: str = "parse a date") -> SearchResults:
@@ -29,7 +34,7 @@ def _results(n: int = 3, query: str = "parse a date") -> SearchResults:
         )
         for i in range(1, n + 1)
     }
-    return SearchResults.build("demo", query, "hybrid", fused, rows)
+    return SearchResults.build("demo", query, "hybrid", _whole(fused), rows)
 
 
 def test_is_a_plain_dataframe_with_the_documented_columns() -> None:
@@ -109,7 +114,7 @@ def test_html_of_unknown_languages_falls_back_to_file_name_then_plain_text() -> 
         1: ("r", "deploy/run.sh", 1, 1, "", "window", "no-such-lexer", "echo <hi>\n"),
         2: ("r", "data/blob.zzz", 1, 1, "", "window", None, "plain <text>\n"),
     }
-    html = SearchResults.build("p", "q", "semantic", fused, rows)._repr_html_() or ""
+    html = SearchResults.build("p", "q", "semantic", _whole(fused), rows)._repr_html_() or ""
     assert "&lt;hi&gt;" in html
     assert "plain &lt;text&gt;" in html
     assert "run.sh:1-1" in html
@@ -132,7 +137,7 @@ def test_long_queries_are_shortened_in_titles() -> None:
 def test_rows_deleted_meanwhile_drop_out_and_ranks_stay_dense() -> None:
     fused = [Fused(1, 0.9, 1, None), Fused(2, 0.8, 2, None), Fused(3, 0.7, 3, None)]
     rows = {i: ("r", f"f{i}.py", 1, 2, "", "function", "python", "x = 1") for i in (1, 3)}
-    results = SearchResults.build("p", "q", "semantic", fused, rows)
+    results = SearchResults.build("p", "q", "semantic", _whole(fused), rows)
     assert list(results["rank"]) == [1, 2]
     assert list(results.semantic_rank) == [1, 3]
 
@@ -149,3 +154,117 @@ def test_a_frame_built_by_hand_still_lists_its_rows() -> None:
     text = repr(frame)
     assert text.splitlines()[0] == "SearchResults: 1 result"
     assert "  1. a.py:3-4" in text
+
+
+# A function cut in three parts (ids 7, 8, 9; the second repeats line 20, a blank line 31
+# starts no part) and a whole function (id 4) in another file.
+_PARTS = {
+    7: (
+        "r",
+        "big.py",
+        10,
+        20,
+        "Big.run",
+        "method",
+        "python",
+        "\n".join(f"l{i}" for i in range(10, 21)),
+    ),
+    8: (
+        "r",
+        "big.py",
+        20,
+        30,
+        "Big.run",
+        "method",
+        "python",
+        "\n".join(f"l{i}" for i in range(20, 31)),
+    ),
+    9: (
+        "r",
+        "big.py",
+        32,
+        40,
+        "Big.run",
+        "method",
+        "python",
+        "\n".join(f"l{i}" for i in range(32, 41)),
+    ),
+    4: ("r", "small.py", 1, 2, "tiny", "function", "python", "def tiny():\n    pass"),
+}
+
+
+def _grouped() -> SearchResults:
+    units = [Unit(Fused(8, 0.9, 1, 3), (7, 8, 9)), Unit(Fused(4, 0.5, 2, None), (4,))]
+    return SearchResults.build("p", "q", "hybrid", units, _PARTS)
+
+
+def test_a_definition_in_parts_is_one_row_spanning_all_of_them() -> None:
+    results = _grouped()
+    first = results.iloc[0]
+    assert (first["start_line"], first["end_line"]) == (10, 40)
+    assert (first["match_start_line"], first["match_end_line"]) == (20, 30)
+    assert first["parts"] == 3
+    assert first["part_ids"] == (7, 8, 9)
+    assert first["part_lines"] == ((10, 20), (20, 30), (32, 40))
+    lines = first["content"].split("\n")
+    assert len(lines) == 31  # lines 10..40: the overlap once, the blank line back
+    assert lines[0] == "l10" and lines[10] == "l20" and lines[11] == "l21"
+    assert lines[21] == "" and lines[-1] == "l40"
+    assert match_text(first) == "\n".join(f"l{i}" for i in range(20, 31))
+    assert (first["semantic_rank"], first["lexical_rank"]) == (1, 3)
+    whole = results.iloc[1]
+    assert (whole["parts"], whole["match_start_line"], whole["end_line"]) == (1, 1, 2)
+    assert match_text(whole) == whole["content"] == "def tiny():\n    pass"
+
+
+def test_parts_of_lists_each_part_with_its_own_text() -> None:
+    parts = _grouped().parts_of(0)
+    assert list(parts["id"]) == [7, 8, 9]
+    assert list(parts["start_line"]) == [10, 20, 32]
+    for part_id, content in zip(parts["id"], parts["content"], strict=True):
+        assert content == _PARTS[part_id][7]
+
+
+def test_views_show_the_match_and_the_whole_span() -> None:
+    results = _grouped()
+    text = repr(results)
+    assert "  1. big.py:10-40  Big.run (match 20-30 of 3 parts) (method, python)" in text
+    assert "      l20" in text and "      l10" not in text
+    page = results._repr_html_() or ""
+    assert "big.py:10-40" in page and "match 20-30 of 3 parts" in page
+    assert "<details" in page and "whole definition: lines 10-40, 3 parts" in page
+    assert page.count("<details") == 1  # a whole definition has nothing to unfold
+
+
+def test_missing_parts_and_units_drop_out() -> None:
+    rows = {k: v for k, v in _PARTS.items() if k != 9}
+    units = [Unit(Fused(8, 0.9, 1, None), (7, 8, 9)), Unit(Fused(5, 0.5, 2, None), (5,))]
+    results = SearchResults.build("p", "q", "semantic", units, rows)
+    assert len(results) == 1
+    assert (results.iloc[0]["end_line"], results.iloc[0]["parts"]) == (30, 2)
+
+
+def test_join_parts_overlaps_and_gaps() -> None:
+    assert join_parts([(1, 2, "a\nb"), (2, 3, "b\nc"), (5, 5, "e")]) == "a\nb\nc\n\ne"
+    assert join_parts([(3, 3, "x")]) == "x"
+
+
+def test_units_rank_by_their_best_part_and_kind_weights() -> None:
+    ranked = [Fused(1, 0.9, 1, None), Fused(2, 0.8, 2, None), Fused(3, 0.7, 3, None)]
+    ranked.append(Fused(4, 0.6, 4, None))
+    unit_of = {
+        1: ((1, 2), "module"),
+        2: ((1, 2), "module"),
+        3: ((3,), "function"),
+        4: ((4,), "function"),
+    }
+    plain = rank_units(ranked, unit_of, 10)
+    assert [(u.best.id, u.part_ids) for u in plain] == [(1, (1, 2)), (3, (3,)), (4, (4,))]
+    assert [u.best.id for u in rank_units(ranked, unit_of, 2)] == [1, 3]
+    weighed = rank_units(ranked, unit_of, 2, {"module": 0.5})
+    assert [u.best.id for u in weighed] == [3, 4]  # 0.9 * 0.5 falls below both functions
+    assert [u.best.score for u in rank_units(ranked, unit_of, 3, {"module": 0.5})] == [
+        0.7,
+        0.6,
+        0.45,
+    ]

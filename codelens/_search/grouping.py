@@ -1,0 +1,127 @@
+"""Grouping ranked chunks into results: one per definition, however many parts it was cut in.
+
+A definition too long for the embedder is stored as several chunks (its parts), and a long
+stretch of module code as several windows. Without grouping they crowd a result list:
+on the stdlib questions, 185 of 1,200 top-10 slots repeated a definition already shown.
+
+A *unit* is a maximal run of chunks of one file that follow each other in the file's chunk
+order (``chunk_index``) and share ``symbol``, ``kind`` and, in a notebook, the cell. Nothing else is chunked between
+two of them, so the run covers one stretch of the file: the parts of a long function, a
+run of module code windows, and (the same way) same-named neighbours such as a property's
+getter and setter. A class's own lines between its methods are separate units: the
+methods between them are results of their own.
+
+A unit is ranked by its best part (its first place in the ranked list) and carries every
+part's id in line order, so the result can show where the match is and expand to the
+whole definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codelens._db.pool import Connection
+    from codelens._search.fusion import Fused
+
+__all__ = ["Unit", "group", "join_parts", "rank_units"]
+
+_NONE: Mapping[str, float] = {}
+
+# The units that hold the given chunks, as arrays of their chunk ids in line order. From
+# each hit, walk the file's chunk order (the (file_id, chunk_index) index) both ways while
+# symbol and kind stay the same; a unit costs one index probe per part, not a file scan.
+_UNITS = """
+WITH RECURSIVE hits AS MATERIALIZED (
+    SELECT id, file_id, chunk_index, symbol, kind, cell_number FROM chunks WHERE id = ANY(%(ids)s)
+),
+walk AS (
+    SELECT h.id AS hit, h.file_id, h.symbol, h.kind, h.cell_number, h.chunk_index AS at, d.step
+    FROM hits h CROSS JOIN (VALUES (-1), (1)) AS d(step)
+    UNION ALL
+    SELECT w.hit, w.file_id, w.symbol, w.kind, w.cell_number, c.chunk_index, w.step
+    FROM walk w JOIN chunks c ON c.file_id = w.file_id AND c.chunk_index = w.at + w.step
+    WHERE c.symbol = w.symbol AND c.kind = w.kind
+        AND c.cell_number IS NOT DISTINCT FROM w.cell_number
+),
+spans AS (
+    SELECT DISTINCT file_id, kind, min(at) AS first, max(at) AS last
+    FROM walk GROUP BY hit, file_id, kind
+)
+SELECT ARRAY(
+    SELECT c.id FROM chunks c
+    WHERE c.file_id = s.file_id AND c.chunk_index BETWEEN s.first AND s.last
+    ORDER BY c.chunk_index
+), s.kind
+FROM spans s
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One result: its best-ranked part and every part's chunk id, in line order."""
+
+    best: Fused
+    part_ids: tuple[int, ...]
+
+
+def group(
+    conn: Connection, ranked: Sequence[Fused], limit: int, weights: Mapping[str, float] = _NONE
+) -> list[Unit]:
+    """The first ``limit`` units of ``ranked`` (see :func:`rank_units`), read from the
+    database. Chunks deleted since they were ranked drop out."""
+    if not ranked:
+        return []
+    unit_of: dict[int, tuple[tuple[int, ...], str]] = {}
+    for members, kind in conn.execute(_UNITS, {"ids": [h.id for h in ranked]}).fetchall():
+        run = tuple(int(m) for m in members)
+        for member in run:
+            unit_of[member] = (run, str(kind))
+    return rank_units(ranked, unit_of, limit, weights)
+
+
+def rank_units(
+    ranked: Sequence[Fused],
+    unit_of: Mapping[int, tuple[tuple[int, ...], str]],
+    limit: int,
+    weights: Mapping[str, float] = _NONE,
+) -> list[Unit]:
+    """The first ``limit`` units of ``ranked``, each once, ranked by its best part;
+    ``unit_of`` gives each chunk's unit (its chunk ids) and kind.
+
+    With ``weights`` (by kind, 1 for kinds not listed), a unit's score is its best part's
+    times its kind's weight, and units are re-ranked by it (ties keep their order).
+    """
+    units: list[Unit] = []
+    seen: set[int] = set()
+    for hit in ranked:
+        found = unit_of.get(hit.id)
+        if found is None or found[0][0] in seen:
+            continue
+        run, kind = found
+        seen.add(run[0])
+        weight = weights.get(kind, 1.0)
+        units.append(Unit(hit if weight == 1.0 else replace(hit, score=hit.score * weight), run))
+        if not weights and len(units) == limit:
+            break
+    if weights:
+        units.sort(key=lambda unit: -unit.best.score)  # stable: ties keep the ranked order
+    return units[:limit]
+
+
+def join_parts(parts: Sequence[tuple[int, int, str]]) -> str:
+    """The text of lines first-start..last-end from parts (start, end, content) in line
+    order. Parts may overlap (a split repeats a line or two) or leave blank lines between
+    them (blank lines start no part); those come back empty."""
+    lines: list[str] = []
+    following = parts[0][0] if parts else 1  # the next line number to add
+    for start, end, content in parts:
+        if start > following:
+            lines.extend([""] * (start - following))
+            following = start
+        if end >= following:
+            lines.extend(content.split("\n")[following - start :])
+            following = end + 1
+    return "\n".join(lines)
