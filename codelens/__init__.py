@@ -23,6 +23,7 @@ from codelens._api import (
 from codelens._config import Settings
 from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder
+from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._notebook.index_panel import index_ui
 from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
@@ -36,6 +37,7 @@ from codelens.errors import CodelensError
 __all__ = [
     "Analysis",
     "CodelensError",
+    "DryRunReport",
     "Embedder",
     "IndexProgress",
     "IndexReport",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 import pandas as pd
 
+from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._project import Project
 from codelens._search.evaluate import evaluate as run_evaluation
@@ -85,6 +86,54 @@ def drop_project(project_id: str, *, force: bool = False) -> None:
     workspace().drop(project_id, force=force)
 
 
+@overload
+def index(
+    path: str | os.PathLike[str],
+    *,
+    project: str | Project | None = ...,
+    name: str | None = ...,
+    force: bool = ...,
+    progress: bool = ...,
+    on_progress: Callable[[IndexProgress], None] | None = ...,
+    cancel: threading.Event | None = ...,
+    wait: bool = ...,
+    embedder: str | None = ...,
+    scan_options: ScanOptions | None = ...,
+    embed: str = ...,
+    dry_run: Literal[False] = ...,
+) -> IndexReport: ...
+@overload
+def index(
+    path: str | os.PathLike[str],
+    *,
+    project: str | Project | None = ...,
+    name: str | None = ...,
+    force: bool = ...,
+    progress: bool = ...,
+    on_progress: Callable[[IndexProgress], None] | None = ...,
+    cancel: threading.Event | None = ...,
+    wait: bool = ...,
+    embedder: str | None = ...,
+    scan_options: ScanOptions | None = ...,
+    embed: str = ...,
+    dry_run: Literal[True],
+) -> DryRunReport: ...
+@overload
+def index(
+    path: str | os.PathLike[str],
+    *,
+    project: str | Project | None = ...,
+    name: str | None = ...,
+    force: bool = ...,
+    progress: bool = ...,
+    on_progress: Callable[[IndexProgress], None] | None = ...,
+    cancel: threading.Event | None = ...,
+    wait: bool = ...,
+    embedder: str | None = ...,
+    scan_options: ScanOptions | None = ...,
+    embed: str = ...,
+    dry_run: bool,
+) -> IndexReport | DryRunReport: ...
 def index(
     path: str | os.PathLike[str],
     *,
@@ -98,12 +147,28 @@ def index(
     embedder: str | None = None,
     scan_options: ScanOptions | None = None,
     embed: str = "wait",
-) -> IndexReport:
+    dry_run: bool = False,
+) -> IndexReport | DryRunReport:
     """Index ``path`` into ``project`` (created on first use; default: the current project).
 
-    The options are those of :meth:`Project.index`.
+    The options are those of :meth:`Project.index`. ``dry_run=True`` returns what the run
+    would do (:meth:`Project.dry_run`) and writes nothing: not even a new project.
     """
     ws = workspace()
+    if dry_run:
+        if isinstance(project, Project):
+            planned = project
+        else:  # never created by a dry run
+            planned = ws.current if project is None else Project(ws, project)
+        return planned.dry_run(
+            path,
+            name=name,
+            force=force,
+            embedder=embedder,
+            scan_options=scan_options,
+            progress=progress,
+            cancel=cancel,
+        )
     target = project if isinstance(project, Project) else ws.project(project)
     return target.index(
         path,

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
+from codelens._index.dry_run import DRY_RUN_HELP
+from codelens._project import Project
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import place
 from codelens._status import status_lines
@@ -140,6 +142,16 @@ def _status(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _index(args: argparse.Namespace, s: _Session) -> int:
+    if args.dry_run:
+        planned = Project(s.ws, args.project)  # not created: a dry run writes nothing
+        _out(
+            str(
+                planned.dry_run(
+                    args.path, name=args.name, force=args.force, progress=not args.quiet
+                )
+            )
+        )
+        return ExitCode.OK
     project = s.ws.project(args.project)
     report = project.index(
         args.path, name=args.name, force=args.force, progress=not args.quiet, embed=args.embed
@@ -309,6 +321,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("embed", _embed, "embed the chunks that await vectors (after --embed later)")
     p.add_argument("-p", "--project", required=True)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
 
     p = command("search", _search, "search a project")
     p.add_argument("query")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 from psycopg.rows import dict_row
@@ -14,6 +14,8 @@ from codelens._db.awaiting import VectorCoverage, vector_coverage
 from codelens._db.handle import ProjectHandle
 from codelens._db.model_record import search_embedder
 from codelens._index.background import EmbeddingJob, running_job
+from codelens._index.dry_run import dry_run
+from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.run import embed_pending, index_repository
 from codelens._index.vectors import EmbedReport
@@ -104,6 +106,54 @@ class Project:
         """The embedding model this project was indexed with (raises NotIndexed before that)."""
         return search_embedder(self.handle)
 
+    @overload
+    def index(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = ...,
+        force: bool = ...,
+        progress: bool = ...,
+        on_progress: Callable[[IndexProgress], None] | None = ...,
+        cancel: threading.Event | None = ...,
+        wait: bool = ...,
+        embedder: str | None = ...,
+        scan_options: ScanOptions | None = ...,
+        embed: str = ...,
+        dry_run: Literal[False] = ...,
+    ) -> IndexReport: ...
+    @overload
+    def index(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = ...,
+        force: bool = ...,
+        progress: bool = ...,
+        on_progress: Callable[[IndexProgress], None] | None = ...,
+        cancel: threading.Event | None = ...,
+        wait: bool = ...,
+        embedder: str | None = ...,
+        scan_options: ScanOptions | None = ...,
+        embed: str = ...,
+        dry_run: Literal[True],
+    ) -> DryRunReport: ...
+    @overload
+    def index(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = ...,
+        force: bool = ...,
+        progress: bool = ...,
+        on_progress: Callable[[IndexProgress], None] | None = ...,
+        cancel: threading.Event | None = ...,
+        wait: bool = ...,
+        embedder: str | None = ...,
+        scan_options: ScanOptions | None = ...,
+        embed: str = ...,
+        dry_run: bool,
+    ) -> IndexReport | DryRunReport: ...
     def index(
         self,
         path: str | os.PathLike[str],
@@ -117,7 +167,8 @@ class Project:
         embedder: str | None = None,
         scan_options: ScanOptions | None = None,
         embed: str = "wait",
-    ) -> IndexReport:
+        dry_run: bool = False,
+    ) -> IndexReport | DryRunReport:
         """Index (or re-index) the repository at ``path``; only changed files cost anything.
 
         Every changed file is stored first, searchable by words at once; then the chunks
@@ -132,7 +183,18 @@ class Project:
         project's model). ``on_progress`` receives :class:`IndexProgress` ticks; setting
         ``cancel`` stops the run after the batch in flight, with ``report.interrupted``.
         ``wait`` queues behind another indexer of the project instead of raising ProjectBusy.
+        ``dry_run`` writes nothing and returns :meth:`dry_run`'s report instead.
         """
+        if dry_run:
+            return self.dry_run(
+                path,
+                name=name,
+                force=force,
+                embedder=embedder,
+                scan_options=scan_options,
+                progress=progress,
+                cancel=cancel,
+            )
         return index_repository(
             self.handle,
             path,
@@ -195,6 +257,39 @@ class Project:
         """Chunks with their vector, of all chunks: meaning search covers the first."""
         with self.connection() as conn:
             return vector_coverage(conn)
+
+    def dry_run(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        force: bool = False,
+        embedder: str | None = None,
+        scan_options: ScanOptions | None = None,
+        measure: bool = True,
+        progress: bool = True,
+        cancel: threading.Event | None = None,
+    ) -> DryRunReport:
+        """What :meth:`index` with these options would do, without writing anything.
+
+        The files to index per language, those skipped per reason, the paths ignored and the
+        rules that matched most, the biggest folders, the chunks to write and to embed, the
+        files unchanged since the last run, and estimates of the time until everything is
+        searchable by words and until every chunk is embedded. The model's speed is measured
+        on a sample of the repository's own chunks unless ``measure=False`` (then a nominal
+        figure). The project need not exist: a dry run creates nothing.
+        """
+        return dry_run(
+            self.handle,
+            path,
+            name=name,
+            force=force,
+            embedder=embedder,
+            scan_options=scan_options,
+            measure=measure,
+            progress=progress,
+            cancel=cancel,
+        )
 
     def search(
         self,

@@ -21,7 +21,7 @@ from codelens.errors import CodelensError, ProjectExists, ProjectNotFound
 if TYPE_CHECKING:
     from codelens._db.embedded import ServerStatus
 
-__all__ = ["Workspace", "drop_question", "not_dropped"]
+__all__ = ["Workspace", "drop_question", "exists_already", "not_dropped"]
 
 _PROJECT_COLUMNS = [
     "id",
@@ -80,10 +80,7 @@ class Workspace:
                 migrate_project(conn, project_id)
         except pg_errors.UniqueViolation:
             if not exist_ok:
-                raise ProjectExists(
-                    f"project {project_id!r} exists already: use codelens.project({project_id!r})"
-                    f" to open it, or drop it first"
-                ) from None
+                raise exists_already(project_id) from None
             # Someone else's row, perhaps of an older codelens: bring its schema up to date
             # (idempotent, under the migration lock) before it counts as migrated.
             self._ensure_migrated(project_id)
@@ -207,6 +204,14 @@ class Workspace:
 
     def close(self) -> None:
         self.db.close()
+
+
+def exists_already(project_id: str) -> ProjectExists:
+    """The refusal to create a project that exists."""
+    return ProjectExists(
+        f"project {project_id!r} exists already: use codelens.project({project_id!r})"
+        f" to open it, or drop it first"
+    )
 
 
 def drop_question(project_id: str) -> str:

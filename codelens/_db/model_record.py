@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
 
-__all__ = ["EmbeddingMetadata", "index_embedder", "read_metadata", "search_embedder"]
+__all__ = [
+    "EmbedderChoice",
+    "EmbeddingMetadata",
+    "choose_embedder",
+    "index_embedder",
+    "read_metadata",
+    "search_embedder",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +55,27 @@ def search_embedder(project: ProjectHandle) -> Embedder:
     return get_embedder(meta.model_name, settings=project.settings)
 
 
-def index_embedder(
-    project: ProjectHandle, conn: Connection, requested: str | None, *, force: bool
-) -> tuple[Embedder, bool]:
-    """The embedder for an index run, and whether every chunk must be embedded again.
+@dataclass(frozen=True, slots=True)
+class EmbedderChoice:
+    """The model an index run would use, and what that choice costs."""
+
+    spec: str | None  # None: the default rule picks (a first index that names no model)
+    record: bool  # the project has no model yet, or switches to this one
+    replace: bool  # a switch: every stored vector is dropped
+    rechunk: bool  # every file is chunked again
+
+
+def choose_embedder(
+    project: ProjectHandle, meta: EmbeddingMetadata | None, requested: str | None, *, force: bool
+) -> EmbedderChoice:
+    """What :func:`index_embedder` will do, decided without writing anything.
 
     A project keeps the model it was first indexed with. Asking for another one is refused
     unless ``force``, which switches the model and drops every stored vector.
     """
     explicit = requested or project.info().get("embedder")
-    settings = project.settings
-    meta = read_metadata(conn)
     if meta is None:
-        embedder = get_embedder(explicit, settings=settings)
-        _record(project, conn, embedder, replace=False)
-        return embedder, True
+        return EmbedderChoice(explicit, record=True, replace=False, rechunk=True)
     wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
     if wanted != meta.model_name:
         if not force:
@@ -70,10 +83,20 @@ def index_embedder(
                 f"project {project.id!r} is indexed with {meta.model_name}, not {wanted}: "
                 "re-index with index(..., force=True) to re-embed everything with the new model"
             )
-        embedder = get_embedder(wanted, settings=settings)
-        _record(project, conn, embedder, replace=True)
-        return embedder, True
-    return get_embedder(meta.model_name, settings=settings), meta.chunker_version != CHUNKER_VERSION
+        return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
+    rechunk = meta.chunker_version != CHUNKER_VERSION
+    return EmbedderChoice(meta.model_name, record=False, replace=False, rechunk=rechunk)
+
+
+def index_embedder(
+    project: ProjectHandle, conn: Connection, requested: str | None, *, force: bool
+) -> tuple[Embedder, bool]:
+    """The embedder for an index run, and whether every chunk must be embedded again."""
+    choice = choose_embedder(project, read_metadata(conn), requested, force=force)
+    embedder = get_embedder(choice.spec, settings=project.settings)
+    if choice.record:
+        _record(project, conn, embedder, replace=choice.replace)
+    return embedder, choice.rechunk
 
 
 def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, replace: bool) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -10,9 +9,8 @@ from itertools import islice
 from time import perf_counter
 from typing import TYPE_CHECKING, TypeVar
 
-from codelens._chunk.chunker import Chunk, chunk_text, embedding_text
-from codelens._chunk.notebook import chunk_notebook
-from codelens._chunk.types import embed_header
+from codelens._chunk.types import Chunk, embed_header
+from codelens._index.pieces import file_pieces
 from codelens._index.progress import Progress
 from codelens._index.report import IndexReport
 from codelens._index.store import (
@@ -109,12 +107,8 @@ class Run:
                 if f.text is None:
                     row.chunks = []  # skipped now: whatever it had goes
                     continue
-                limit = self.embedder.max_tokens
-                if f.notebook is not None:
-                    chunks = chunk_notebook(f.path, f.notebook, max_tokens=limit)
-                else:
-                    chunks = chunk_text(f.path, f.language, f.text, max_tokens=limit)
-                pending.append((row, [(c, embed_header(c), _hash(f.path, c)) for c in chunks]))
+                cut = file_pieces(f, self.embedder.max_tokens)
+                pending.append((row, [(p.chunk, embed_header(p.chunk), p.hash) for p in cut]))
         found: dict[str, StoredVector] = {}
         if self.reuse:
             with self.timed("store"):
@@ -169,11 +163,6 @@ class Run:
         self.report.chunks_added += batch.to_embed
         self.report.files_indexed += sum(1 for row in batch.rows if row.status == "indexed")
         self.progress.files_done(len(batch.items))
-
-
-def _hash(path: str, chunk: Chunk) -> str:
-    """The content hash: of the exact text embedded, so equal hashes share one vector."""
-    return hashlib.sha256(embedding_text(path, chunk).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _change(f: ScannedFile, old: KnownFile | None) -> str | None:

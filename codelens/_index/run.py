@@ -41,8 +41,9 @@ from codelens._index.store import (
     start_run,
     upsert_repository,
 )
+from codelens._index.target import index_target
 from codelens._index.vectors import EMBED_BATCH, EmbedReport, embed_awaiting
-from codelens._scan.nofollow import CheckedFolder, reopen
+from codelens._scan.nofollow import CheckedFolder
 from codelens._scan.walk import ScannedFile, ScanOptions, scan
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, IndexingError
 
@@ -92,18 +93,7 @@ def index_repository(
 ) -> IndexReport:
     """Index the repository at ``path`` into ``project``; see :meth:`codelens.Project.index`."""
     _check_embed(embed)
-    target: Path | CheckedFolder
-    if isinstance(path, CheckedFolder):
-        # Checked by the caller (the MCP server's roots): index that very folder, never what
-        # its path may lead to now, so it is not resolved again but recognised.
-        os.close(reopen(path))
-        root, target = Path(path.path), path
-    else:
-        given = Path(path).expanduser()
-        if not given.is_dir():
-            what = "is not a folder" if given.exists() else "does not exist"
-            raise IndexingError(f"{str(given)!r} {what}: pass the folder of a repository to index")
-        root = target = given.resolve()
+    root, target = index_target(path)
     options = _Options(
         name,
         force,

@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError
 
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
+from codelens._project import Project
 from codelens._search.filters import Filters
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, Mode
 from codelens._search.place import CELL_COLUMNS, place
@@ -136,14 +137,28 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             bool,
             Field(description="Re-chunk and re-embed every file, even unchanged ones"),
         ] = False,
+        dry_run: Annotated[
+            bool,
+            Field(
+                description="Write nothing: reply with what would be indexed, skipped and"
+                " embedded, and estimates of the time to searchable by words and to fully"
+                " embedded"
+            ),
+        ] = False,
     ) -> dict[str, Any]:
         """Start indexing a repository into a project (created if missing) in the background.
 
         Returns a job_id at once: poll get_indexing_status(job_id) until the state is
         completed or failed. Unchanged files are skipped unless force_reindex is true.
+        With dry_run, nothing is written and the reply is the dry run's report (files per
+        language, skipped per reason, ignored paths, biggest folders, chunks, time estimates).
         """
         with _tool_errors(project_id):
             folder = roots.pin(repo_path)
+            if dry_run:  # the project is not created: a dry run writes nothing
+                planned = Project(workspace, project_id)
+                plan = planned.dry_run(folder, force=force_reindex, progress=False)
+                return {"dry_run": plan.to_dict(), "summary": str(plan)}
             workspace.project(project_id)  # validates the id, creates the project on first use
             job, new = jobs.start(project_id, folder, force=force_reindex)
             reply = jobs.status(job.id)

@@ -18,6 +18,7 @@ from IPython.core.error import UsageError
 # IPython's own splitter (quotes kept, open quotes tolerated), from where it is defined
 from IPython.utils._process_common import arg_split
 
+from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.modes import DEFAULT_MODE, MODES
 
@@ -105,6 +106,9 @@ def _commands() -> dict[str, Command]:
     p.add_argument("--embedder", help="embedding model: local (default), ollama or ollama:MODEL")
     p.add_argument("--description", help="a line describing the project")
     _embed_option(p)
+    p.add_argument(
+        "--dry-run", action="store_true", help=f"with --path: create nothing, {DRY_RUN_HELP}"
+    )
     p = command("use", "make a project the current one")
     p.add_argument("name", help="an existing project")
     p = command("drop", "delete a project and its index (asks first unless --force)")
@@ -116,6 +120,7 @@ def _commands() -> dict[str, Command]:
     p.add_argument("--name", help="repository name (default: the folder's name)")
     p.add_argument("--force", action="store_true", help="re-embed unchanged files too")
     _embed_option(p)
+    p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
     p = command("embed", "embed the chunks that await vectors (left by a cancel or --embed later)")
     p.add_argument("-p", "--project", help="another project than the current one")
     p.add_argument(

@@ -1,5 +1,7 @@
 """The indexing panel, ``codelens.index_ui()``: index a folder with a progress bar and a Cancel button.
 
+Dry run shows what Index would do (files, skips, chunks, time estimates) and writes nothing.
+
 The run happens on a background thread so the kernel keeps answering (other cells, the
 search panel) meanwhile; the thread writes to widgets, which ipywidgets allows.
 """
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from codelens._index.dry_run import DRY_RUN_HELP
+from codelens._index.dry_run_report import duration
 from codelens._notebook.widget_util import classed, one_line, set_status, workspace_of
 from codelens._project import Project
 from codelens.errors import CodelensError, IndexingError
@@ -18,6 +22,7 @@ from codelens.errors import CodelensError, IndexingError
 if TYPE_CHECKING:
     import os
 
+    from codelens._index.dry_run_report import DryRunReport
     from codelens._index.report import IndexProgress, IndexReport
     from codelens._workspace import Workspace
 
@@ -61,6 +66,9 @@ class IndexPanel:
         self.index_button = classed(
             w.Button(description="Index", icon="play", button_style="primary"), "cl-index-button"
         )
+        self.dry_run_button = classed(
+            w.Button(description="Dry run", icon="search", tooltip=DRY_RUN_HELP), "cl-dry-run"
+        )
         self.cancel_button = classed(
             w.Button(description="Cancel", icon="stop", disabled=True), "cl-cancel"
         )
@@ -75,14 +83,17 @@ class IndexPanel:
         self.report = classed(w.Output(), "cl-report")
         self.thread: threading.Thread | None = None
         self.cancel_event = threading.Event()
-        self.last_report: IndexReport | None = None
+        self.last_report: IndexReport | DryRunReport | None = None
         self.index_button.on_click(lambda _: self.start())
+        self.dry_run_button.on_click(lambda _: self.start(dry_run=True))
         self.cancel_button.on_click(lambda _: self.cancel())
         self.widget = classed(
             w.VBox(
                 [
                     w.HBox([self.path, self.project]),
-                    w.HBox([self.force, self.index_button, self.cancel_button]),
+                    w.HBox(
+                        [self.force, self.index_button, self.dry_run_button, self.cancel_button]
+                    ),
                     w.HBox([self.progress, self.embed_progress]),
                     self.stage,
                     self.status,
@@ -99,8 +110,9 @@ class IndexPanel:
     def _say(self, text: str, *, error: bool = False) -> None:
         set_status(self.status, text, error=error)
 
-    def start(self) -> None:
-        """Start indexing on a background thread (a click on Index does this)."""
+    def start(self, *, dry_run: bool = False) -> None:
+        """Start indexing on a background thread (a click on Index does this); ``dry_run``
+        (the Dry run button) says what indexing would do and writes nothing."""
         if self.running:
             return
         try:
@@ -110,23 +122,34 @@ class IndexPanel:
             name = self.project.value.strip()
             if not name:
                 raise CodelensError("type a project name: an existing one or a new one")
-            project = self.workspace.project(name)  # created here, so a bad name fails at once
+            # Created here, so a bad name fails at once; not by a dry run, which writes nothing
+            # (a bad name still fails: Project checks it).
+            ws = self.workspace
+            project = Project(ws, name) if dry_run else ws.project(name)
         except CodelensError as error:
             self._say(one_line(error), error=True)
             return
         self.cancel_event = threading.Event()
-        self.index_button.disabled, self.cancel_button.disabled = True, False
+        self._buttons(running=True)
         self.progress.value, self.progress.bar_style = 0, ""
         self.embed_progress.value, self.embed_progress.bar_style = 0, ""
         self.report.outputs = ()
-        self._say(f"indexing {path} into {name}…")
+        if dry_run:
+            self.stage.value = "dry run: reading and cutting files"
+            self._say(f"dry run of {path} into {name}: nothing is written…")
+        else:
+            self._say(f"indexing {path} into {name}…")
         self.thread = threading.Thread(
-            target=self._run,
+            target=self._dry_run if dry_run else self._run,
             args=(project, path, self.force.value),
             name="codelens-index-panel",
             daemon=True,
         )
         self.thread.start()
+
+    def _buttons(self, *, running: bool) -> None:
+        self.index_button.disabled = self.dry_run_button.disabled = running
+        self.cancel_button.disabled = not running
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -186,7 +209,26 @@ class IndexPanel:
             )
         finally:
             self.project.options = self.workspace.ids()
-            self.index_button.disabled, self.cancel_button.disabled = False, True
+            self._buttons(running=False)
+
+    def _dry_run(self, project: Project, path: str, force: bool) -> None:
+        try:
+            plan = project.dry_run(path, force=force, progress=False, cancel=self.cancel_event)
+        except Exception as error:  # shown in the panel, as a run's are
+            self.progress.bar_style = "danger"
+            self._say(one_line(error), error=True)
+        else:
+            self.last_report = plan
+            self.report.append_display_data(plan)
+            self.progress.bar_style = "warning" if plan.interrupted else "info"
+            self.stage.value = "dry run: cancelled" if plan.interrupted else "dry run: done"
+            self._say(
+                f"dry run, nothing written: {plan.files_to_index:,} files and {plan.chunks:,}"
+                f" chunks to index; searchable by words in {duration(plan.seconds_to_words)},"
+                f" fully embedded in {duration(plan.seconds_to_embedded)}"
+            )
+        finally:
+            self._buttons(running=False)
 
 
 def index_ui(

@@ -29,7 +29,7 @@ from codelens._notebook.search_panel import ui
 from codelens._project import Project
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._status import status_lines
-from codelens._workspace import Workspace, drop_question, not_dropped
+from codelens._workspace import Workspace, drop_question, exists_already, not_dropped
 from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
@@ -145,10 +145,21 @@ class CodelensMagics(Magics):
     def _cmd_create(self, args: argparse.Namespace) -> Any:
         ws: Workspace = self.workspace
         name = unquote(args.name)
+        embedder = args.embedder and unquote(args.embedder)
+        if args.dry_run:
+            if not args.path:
+                raise UsageError(
+                    "--dry-run needs --path: `%codelens create NAME --path DIR --dry-run`"
+                )
+            if ws.exists(name):
+                raise exists_already(name)
+            # Not created: what creating it and indexing DIR would do.
+            planned = Project(ws, name)
+            return planned.dry_run(unquote(args.path), embedder=embedder, progress=not self.quiet)
         project = ws.create(
             name,
             description=unquote(args.description or ""),
-            embedder=args.embedder and unquote(args.embedder),
+            embedder=embedder,
         )
         ws.use(name)
         print(f"created project {name!r}; it is now the current project")
@@ -180,17 +191,30 @@ class CodelensMagics(Magics):
 
     def _cmd_index(self, args: argparse.Namespace) -> Any:
         project = self.project(args.project)
+        show = not self.quiet
         if args.path:
             path = unquote(args.path)
             return project.index(
-                path, name=args.name, force=args.force, progress=not self.quiet, embed=args.embed
+                path,
+                name=args.name,
+                force=args.force,
+                progress=show,
+                embed=args.embed,
+                dry_run=args.dry_run,
             )
         if args.name:
             raise UsageError("--name needs a PATH: `%codelens index PATH --name NAME`")
-        if project.repositories().empty:
+        roots = project.repositories()
+        if roots.empty:
             raise CodelensError(
                 f"project {project.id!r} has no repositories yet: run `%codelens index PATH`"
             )
+        if args.dry_run:
+            plans = [
+                project.dry_run(root, name=name, force=args.force, progress=show)
+                for root, name in zip(roots["root_path"], roots["name"], strict=True)
+            ]
+            return plans[0] if len(plans) == 1 else plans
         reports = project.reindex(force=args.force, progress=not self.quiet, embed=args.embed)
         return reports[0] if len(reports) == 1 else reports
 

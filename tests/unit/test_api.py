@@ -22,6 +22,7 @@ EXPECTED = {
     # index, search, analysis
     "index",
     "IndexReport",
+    "DryRunReport",
     "IndexProgress",
     "ScanOptions",
     "Embedder",
