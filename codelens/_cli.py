@@ -317,11 +317,11 @@ def _parser() -> argparse.ArgumentParser:
         " (searchable by words) and leave the vectors to `codelens embed`",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
 
     p = command("embed", _embed, "embed the chunks that await vectors (after --embed later)")
     p.add_argument("-p", "--project", required=True)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
 
     p = command("search", _search, "search a project")
     p.add_argument("query")
