@@ -14,7 +14,8 @@ Tables and views, for your own SQL with ``Analysis.sql`` or ``%%codesql``
           skip_reason, error, indexed_at)             -- status: indexed, skipped, failed
     chunks(id, file_id, repository_id, chunk_index, path, symbol, kind, language,
            start_line, end_line, lines, content, content_hash, token_count, truncated,
-           has_vector)
+           has_vector, cell_number, cell_kind, execution_count, cell_start_line,
+           cell_end_line)                             -- cell_*: NULL outside notebooks
     change_events(id, repository_id, path, change, detected_at, indexed_at, run_id)
     index_runs(id, repository_id, started_at, finished_at, status, report)  -- report: JSON
     embedding_metadata(model_name, embedding_dimensions, max_tokens, document_prefix,
@@ -42,6 +43,11 @@ Coverage counts files, defined so that the columns add up:
 - ``coverage_pct`` = 100 * indexed / (on_disk - skipped): the share of the files codelens
   would index that it has indexed. Skipped files (binary, too large, ...) are excluded by
   design and do not lower it. NaN when nothing is indexable.
+
+A Jupyter notebook is one file (language ``jupyter``, file type ``ipynb``) in coverage,
+whatever its cells; its chunks carry their cell's language (python, markdown, ...) and
+``cell_kind``, so ``chunk_stats()`` counts them under the cells' languages and
+``chunk_stats(by="cell_kind")`` per kind of cell.
 """
 
 from __future__ import annotations
@@ -128,30 +134,49 @@ class Analysis:
         return self.sql(q.COLUMNS, {"table": table})
 
     def coverage(
-        self, by: Literal["language", "directory", "repository"] = "language", depth: int = 1
+        self,
+        by: Literal["language", "file_type", "directory", "repository"] = "language",
+        depth: int = 1,
     ) -> pd.DataFrame:
         """Files on disk, indexed, skipped (per reason), failed, stale, and coverage %.
 
-        ``by="directory"`` groups by repository and the first ``depth`` folders of the path
-        ("." for files at the root). The columns are defined in this module's docs.
+        ``by="file_type"`` groups by the lower-cased end of the file name after its last
+        dot (``py``, ``ipynb``; "(none)" without one), as search's ``file_type`` filter
+        matches. ``by="directory"`` groups by repository and the first ``depth`` folders of
+        the path ("." for files at the root). The columns are defined in this module's docs.
         """
-        if by not in ("language", "directory", "repository"):
+        if by not in _COVERAGE_GROUPS:
             raise AnalysisError(
-                f"coverage(by={by!r}) is not a grouping: use 'language', 'directory' or"
-                " 'repository'"
+                f"coverage(by={by!r}) is not a grouping: use 'language', 'file_type',"
+                " 'directory' or 'repository'"
             )
         if not isinstance(depth, int) or depth < 1:
             raise AnalysisError(f"coverage(depth={depth!r}) must be a whole number >= 1")
         counts = self.sql(q.COVERAGE, {"by": by, "depth": depth})
         return coverage_frame(counts, by)
 
-    def chunk_stats(self) -> pd.DataFrame:
+    def chunk_stats(self, by: Literal["language", "cell_kind"] = "language") -> pd.DataFrame:
         """Chunks per language and kind: lines and tokens (mean, p50, p90, max), truncated.
 
         Rows with kind "(all)" total a language; the last row, "(all)" "(all)", the project.
         Percentiles interpolate linearly, like ``numpy.percentile``.
+
+        ``by="cell_kind"``: the chunks of notebooks only, per kind of cell (code, markdown,
+        raw, output) and the cell's language, with two more counts: ``notebooks`` and
+        ``cells`` that have chunks there (empty cells have none). Rows with language "(all)"
+        total a cell kind; the last row, "(all)" "(all)", every notebook chunk. Empty (no
+        rows) when the project holds no notebook.
         """
-        return self.sql(q.CHUNK_STATS)
+        if by not in ("language", "cell_kind"):
+            raise AnalysisError(
+                f"chunk_stats(by={by!r}) is not a grouping: use 'language' or 'cell_kind'"
+            )
+        stats = self.sql(q.CHUNK_STATS, {"by": by})
+        if by == "language":
+            return stats.drop(columns=["notebooks", "cells"]).rename(
+                columns={"g1": "language", "g2": "kind"}
+            )
+        return stats.rename(columns={"g1": "cell_kind", "g2": "language"})
 
     def largest(
         self, n: int = 20, *, of: Literal["both", "chunks", "files"] = "both"
@@ -212,6 +237,8 @@ class Analysis:
 
         return AnalysisPlots(self)
 
+
+_COVERAGE_GROUPS = ("language", "file_type", "directory", "repository")
 
 _NULLABLE = {
     pa.int8(): pd.Int8Dtype(),

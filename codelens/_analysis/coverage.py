@@ -10,6 +10,7 @@ __all__ = ["coverage_frame"]
 
 _KEYS = {
     "language": ["language"],
+    "file_type": ["file_type"],
     "directory": ["repository", "directory"],
     "repository": ["repository"],
 }

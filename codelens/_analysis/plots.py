@@ -37,7 +37,9 @@ class AnalysisPlots:
         self._analysis = analysis
 
     def coverage(
-        self, by: Literal["language", "directory", "repository"] = "language", depth: int = 1
+        self,
+        by: Literal["language", "file_type", "directory", "repository"] = "language",
+        depth: int = 1,
     ) -> Figure:
         """Files on disk per group, split into indexed, skipped, failed and not indexed."""
         table = self._analysis.coverage(by=by, depth=depth)

@@ -53,7 +53,8 @@ _SIGNATURES = (
 _CHUNK_COLUMNS = (
     "SELECT id, file_id, repository_id, chunk_index, path, symbol, kind, language, start_line,"
     " end_line, end_line - start_line + 1, content, content_hash, token_count, truncated,"
-    " embedding IS NOT NULL FROM chunks"
+    " embedding IS NOT NULL, cell_number, cell_kind, execution_count, cell_start_line,"
+    " cell_end_line FROM chunks"
 )
 _ALL_CHUNKS: LiteralString = _CHUNK_COLUMNS
 _SOME_CHUNKS: LiteralString = _CHUNK_COLUMNS + " WHERE file_id = ANY(%s)"
@@ -144,6 +145,11 @@ CHUNK_SCHEMA = pa.schema(
         ("token_count", pa.int32()),
         ("truncated", pa.bool_()),
         ("has_vector", pa.bool_()),
+        ("cell_number", pa.int32()),
+        ("cell_kind", pa.string()),
+        ("execution_count", pa.int32()),
+        ("cell_start_line", pa.int32()),
+        ("cell_end_line", pa.int32()),
     ]
 )
 

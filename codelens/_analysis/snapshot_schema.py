@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ["DDL", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = """
 CREATE TABLE snapshot_info (
@@ -90,7 +90,12 @@ CREATE TABLE chunks (
     content_hash  VARCHAR,
     token_count   INTEGER,
     truncated     BOOLEAN,
-    has_vector    BOOLEAN
+    has_vector    BOOLEAN,
+    cell_number     INTEGER,
+    cell_kind       VARCHAR,
+    execution_count INTEGER,
+    cell_start_line INTEGER,
+    cell_end_line   INTEGER
 );
 COMMENT ON TABLE chunks IS 'the indexed chunks, without their vectors';
 COMMENT ON COLUMN chunks.has_vector IS 'false while the chunk awaits its vector (searchable by words only; token_count and truncated come with the vector)';
@@ -101,7 +106,7 @@ COMMENT ON COLUMN chunks.chunk_index IS 'position in its file, from 0';
 COMMENT ON COLUMN chunks.path IS 'path of its file';
 COMMENT ON COLUMN chunks.symbol IS 'qualified name of the definition, e.g. Client.send; empty for module-level code';
 COMMENT ON COLUMN chunks.kind IS 'function, method, class, module, section, lines, ...';
-COMMENT ON COLUMN chunks.language IS 'language of its file';
+COMMENT ON COLUMN chunks.language IS 'language of its file; in a notebook, of its cell (python, markdown, ...)';
 COMMENT ON COLUMN chunks.start_line IS 'first line, from 1';
 COMMENT ON COLUMN chunks.end_line IS 'last line, inclusive';
 COMMENT ON COLUMN chunks.lines IS 'end_line - start_line + 1';
@@ -109,6 +114,11 @@ COMMENT ON COLUMN chunks.content IS 'the source text';
 COMMENT ON COLUMN chunks.content_hash IS 'stable hash of the content';
 COMMENT ON COLUMN chunks.token_count IS 'tokens of the embedded text, by the model''s tokenizer';
 COMMENT ON COLUMN chunks.truncated IS 'true when the embedded text exceeded the model window and was cut';
+COMMENT ON COLUMN chunks.cell_number IS 'in a notebook, its cell, from 1 as JupyterLab numbers cells; NULL in other files';
+COMMENT ON COLUMN chunks.cell_kind IS 'in a notebook, the kind of its cell: code, markdown, raw, or output (indexed text outputs); NULL in other files';
+COMMENT ON COLUMN chunks.execution_count IS 'in a notebook, its cell''s execution count when the cell last changed; NULL if never run';
+COMMENT ON COLUMN chunks.cell_start_line IS 'in a notebook, first line within its cell, from 1 (start_line counts the cells laid end to end)';
+COMMENT ON COLUMN chunks.cell_end_line IS 'in a notebook, last line within its cell, inclusive';
 
 CREATE TABLE change_events (
     id            BIGINT,

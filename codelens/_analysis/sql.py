@@ -31,9 +31,12 @@ WITH awaiting AS (
     WHERE d.ignored
 ), keyed AS (
     SELECT
-        CASE WHEN $by = 'language' THEN NULL ELSE repository END AS repository,
+        CASE WHEN $by IN ('language', 'file_type') THEN NULL ELSE repository END AS repository,
         CASE
             WHEN $by = 'language' THEN coalesce(language, '(none)')
+            -- what search's file_type filter matches: the name after its last dot
+            WHEN $by = 'file_type' THEN
+                coalesce(nullif(lower(regexp_extract(path, '[.]([^./]*)$', 1)), ''), '(none)')
             WHEN $by = 'directory' THEN coalesce(nullif(array_to_string(list_slice(
                 string_split(path, '/'), 1, least(len(string_split(path, '/')) - 1, $depth)
             ), '/'), ''), '.')
@@ -47,11 +50,23 @@ FROM keyed
 GROUP BY ALL
 """
 
+# One query for both groupings, so that the statistics are defined once. $by = 'language':
+# every chunk, by language (g1) and kind (g2). $by = 'cell_kind': notebook chunks only, by
+# kind of cell (g1, in the order JupyterLab lists them) and language (g2). Analysis names
+# g1 and g2, and keeps notebooks and cells for cell kinds only.
 CHUNK_STATS = """
+WITH c AS (
+    SELECT *,
+        CASE WHEN $by = 'cell_kind' THEN cell_kind ELSE language END AS g1,
+        CASE WHEN $by = 'cell_kind' THEN language ELSE kind END AS g2
+    FROM chunks
+    WHERE $by = 'language' OR cell_kind IS NOT NULL
+)
 SELECT
-    CASE WHEN grouping(language) = 1 THEN '(all)' ELSE coalesce(language, '(none)') END
-        AS language,
-    CASE WHEN grouping(kind) = 1 THEN '(all)' ELSE kind END AS kind,
+    CASE WHEN grouping(g1) = 1 THEN '(all)' ELSE coalesce(g1, '(none)') END AS g1,
+    CASE WHEN grouping(g2) = 1 THEN '(all)' ELSE coalesce(g2, '(none)') END AS g2,
+    count(DISTINCT file_id) AS notebooks,
+    count(DISTINCT (file_id, cell_number)) AS cells,
     count(*) AS chunks,
     round(avg(lines), 1) AS lines_mean,
     round(quantile_cont(lines, 0.5), 1) AS lines_p50,
@@ -64,9 +79,13 @@ SELECT
     count(*) FILTER (WHERE truncated) AS truncated,
     round(100.0 * count(*) FILTER (WHERE truncated) / nullif(count(*), 0), 1) AS truncated_pct,
     count(*) FILTER (WHERE NOT has_vector) AS awaiting_vectors
-FROM chunks
-GROUP BY ROLLUP (language, kind)
-ORDER BY grouping(language), language NULLS LAST, grouping(kind), chunks DESC, kind
+FROM c
+GROUP BY ROLLUP (g1, g2)
+-- no notebook: no rows, rather than a total of nothing
+HAVING $by = 'language' OR count(*) > 0
+ORDER BY grouping(g1),
+    CASE WHEN $by = 'cell_kind' THEN list_position(['code', 'markdown', 'raw', 'output'], g1) END,
+    g1 NULLS LAST, grouping(g2), chunks DESC, g2
 """
 
 LARGEST = """

@@ -78,6 +78,7 @@ SELECT c.id, r.name, c.path, c.start_line, c.end_line, c.symbol, c.kind, c.langu
     c.cell_number, c.cell_kind, c.execution_count, c.cell_start_line, c.cell_end_line
 FROM chunks c JOIN repositories r ON r.id = c.repository_id WHERE c.id = ANY(%s)
 """
+_ROOTS = "SELECT name, root_path FROM repositories WHERE name = ANY(%s)"
 
 
 def search(
@@ -143,13 +144,14 @@ def search(
                     break
                 depth = min(depth * 2, MAX_DEPTH)
             rows = _rows(conn, [i for unit in units for i in unit.part_ids])
+            roots = _roots(conn, rows)
             if not rows:
                 _check_indexed(conn, project)
             coverage = None
             if vector is not None:
                 covered = vector_coverage(conn)
                 coverage = (covered.embedded, covered.total)
-    return SearchResults.build(project.id, text, mode, units, rows, coverage)
+    return SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
 
 
 def _units(conn: Connection, ranked: list[Fused], limit: int, mode: str) -> list[Unit]:
@@ -267,6 +269,14 @@ def _rows(conn: Connection, ids: list[int]) -> dict[int, tuple[Any, ...]]:
     if not ids:
         return {}
     return {int(r[0]): r[1:] for r in conn.execute(_ROWS, [ids]).fetchall()}
+
+
+def _roots(conn: Connection, rows: dict[int, tuple[Any, ...]]) -> dict[str, str]:
+    # The notebook view links each header to its file: the hits' repositories' folders.
+    names = sorted({str(row[0]) for row in rows.values()})
+    if not names:
+        return {}
+    return {str(name): str(root) for name, root in conn.execute(_ROOTS, [names]).fetchall()}
 
 
 def _check_indexed(conn: Connection, project: ProjectHandle) -> None:

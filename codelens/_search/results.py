@@ -78,7 +78,9 @@ class SearchResults(pd.DataFrame):
     higher is closer); lexical, the share of the query's idf-weighted words the chunk
     contains (0..1; ties ordered by PostgreSQL's ``ts_rank_cd``); hybrid, the fused
     reciprocal-rank score (see :mod:`codelens._search.fusion`). ``attrs`` holds ``query``,
-    ``mode``, ``project`` and ``semantic_coverage``.
+    ``mode``, ``project``, ``semantic_coverage`` and ``roots`` (each hit's repository and
+    its root folder: in a notebook, a header links to its file when the file is below the
+    notebook's folder, and JupyterLab opens it).
 
     While a project is being embedded, lexical search covers every chunk and semantic and
     hybrid search the chunks that have their vector: :attr:`semantic_coverage` says how
@@ -105,11 +107,13 @@ class SearchResults(pd.DataFrame):
         units: Sequence[Unit],
         rows: Mapping[int, Sequence[Any]],
         coverage: tuple[int, int] | None = None,
+        roots: Mapping[str, str] | None = None,
     ) -> SearchResults:
         """Results in ``units`` order; rows are (repository, path, start_line, end_line,
         symbol, kind, language, content, *CELL_COLUMNS) by chunk id (the cell columns may be
         left out: not a notebook). A unit whose best part is missing from ``rows`` (deleted
-        meanwhile) drops out, and so do missing parts."""
+        meanwhile) drops out, and so do missing parts. ``roots`` maps the hits' repositories
+        to their root folders (for links to files)."""
         pad = (None,) * len(CELL_COLUMNS)
         kept = [u for u in units if u.best.id in rows]
         records = []
@@ -157,6 +161,8 @@ class SearchResults(pd.DataFrame):
             columns[name] = pd.array([getattr(u.best, name) for u in kept], dtype="Int64")
         frame = cls({name: columns[name] for name in COLUMNS})
         frame.attrs.update(query=query, mode=mode, project=project, semantic_coverage=coverage)
+        if roots is not None:
+            frame.attrs["roots"] = dict(roots)
         return frame
 
     @property
@@ -232,7 +238,9 @@ class SearchResults(pd.DataFrame):
             return html
         from codelens._search.results_html import results_html
 
-        return results_html(self, self._title(), self.display_limit, self._note())
+        return results_html(
+            self, self._title(), self.display_limit, self._note(), roots=self.attrs.get("roots")
+        )
 
 
 def match_text(row: Any) -> str:

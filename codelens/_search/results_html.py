@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
+from codelens._search.links import file_href
 from codelens._search.place import line_offset, place
 from codelens._search.results import grouped_note, match_text
 
@@ -75,10 +78,14 @@ def _snippet(row: pd.Series[Any]) -> str:
     )
 
 
-def _header(row: pd.Series[Any], position: int) -> str:
+def _header(row: pd.Series[Any], position: int, roots: Mapping[str, str], base: str) -> str:
     rank = row.get("rank", position)
-    where = html.escape(place(row))
-    bits = [f"<b>{rank}.</b> <code>{where}</code>"]
+    where = f"<code>{html.escape(place(row))}</code>"
+    href = file_href(roots.get(str(row.get("repository"))), str(row["path"]), base)
+    if href is not None:
+        title = html.escape(f"open {row['path']}")
+        where = f'<a href="{html.escape(href)}" title="{title}">{where}</a>'
+    bits = [f"<b>{rank}.</b> {where}"]
     if row.get("symbol"):
         bits.append(f"<b>{html.escape(str(row['symbol']))}</b>")
     if grouped_note(row):
@@ -93,11 +100,23 @@ def _header(row: pd.Series[Any], position: int) -> str:
     return '<div style="margin-top:0.8em">' + " ".join(bits) + "</div>"
 
 
-def results_html(results: pd.DataFrame, title: str, limit: int, note: str | None = None) -> str:
+def results_html(
+    results: pd.DataFrame,
+    title: str,
+    limit: int,
+    note: str | None = None,
+    *,
+    roots: Mapping[str, str] | None = None,
+    base: str | None = None,
+) -> str:
+    """Headers and snippets of the first ``limit`` hits. With ``roots`` (repository name ->
+    root folder), a header links to its file when the file is below ``base`` (default: the
+    working directory, which in a notebook is the notebook's folder): see ``links``."""
     shown = results.head(limit)
+    here = base if base is not None else os.getcwd()
     parts = [f'<div class="codelens-results"><div><b>{html.escape(title)}</b></div>']
     for position, (_, row) in enumerate(shown.iterrows(), start=1):
-        parts.append(_header(row, position))
+        parts.append(_header(row, position, roots or {}, here))
         parts.append(_snippet(row))
     footer = f"showing {len(shown)} of {len(results)}"
     parts.append(f'<div style="color:#666;margin-top:0.5em">{footer}</div>')

@@ -365,7 +365,7 @@ def test_sql_errors_are_one_line(
 
 def test_bad_arguments_are_one_line_errors(indexed: tuple[Project, Path, Analysis]) -> None:
     analysis = indexed[2]
-    with pytest.raises(AnalysisError, match="'language', 'directory' or 'repository'"):
+    with pytest.raises(AnalysisError, match="'language', 'file_type', 'directory' or 'repository'"):
         analysis.coverage(by="owner")  # type: ignore[arg-type]
     with pytest.raises(AnalysisError, match="depth=0"):
         analysis.coverage(by="directory", depth=0)

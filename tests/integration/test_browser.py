@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,8 @@ def lab() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="codelens-lab-"))
     root = base / "root"
     root.mkdir()
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    for notebook in NOTEBOOK.parent.glob("*.ipynb"):
+        shutil.copy(notebook, root / notebook.name)
     write_repo(root / "shop")
     folders = {
         name: base / name for name in ("home", "config", "data", "runtime", "settings", "app")
@@ -151,8 +153,35 @@ def lab() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_search_panel_in_jupyterlab(lab: str) -> None:
+def run_all(page: Any, lab: str, name: str) -> None:
+    """Open the notebook ``name`` in JupyterLab and run all its cells (without waiting)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    page.goto(f"{lab}/lab/tree/{name}")
+    # The notebook must be the current widget, with a connected, idle kernel. JupyterLab
+    # can lose a race between two kernel starts and show "No Kernel": start one then.
+    page.wait_for_function(
+        "name => window.jupyterapp?.shell.currentWidget?.title.label === name",
+        arg=name,
+        timeout=SLOW_MS,
+    )
+    try:
+        page.wait_for_function(KERNEL_READY, timeout=60_000)
+    except PlaywrightTimeout:
+        page.evaluate(
+            "() => { window.jupyterapp.shell.currentWidget.sessionContext"
+            ".changeKernel({name: 'python3'}); }"
+        )
+        page.wait_for_function(KERNEL_READY, timeout=SLOW_MS)
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    expect(idle).to_be_visible(timeout=SLOW_MS)
+    # Returns nothing: a returned promise would make evaluate wait without a timeout.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    expect(page.locator(".jp-InputPrompt").first).not_to_have_text("[ ]:", timeout=60_000)
+
+
+def test_search_panel_in_jupyterlab(lab: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -162,27 +191,7 @@ def test_search_panel_in_jupyterlab(lab: str) -> None:
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{lab}/lab/tree/{NOTEBOOK.name}")
-            # The notebook must be the current widget, with a connected, idle kernel. JupyterLab
-            # can lose a race between two kernel starts and show "No Kernel": start one then.
-            page.wait_for_function(
-                "name => window.jupyterapp?.shell.currentWidget?.title.label === name",
-                arg=NOTEBOOK.name,
-                timeout=SLOW_MS,
-            )
-            try:
-                page.wait_for_function(KERNEL_READY, timeout=60_000)
-            except PlaywrightTimeout:
-                page.evaluate(
-                    "() => { window.jupyterapp.shell.currentWidget.sessionContext"
-                    ".changeKernel({name: 'python3'}); }"
-                )
-                page.wait_for_function(KERNEL_READY, timeout=SLOW_MS)
-            idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-            expect(idle).to_be_visible(timeout=SLOW_MS)
-            # Returns nothing: a returned promise would make evaluate wait without a timeout.
-            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-            expect(page.locator(".jp-InputPrompt").first).not_to_have_text("[ ]:", timeout=60_000)
+            run_all(page, lab, NOTEBOOK.name)
 
             query = page.locator(".cl-query input")
             expect(query).to_be_visible(timeout=SLOW_MS)
@@ -207,5 +216,29 @@ def test_search_panel_in_jupyterlab(lab: str) -> None:
             )
             assert results.first.locator(".cl-more").count() == 0
             page.screenshot(path=str(ARTIFACTS / "search-panel.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_a_hit_header_opens_its_notebook_in_jupyterlab(lab: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            run_all(page, lab, "search_link.ipynb")
+            # The hit, in docs/ below the notebook's folder: its header is a link to it.
+            link = page.locator(".codelens-results a", has_text="weather.ipynb · cell 2")
+            expect(link).to_be_visible(timeout=SLOW_MS)
+            link.click()
+            page.wait_for_function(
+                "() => window.jupyterapp.shell.currentWidget?.context?.path === 'docs/weather.ipynb'",
+                timeout=60_000,
+            )
+            expect(page.locator(".jp-Notebook").last).to_contain_text("degrees Celsius")
+            page.screenshot(path=str(ARTIFACTS / "search-link.png"), full_page=True)
         finally:
             browser.close()

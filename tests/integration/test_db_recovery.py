@@ -176,7 +176,9 @@ def test_an_external_server_that_stops_is_a_one_line_error_until_it_is_back(
     fresh_home: Path,
 ) -> None:
     pgdata = fresh_home / "pgdata"
-    db = _external(fresh_home, timeout=10)  # room for the pool's reconnect backoff on a busy machine
+    db = _external(
+        fresh_home, timeout=10
+    )  # room for the pool's reconnect backoff on a busy machine
     try:
         lost = r"^the connection to PostgreSQL was lost .*CODELENS_DATABASE_URL is back$"
         with pytest.raises(DatabaseError, match=lost):
