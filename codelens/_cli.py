@@ -18,7 +18,7 @@ from codelens._config import Settings
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
-from codelens._search.place import place
+from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
 from codelens._unicode import check_unicode
 from codelens._workspace import Workspace, not_dropped
@@ -182,7 +182,6 @@ def _embed(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _print_results(results: pd.DataFrame) -> None:
-    from codelens._search.results import grouped_note, match_text  # pandas: loaded by now
 
     if results.empty:
         _out("no results: try other words, --mode semantic, or fewer filters")

@@ -19,7 +19,7 @@ from codelens._index.vectors import EMBED_BATCH, EmbedReport, embed_awaiting
 
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
-    from codelens._embed.registry import Embedder
+    from codelens._embed.base import Embedder
     from codelens._index.progress import Progress
 
 __all__ = ["EmbeddingJob", "running_job", "stop_job"]

@@ -50,7 +50,7 @@ from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError, Index
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
-    from codelens._embed.registry import Embedder
+    from codelens._embed.base import Embedder
 
 __all__ = ["BATCH_FILES", "EMBED_MODES", "embed_pending", "index_repository"]
 

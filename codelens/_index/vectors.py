@@ -36,7 +36,7 @@ from codelens.errors import EmbedderError, EmbedderUnavailable
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
-    from codelens._embed.registry import Embedder
+    from codelens._embed.base import Embedder
     from codelens._index.progress import Progress
 
 __all__ = ["EMBED_BATCH", "EmbedReport", "embed_awaiting"]

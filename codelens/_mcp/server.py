@@ -22,9 +22,9 @@ from codelens._mcp.roots import AllowedRoots
 from codelens._project import Project
 from codelens._search.filters import Filters
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, Mode
-from codelens._search.place import CELL_COLUMNS, place
+from codelens._search.place import CELL_COLUMNS, match_text, place
 from codelens._search.query import clean_query
-from codelens._search.results import coverage_note, match_text
+from codelens._search.results import coverage_note
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
 

@@ -16,8 +16,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from codelens._notebook.widget_util import classed
-from codelens._search.place import first_line, place
-from codelens._search.results import grouped_note, match_text
+from codelens._search.place import first_line, grouped_note, match_text, place
 
 __all__ = ["PREVIEW_LINES", "ResultView", "snippet"]
 

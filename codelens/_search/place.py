@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-__all__ = ["CELL_COLUMNS", "first_line", "line_offset", "place"]
+__all__ = ["CELL_COLUMNS", "first_line", "grouped_note", "line_offset", "match_text", "place"]
 
 # A notebook hit's cell, in the search results and the MCP tool's hits (None/<NA> elsewhere).
 CELL_COLUMNS = ("cell_number", "cell_kind", "execution_count", "cell_start_line", "cell_end_line")
@@ -59,3 +59,25 @@ def line_offset(row: Row) -> int:
     """What turns a line of the file into the line its reader sees: 0 for a file, and for a
     notebook minus the lines of the cells before this one."""
     return first_line(row) - int(row["start_line"])
+
+
+def match_text(row: Any) -> str:
+    """The lines of ``row``'s best-matching part (all of ``content`` for a whole definition)."""
+    content = str(row["content"])
+    if "match_start_line" not in row or int(row.get("parts", 1)) <= 1:
+        return content
+    top = int(row["start_line"])
+    lines = content.split("\n")
+    return "\n".join(
+        lines[int(row["match_start_line"]) - top : int(row["match_end_line"]) - top + 1]
+    )
+
+
+def grouped_note(row: Any) -> str:
+    """ " (match 40-62 of 4 parts)" for a definition in parts, else ""."""
+    parts = _number(row.get("parts"))
+    if parts is None or parts <= 1:
+        return ""
+    offset = line_offset(row)  # lines within the cell, for a notebook
+    start, end = int(row["match_start_line"]) + offset, int(row["match_end_line"]) + offset
+    return f" (match {start}-{end} of {parts} parts)"

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 
 from codelens._search.grouping import join_parts
-from codelens._search.place import CELL_COLUMNS, line_offset, place
+from codelens._search.place import CELL_COLUMNS, grouped_note, match_text, place
+from codelens._search.results_html import results_html
 
 if TYPE_CHECKING:
     from codelens._search.grouping import Unit
 
-__all__ = ["COLUMNS", "SearchResults", "coverage_note", "grouped_note", "match_text"]
+__all__ = ["COLUMNS", "SearchResults", "coverage_note"]
 
 COLUMNS = [
     "rank",
@@ -236,23 +237,9 @@ class SearchResults(pd.DataFrame):
         if not self._complete():
             html: str | None = pd.DataFrame(self)._repr_html_()  # type: ignore[operator]
             return html
-        from codelens._search.results_html import results_html
-
         return results_html(
             self, self._title(), self.display_limit, self._note(), roots=self.attrs.get("roots")
         )
-
-
-def match_text(row: Any) -> str:
-    """The lines of ``row``'s best-matching part (all of ``content`` for a whole definition)."""
-    content = str(row["content"])
-    if "match_start_line" not in row or int(row.get("parts", 1)) <= 1:
-        return content
-    top = int(row["start_line"])
-    lines = content.split("\n")
-    return "\n".join(
-        lines[int(row["match_start_line"]) - top : int(row["match_end_line"]) - top + 1]
-    )
 
 
 def _column(values: Sequence[Any], dtype: Any) -> Any:
@@ -283,16 +270,6 @@ def _header(row: pd.Series[Any], position: int) -> str:
     if "score" in row:
         text += f"  score {row['score']:.4g}"
     return text + _mode_ranks(row)
-
-
-def grouped_note(row: Any) -> str:
-    """ " (match 40-62 of 4 parts)" for a definition in parts, else ""."""
-    parts = row.get("parts")
-    if parts is None or pd.isna(parts) or int(parts) <= 1:
-        return ""
-    offset = line_offset(row)  # lines within the cell, for a notebook
-    start, end = int(row["match_start_line"]) + offset, int(row["match_end_line"]) + offset
-    return f" (match {start}-{end} of {int(parts)} parts)"
 
 
 def _mode_ranks(row: pd.Series[Any]) -> str:

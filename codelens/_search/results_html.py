@@ -15,8 +15,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from codelens._search.links import file_href
-from codelens._search.place import line_offset, place
-from codelens._search.results import grouped_note, match_text
+from codelens._search.place import grouped_note, line_offset, match_text, place
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,7 +16,7 @@ from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
 from codelens._mcp.server import build_server
 from codelens._search.engine import MODES
-from codelens._search.results import match_text
+from codelens._search.place import match_text
 from tests.mcp_helpers import child_env, payload, run
 
 # One long function (far more than the model's window: stored in many parts) whose name

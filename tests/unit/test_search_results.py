@@ -7,7 +7,8 @@ import pytest
 
 from codelens._search.fusion import Fused
 from codelens._search.grouping import Unit, join_parts, rank_units
-from codelens._search.results import COLUMNS, SearchResults, match_text
+from codelens._search.place import match_text
+from codelens._search.results import COLUMNS, SearchResults
 
 
 def _whole(fused: list[Fused]) -> list[Unit]:
