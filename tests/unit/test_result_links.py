@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from codelens._search.fusion import Fused
+from codelens._search.grouping import Unit
 from codelens._search.links import file_href
 from codelens._search.results import SearchResults
 
@@ -20,8 +21,8 @@ def _hit(path: str, repository: str = "repo", cell: int | None = None) -> tuple[
 
 
 def _results(rows: dict[int, tuple[object, ...]], roots: dict[str, str] | None) -> SearchResults:
-    fused = [Fused(i, 1.0 / i, i, None) for i in rows]
-    return SearchResults.build("p", "q", "semantic", fused, rows, None, roots)
+    units = [Unit(Fused(i, 1.0 / i, i, None), (i,)) for i in rows]
+    return SearchResults.build("p", "q", "semantic", units, rows, None, roots)
 
 
 def _links(html: str) -> list[tuple[str, str]]:
