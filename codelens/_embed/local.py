@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from codelens._embed.windowed import WindowedEmbedder, window_ids
 from codelens.errors import EmbedderUnavailable
 
 __all__ = ["LocalEmbedder"]
@@ -70,15 +70,14 @@ def _load() -> tuple[Any, Any]:
     return model, counter
 
 
-class LocalEmbedder:
+class LocalEmbedder(WindowedEmbedder):
     """An :class:`~codelens._embed.registry.Embedder`: all-MiniLM-L6-v2 via sentence-transformers."""
 
     def __init__(self, batch_size: int = 32) -> None:
         self._batch_size = batch_size
         self._loaded: tuple[Any, Any] | None = None
         self._load_lock = threading.Lock()
-        # Fast tokenizers raise "Already borrowed" when two threads encode at once.
-        self._encode_lock = threading.Lock()
+        super().__init__()
 
     @property
     def name(self) -> str:
@@ -92,41 +91,12 @@ class LocalEmbedder:
     def max_tokens(self) -> int:
         return 256  # the model's max_seq_length; [CLS] and [SEP] included
 
-    @property
-    def document_prefix(self) -> str:
-        return ""
-
-    @property
-    def query_prefix(self) -> str:
-        return ""
-
     def _model(self) -> tuple[Any, Any]:
         if self._loaded is None:
             with self._load_lock:
                 if self._loaded is None:
                     self._loaded = _load()
         return self._loaded
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Exact tokens per text as a document, [CLS] and [SEP] included, never truncated."""
-        if not texts:
-            return []
-        _, counter = self._model()
-        with self._encode_lock:
-            encodings = counter.encode_batch([self.document_prefix + t for t in texts])
-        return [len(e.ids) for e in encodings]
-
-    def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
-        """Vectors and exact token counts from one tokenization of the texts."""
-        return self._encode([self.document_prefix + t for t in texts])
-
-    def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return self.embed_counted(texts)[0]
-
-    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
-        vectors, _ = self._encode([self.query_prefix + text])
-        query: npt.NDArray[np.float32] = vectors[0]
-        return query
 
     def _encode(self, texts: list[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
         if not texts:
@@ -140,10 +110,7 @@ class LocalEmbedder:
         limit = self.max_tokens
         with self._encode_lock:
             encodings = counter.encode_batch(texts)
-            ids = [
-                e.ids if len(e.ids) <= limit else [*e.ids[: limit - 1], e.ids[-1]]
-                for e in encodings
-            ]
+            ids = window_ids(encodings, limit)
             out = np.empty((len(texts), self.dimensions), dtype=np.float32)
             # Longest first, in batches of similar length, so little of a batch is padding.
             order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))

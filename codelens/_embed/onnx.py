@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from codelens._config import Settings
+from codelens._embed.windowed import WindowedEmbedder, window_ids
 from codelens.errors import EmbedderUnavailable
 
 __all__ = ["DEFAULT_ONNX_SPEC", "OnnxEmbedder", "ensure_onnx_model", "onnx_model_file"]
@@ -182,7 +182,7 @@ def _load(cache_dir: Path, quantized: bool, threads: int | None) -> tuple[Any, A
     return session, tokenizer
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(WindowedEmbedder):
     """An :class:`~codelens._embed.base.Embedder`: all-MiniLM-L6-v2 in ONNX Runtime.
 
     ``quantized`` (the default, and the registered ``"onnx"`` embedder) uses dynamic int8
@@ -209,8 +209,7 @@ class OnnxEmbedder:
         self._threads = threads
         self._loaded: tuple[Any, Any] | None = None
         self._load_lock = threading.Lock()
-        # Fast tokenizers raise "Already borrowed" when two threads encode at once.
-        self._encode_lock = threading.Lock()
+        super().__init__()
 
     @property
     def name(self) -> str:
@@ -225,14 +224,6 @@ class OnnxEmbedder:
         return 256  # the window of the torch path; [CLS] and [SEP] included
 
     @property
-    def document_prefix(self) -> str:
-        return ""
-
-    @property
-    def query_prefix(self) -> str:
-        return ""
-
-    @property
     def model_file(self) -> Path:
         """The ONNX file this embedder runs (exported on first use)."""
         return onnx_model_file(self._cache_dir or _models_dir(), quantized=self._quantized)
@@ -245,27 +236,6 @@ class OnnxEmbedder:
                     self._loaded = _load(cache_dir, self._quantized, self._threads)
         return self._loaded
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Exact tokens per text as a document, [CLS] and [SEP] included, never truncated."""
-        if not texts:
-            return []
-        _, tokenizer = self._model()
-        with self._encode_lock:
-            encodings = tokenizer.encode_batch([self.document_prefix + t for t in texts])
-        return [len(e.ids) for e in encodings]
-
-    def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
-        """Vectors and exact token counts from one tokenization of the texts."""
-        return self._encode([self.document_prefix + t for t in texts])
-
-    def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return self.embed_counted(texts)[0]
-
-    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
-        vectors, _ = self._encode([self.query_prefix + text])
-        query: npt.NDArray[np.float32] = vectors[0]
-        return query
-
     def _encode(self, texts: list[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32), []
@@ -274,9 +244,7 @@ class OnnxEmbedder:
         limit = self.max_tokens
         with self._encode_lock:
             encodings = tokenizer.encode_batch(texts)
-        ids = [
-            e.ids if len(e.ids) <= limit else [*e.ids[: limit - 1], e.ids[-1]] for e in encodings
-        ]
+        ids = window_ids(encodings, limit)
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
         # Longest first, in batches of similar length, so little of a batch is padding.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
