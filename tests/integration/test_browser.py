@@ -1,19 +1,23 @@
-"""The search panel in a real JupyterLab, driven by Debian's Chromium through Playwright.
+"""The search and index panels in a real JupyterLab, driven by Debian's Chromium through Playwright.
 
 JupyterLab runs on 127.0.0.1 with every Jupyter folder (and HOME) in a temporary directory;
-codelens gets its own CODELENS_HOME. The test opens a small notebook that indexes a sample
+codelens gets its own CODELENS_HOME. One test opens a small notebook that indexes a sample
 repository and shows ``codelens.ui()``, types a query in the panel, presses Enter and waits
-for highlighted results. A screenshot lands in artifacts/browser/ for the record.
+for highlighted results. Another starts an index of a few stdlib packages from
+``codelens.index_ui()``, searches by words while the vectors arrive, cancels, and has the
+kernel check the index. Screenshots land in artifacts/browser/ for the record.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import urllib.request
@@ -24,6 +28,7 @@ from typing import Any
 import pytest
 
 from codelens._db.embedded import stop_server
+from codelens._scan.walk import scan
 from tests.frontend_helpers import write_repo
 
 pytestmark = pytest.mark.browser
@@ -153,8 +158,8 @@ def lab() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def run_all(page: Any, lab: str, name: str) -> None:
-    """Open the notebook ``name`` in JupyterLab and run all its cells (without waiting)."""
+def open_notebook(page: Any, lab: str, name: str) -> None:
+    """Open the notebook ``name`` in JupyterLab and wait for its kernel to be idle."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
@@ -176,6 +181,13 @@ def run_all(page: Any, lab: str, name: str) -> None:
         page.wait_for_function(KERNEL_READY, timeout=SLOW_MS)
     idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
     expect(idle).to_be_visible(timeout=SLOW_MS)
+
+
+def run_all(page: Any, lab: str, name: str) -> None:
+    """Open the notebook ``name`` in JupyterLab and run all its cells (without waiting)."""
+    from playwright.sync_api import expect
+
+    open_notebook(page, lab, name)
     # Returns nothing: a returned promise would make evaluate wait without a timeout.
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     expect(page.locator(".jp-InputPrompt").first).not_to_have_text("[ ]:", timeout=60_000)
@@ -240,5 +252,140 @@ def test_a_hit_header_opens_its_notebook_in_jupyterlab(lab: str) -> None:
             )
             expect(page.locator(".jp-Notebook").last).to_contain_text("degrees Celsius")
             page.screenshot(path=str(ARTIFACTS / "search-link.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+# The index panel's corpus: a few stdlib packages, about 2,000 chunks, so that embedding
+# them takes a minute or more while storing takes seconds.
+STDLIB_PACKAGES = ("json", "email", "http")
+# What index_panel.ipynb's second cell searches for by words, and the file that defines it.
+WORDS_HIT = ("email/utils.py", "decode_rfc2231")
+STAGE_JS = r"""() => {
+    const text = document.querySelector('.cl-index-panel .cl-stage')?.textContent ?? '';
+    const n = s => s === undefined ? null : Number(s.replace(/,/g, ''));
+    const m = text.match(/([\d,]+) of ([\d,]+) files stored(?:; ([\d,]+) of ([\d,]+) chunks embedded)?/);
+    return m ? [n(m[1]), n(m[2]), n(m[3]), n(m[4])] : null;
+}"""
+BAR_JS = """selector => {
+    const bar = document.querySelector(`.cl-index-panel ${selector} .progress-bar`);
+    return bar ? parseFloat(bar.style.width || '0') : null;
+}"""
+
+
+def stdlib_copy(folder: Path) -> Path:
+    source = Path(sysconfig.get_paths()["stdlib"])
+    for name in STDLIB_PACKAGES:
+        shutil.copytree(source / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def stage_counts(page: Any) -> tuple[int, int, int | None, int | None]:
+    """Files stored, files in all, chunks embedded and chunks in all, as the panel shows them."""
+    counts = page.evaluate(STAGE_JS)
+    assert counts is not None, page.locator(".cl-index-panel .cl-stage").inner_text()
+    stored, files, embedded, chunks = counts
+    return stored, files, embedded, chunks
+
+
+def run_cell(page: Any, index: int) -> Any:
+    """Run the open notebook's cell ``index`` (0-based) alone, without waiting; its locator."""
+    page.evaluate(
+        "i => { const notebook = window.jupyterapp.shell.currentWidget.content;"
+        " notebook.activeCellIndex = i;"
+        " window.jupyterapp.commands.execute('notebook:run-cell'); }",
+        index,
+    )
+    return page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+
+def output_when_done(cell: Any, timeout: float) -> str:
+    """The cell's output text once its prompt shows an execution count (it has finished)."""
+    from playwright.sync_api import expect
+
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=timeout)
+    text: str = cell.locator(".jp-OutputArea").inner_text()
+    return text
+
+
+def test_index_panel_stores_then_embeds_finds_words_early_and_cancels_consistently(
+    lab: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    corpus = stdlib_copy(tmp_path / "stdlib")
+    hit_path, hit_symbol = WORDS_HIT
+    assert f"def {hit_symbol}(" in (corpus / hit_path).read_text()
+    # The panel counts every file it stores, the skipped (an empty __init__.py) included.
+    scanned = list(scan(corpus, read=False))
+    files, indexable = len(scanned), sum(1 for f in scanned if f.indexable)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_notebook(page, lab, "index_panel.ipynb")
+            run_cell(page, 0)
+            panel = page.locator(".cl-index-panel")
+            expect(panel).to_be_visible(timeout=SLOW_MS)
+            panel.locator(".cl-path input").fill(str(corpus))
+            panel.locator(".cl-index-button").click()
+
+            # Every file stored (the stored bar full) while embedding has just begun.
+            page.wait_for_function(
+                f"() => ({BAR_JS})('.cl-progress') === 100", timeout=SLOW_MS, polling=200
+            )
+            stored, in_all, embedded, chunks = stage_counts(page)
+            assert stored == in_all == files
+            assert page.evaluate(BAR_JS, ".cl-embed-progress") < 100
+            assert embedded is None or chunks is None or embedded < chunks
+            expect(panel.locator(".cl-cancel")).to_be_enabled()
+
+            # Words find a stored chunk before its file's vectors (or most others) exist.
+            found = output_when_done(run_cell(page, 1), SLOW_MS)
+            assert hit_symbol in found and hit_path in found, found
+            awaiting = re.search(r"awaiting vectors after the search: (\d+)", found)
+            assert awaiting is not None and int(awaiting[1]) > 0, found
+
+            # The embedded count and its bar advance while the kernel stays free.
+            page.wait_for_function(f"() => ({STAGE_JS})()?.[3] > 0", timeout=SLOW_MS)
+            seen = stage_counts(page)[2] or 0
+            page.wait_for_function(
+                f"seen => {{ const c = ({STAGE_JS})(); return !!c && c[2] > seen && c[2] < c[3]; }}",
+                arg=seen,
+                timeout=SLOW_MS,
+            )
+            assert 0 < page.evaluate(BAR_JS, ".cl-embed-progress") < 100
+            page.screenshot(path=str(ARTIFACTS / "index-panel-embedding.png"), full_page=True)
+
+            panel.locator(".cl-cancel").click()
+            expect(panel.locator(".cl-embed-progress .progress-bar-warning")).to_be_visible(
+                timeout=SLOW_MS
+            )
+            expect(panel.locator(".cl-index-button")).to_be_enabled()
+            expect(panel.locator(".cl-status")).to_contain_text("cancelled")
+            stored, in_all, embedded, chunks = stage_counts(page)
+            assert stored == in_all == files
+            assert embedded is not None and chunks is not None and 0 < embedded < chunks
+            panel.screenshot(path=str(ARTIFACTS / "index-panel-cancelled.png"))
+
+            # The kernel checks the index against the folder, then fills what awaits.
+            check = run_cell(page, 2)
+            checked = output_when_done(check, 2 * SLOW_MS)
+            summary = re.search(
+                r"consistent: (\d+) files stored, (\d+) chunks = (\d+) with vectors"
+                r" \+ (\d+) awaiting; embed_pending embedded (\d+)",
+                checked,
+            )
+            assert summary is not None, checked
+            n_files, n_chunks, with_vector, left, filled = map(int, summary.groups())
+            # What the panel showed at the cancel is what the index holds.
+            assert (n_files, n_chunks, with_vector) == (indexable, chunks, embedded)
+            assert left == filled == chunks - embedded
+            check.locator(".jp-OutputArea").screenshot(
+                path=str(ARTIFACTS / "index-panel-checked.png")
+            )
         finally:
             browser.close()
