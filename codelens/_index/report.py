@@ -77,7 +77,7 @@ class IndexReport:
 
     def to_frame(self) -> pd.DataFrame:
         """The numbers as a two-column table (metric, value), one row per count and stage."""
-        rows: list[tuple[str, float]] = [
+        rows: list[tuple[str, int | float]] = [
             ("files seen", self.files_seen),
             ("files indexed", self.files_indexed),
             ("files unchanged", self.files_unchanged),
@@ -92,7 +92,8 @@ class IndexReport:
             ("chunks awaiting vectors", self.chunks_awaiting),
             *((f"seconds: {stage}", round(s, 3)) for stage, s in self.seconds.items()),
         ]
-        return pd.DataFrame(rows, columns=["metric", "value"])
+        # object: counts stay counts (40, not 40.000 beside the seconds)
+        return pd.DataFrame(rows, columns=["metric", "value"], dtype=object)
 
     def _headline(self) -> str:
         state = "interrupted" if self.interrupted else "indexed"

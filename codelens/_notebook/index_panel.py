@@ -197,6 +197,9 @@ class IndexPanel:
             style = "warning" if report.interrupted else "success"
             self.progress.bar_style = self.embed_progress.bar_style = style
             done = "cancelled" if report.interrupted else "done"
+            # The last tick says "done" however the run ended; the stage line says how.
+            if self.stage.value.startswith("done:"):
+                self.stage.value = done + self.stage.value.removeprefix("done")
             awaiting = (
                 f"; {report.chunks_awaiting} chunks await vectors (Index again, or"
                 " project.embed_pending(), embeds them)"
