@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["VectorCoverage", "awaiting_count", "vector_coverage"]
+__all__ = ["VectorCoverage", "any_awaiting", "awaiting_count", "vector_coverage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,13 @@ class VectorCoverage:
     @property
     def complete(self) -> bool:
         return self.embedded == self.total
+
+
+def any_awaiting(conn: Connection) -> bool:
+    """Whether any chunk awaits its vector: one probe of the partial index, so a search of
+    a fully embedded project pays nothing for its coverage line."""
+    row = conn.execute("SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NULL)").fetchone()
+    return bool(row and row[0])
 
 
 def awaiting_count(conn: Connection) -> int:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from codelens._db.awaiting import vector_coverage
+from codelens._db.awaiting import any_awaiting, vector_coverage
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import search_embedder
 from codelens._search.filters import Filters
@@ -148,7 +148,8 @@ def search(
             if not rows:
                 _check_indexed(conn, project)
             coverage = None
-            if vector is not None:
+            # Counting costs a scan of every chunk: only while vectors are still arriving.
+            if vector is not None and any_awaiting(conn):
                 covered = vector_coverage(conn)
                 coverage = (covered.embedded, covered.total)
     return SearchResults.build(project.id, text, mode, units, rows, coverage, roots)

@@ -85,7 +85,8 @@ class SearchResults(pd.DataFrame):
 
     While a project is being embedded, lexical search covers every chunk and semantic and
     hybrid search the chunks that have their vector: :attr:`semantic_coverage` says how
-    many, and both renderings add a line saying so whenever coverage is partial.
+    many (None once every chunk has one), and both renderings add a line saying so whenever
+    coverage is partial.
 
     It is a plain DataFrame for analysis: filter, slice, group and join it as usual.
     Notebooks show highlighted snippets (up to ``display_limit`` rows); ``print`` shows a
@@ -168,7 +169,8 @@ class SearchResults(pd.DataFrame):
 
     @property
     def semantic_coverage(self) -> tuple[int, int] | None:
-        """(chunks with a vector, all chunks) when meaning was searched; None for lexical."""
+        """(chunks with a vector, all chunks) while meaning search covers part of the project;
+        None when it covers every chunk, or was not used (lexical)."""
         coverage = self.attrs.get("semantic_coverage")
         return None if coverage is None else (int(coverage[0]), int(coverage[1]))
 
