@@ -35,7 +35,9 @@ _PARTIAL = ".partial-"
 # An export takes seconds; a partial folder this old was left by a killed process.
 _STALE_PARTIAL_S = 600.0
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_INSTALL_HINT = "`pip install 'codelens[onnx]'` (onnxruntime and onnx from PyPI)"
+_INSTALL_HINT = (
+    "reinstall codelens (`pip install codelens`), which depends on both, or use embedder='local'"
+)
 
 
 def _models_dir() -> Path:

@@ -37,6 +37,10 @@ __all__ = [
 ]
 
 DEFAULT_LOCAL_SPEC = "local:all-MiniLM-L6-v2"
+# The offline model the default rule picks: the same MiniLM in ONNX Runtime, int8. Measured
+# here, interleaved with torch on an idle 2-core machine: 3.7x the texts/s, and the same
+# retrieval on the 168 evaluation questions (README, "Choices").
+DEFAULT_RULE_LOCAL = DEFAULT_ONNX_SPEC
 DEFAULT_OLLAMA_SPEC = "ollama:nomic-embed-text"
 _VALID_FORMS = "'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or 'ollama:<model>'"
 _OLLAMA_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
@@ -66,7 +70,7 @@ def resolve_embedder_spec(spec: str | None = None, *, settings: Settings | None 
         return _parse(settings.embedder, f" in {ENV_EMBEDDER}")
     host = ollama_host(settings)
     return (
-        DEFAULT_OLLAMA_SPEC if ollama_has_model(DEFAULT_OLLAMA_MODEL, host) else DEFAULT_LOCAL_SPEC
+        DEFAULT_OLLAMA_SPEC if ollama_has_model(DEFAULT_OLLAMA_MODEL, host) else DEFAULT_RULE_LOCAL
     )
 
 

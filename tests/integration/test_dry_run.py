@@ -101,7 +101,7 @@ def test_a_dry_run_counts_what_a_run_indexes_and_writes_nothing(
     assert (plan.project, plan.repository, plan.root) == (fresh, "shop", str(repo.resolve()))
     assert not plan.project_exists and existing.project_exists
     assert not plan.repository_known and not existing.repository_known
-    assert plan.embedder == "local:all-MiniLM-L6-v2"
+    assert plan.embedder == "onnx:all-MiniLM-L6-v2-int8"  # the default rule, Ollama down
     assert plan.files_by_language == {"python": 3, "javascript": 1, "markdown": 1}
     assert plan.files_skipped == {"binary": 1, "empty": 1, "unsupported": 1}
     assert (plan.files_seen, plan.files_to_index, plan.files_unchanged) == (8, 5, 0)
@@ -167,7 +167,7 @@ def test_time_estimates_measure_the_model_on_the_repositorys_own_chunks(
         measured.cut_seconds + measured.chunks / STORE_CHUNKS_PER_SECOND
     )
     nominal = Project(workspace, fresh).dry_run(repo, progress=False, measure=False)
-    assert nominal.embed_rate == NOMINAL_CHUNKS_PER_SECOND["local:all-MiniLM-L6-v2"]
+    assert nominal.embed_rate == NOMINAL_CHUNKS_PER_SECOND["onnx:all-MiniLM-L6-v2-int8"]
     assert nominal.embed_rate_source.startswith("nominal figure")
     assert not workspace.exists(fresh)
 

@@ -16,6 +16,7 @@ from codelens._embed.base import Embedder
 from codelens._embed.local import LocalEmbedder
 from codelens._embed.ollama import OllamaEmbedder, ollama_has_model
 from codelens._embed.ollama_models import ollama_model_info, split_tag
+from codelens._embed.onnx import OnnxEmbedder
 from codelens._embed.registry import clear_embedder_cache, get_embedder, resolve_embedder_spec
 from codelens.errors import CodelensError, ConfigError, EmbedderError, EmbedderUnavailable
 from tests.fake_ollama import FakeOllama, vector_for
@@ -588,15 +589,17 @@ def test_default_is_ollama_when_it_answers_with_the_model(
     assert server.embed_bodies()[0]["input"] == ["search_document: hello"]
 
 
-def test_default_is_local_when_ollama_lacks_the_model(env: pytest.MonkeyPatch) -> None:
+def test_default_is_the_offline_model_when_ollama_lacks_the_model(
+    env: pytest.MonkeyPatch,
+) -> None:
     with FakeOllama({"all-minilm": 384}) as fake:
         env.setenv("OLLAMA_HOST", fake.host)
-        assert get_embedder().name == "local:all-MiniLM-L6-v2"
+        assert get_embedder().name == "onnx:all-MiniLM-L6-v2-int8"
 
 
-def test_default_is_local_when_ollama_is_down(env: pytest.MonkeyPatch) -> None:
+def test_default_is_the_offline_model_when_ollama_is_down(env: pytest.MonkeyPatch) -> None:
     start = time.monotonic()
-    assert isinstance(get_embedder(), LocalEmbedder)
+    assert isinstance(get_embedder(), OnnxEmbedder)
     assert time.monotonic() - start < 2
 
 
