@@ -21,7 +21,7 @@ from codelens import Project, Settings, Workspace
 from codelens._cli import main
 from codelens._db.embedded import ensure_server, server_status, stop_server
 from codelens._db.pool import Database
-from codelens._embed.local import LocalEmbedder
+from codelens._embed.windowed import WindowedEmbedder
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
 from tests.integration.test_indexer import make_repo
 
@@ -65,21 +65,21 @@ class KillOnEmbed:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, pgdata: Path, nth: int = 1) -> None:
         self.calls = 0
         self.killed = False
-        original = LocalEmbedder.embed_counted
+        original = WindowedEmbedder.embed_counted
 
-        def embed(embedder: LocalEmbedder, texts: Any) -> Any:
+        def embed(embedder: WindowedEmbedder, texts: Any) -> Any:
             self.calls += 1
             if self.calls == nth:
                 kill_server(pgdata)
                 self.killed = True
             return original(embedder, texts)
 
-        monkeypatch.setattr(LocalEmbedder, "embed_counted", embed)
+        monkeypatch.setattr(WindowedEmbedder, "embed_counted", embed)
         self._monkeypatch = monkeypatch
         self._original = original
 
     def disarm(self) -> None:
-        self._monkeypatch.setattr(LocalEmbedder, "embed_counted", self._original)
+        self._monkeypatch.setattr(WindowedEmbedder, "embed_counted", self._original)
 
 
 def _index_state(project: Project) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 
 from codelens import Project, Workspace
-from codelens._embed.local import LocalEmbedder
 from codelens._embed.registry import clear_embedder_cache
+from codelens._embed.windowed import WindowedEmbedder
 from codelens._index.lock import index_lock
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._scan.walk import ScanOptions
@@ -96,13 +96,13 @@ class Spy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.texts: list[str] = []
-        original = LocalEmbedder.embed_counted
+        original = WindowedEmbedder.embed_counted
 
-        def spy(embedder: LocalEmbedder, texts: Any) -> Any:
+        def spy(embedder: WindowedEmbedder, texts: Any) -> Any:
             self.texts.extend(texts)
             return original(embedder, texts)
 
-        monkeypatch.setattr(LocalEmbedder, "embed_counted", spy)
+        monkeypatch.setattr(WindowedEmbedder, "embed_counted", spy)
 
 
 def _rows(project: Project, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -606,7 +606,7 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
         (repo / f"m{i}.py").write_text(body)
     rng = np.random.default_rng(0)
 
-    def stand_in(self: LocalEmbedder, texts: Any) -> Any:
+    def stand_in(self: WindowedEmbedder, texts: Any) -> Any:
         time.sleep(seconds_per_text * len(texts))
         vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), [9] * len(texts)
@@ -628,7 +628,7 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
         return real_index(*args)
 
     assert _index_store.fill_vectors is real_fill
-    monkeypatch.setattr(LocalEmbedder, "embed_counted", stand_in)
+    monkeypatch.setattr(WindowedEmbedder, "embed_counted", stand_in)
     monkeypatch.setattr(_index_batch, "write_files", store)
     monkeypatch.setattr(_index_vectors, "fill_vectors", fill)
     monkeypatch.setattr(_index_vectors, "ensure_vector_index", index)

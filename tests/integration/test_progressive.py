@@ -145,16 +145,16 @@ def test_a_cancelled_embedding_resumes_with_exactly_the_awaiting_chunks_and_equa
     assert len(awaiting) == first.chunks_awaiting
     _every_vector_is_its_texts(project)
 
-    from codelens._embed.local import LocalEmbedder
+    from codelens._embed.windowed import WindowedEmbedder
 
     asked: list[str] = []
-    real = LocalEmbedder.embed_counted
+    real = WindowedEmbedder.embed_counted
 
-    def spy(self: LocalEmbedder, texts: Any) -> Any:
+    def spy(self: WindowedEmbedder, texts: Any) -> Any:
         asked.extend(texts)
         return real(self, texts)
 
-    monkeypatch.setattr(LocalEmbedder, "embed_counted", spy)
+    monkeypatch.setattr(WindowedEmbedder, "embed_counted", spy)
     resumed = project.embed_pending(progress=False)
     assert isinstance(resumed, EmbedReport) and resumed.chunks_awaiting == 0
     assert {hashlib.sha256(t.encode()).hexdigest() for t in asked} == awaiting
@@ -195,7 +195,7 @@ def test_a_changed_files_stale_vectors_never_serve_a_meaning_search(
 _CHILD = textwrap.dedent(
     """
     import sys, time
-    from codelens._embed.local import LocalEmbedder
+    from codelens._embed.windowed import WindowedEmbedder
     from codelens._index import batch, run, vectors
     from codelens._cli import main
 
@@ -283,15 +283,15 @@ def test_the_magic_returns_once_stored_and_status_shows_what_awaits(
     magics.quiet = True
     name = f"t-magic-{os.getpid()}-{random.randrange(10**8)}"
     gate = threading.Event()
-    from codelens._embed.local import LocalEmbedder
+    from codelens._embed.windowed import WindowedEmbedder
 
-    real = LocalEmbedder.embed_counted
+    real = WindowedEmbedder.embed_counted
 
-    def held(self: LocalEmbedder, texts: Any) -> Any:
+    def held(self: WindowedEmbedder, texts: Any) -> Any:
         gate.wait(120)  # the worker embeds only once the test has looked
         return real(self, texts)
 
-    LocalEmbedder.embed_counted = held  # type: ignore[method-assign]
+    WindowedEmbedder.embed_counted = held  # type: ignore[method-assign]
     try:
         report = shell.run_line_magic("codelens", f"create {name} --path {repo}")
         job = report.embedding
@@ -312,7 +312,7 @@ def test_the_magic_returns_once_stored_and_status_shows_what_awaits(
         assert f"vectors: all {total:,} chunks embedded" in capsys.readouterr().out
     finally:
         gate.set()
-        LocalEmbedder.embed_counted = real  # type: ignore[method-assign]
+        WindowedEmbedder.embed_counted = real  # type: ignore[method-assign]
         unload_ipython_extension(shell)
         if ws.exists(name):
             ws.drop(name, force=True)
