@@ -109,6 +109,11 @@ class Database:
             min_size=1,
             max_size=self._max_size,
             configure=_configure,
+            # No server-side prepared statements: a pooled connection moves between projects
+            # (search_path), and a statement prepared against one project's chunks cannot run
+            # on another's whose vector width differs ("cached plan must not change result
+            # type"). Planning each statement again costs far less than a search.
+            kwargs={"prepare_threshold": None},
             # A connection is tried before it is handed out, so that one the server dropped
             # (a restart, an idle timeout, a network cut) is replaced instead of failing a call.
             check=ConnectionPool.check_connection,

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from codelens import Project, Workspace
+from codelens._db.pool import Database
 from codelens._embed.registry import clear_embedder_cache
 from codelens._embed.windowed import WindowedEmbedder
 from codelens._index.lock import index_lock
@@ -686,3 +687,28 @@ def test_a_run_whose_process_was_killed_is_marked_interrupted_by_the_next(
     project.index(repo, progress=False, wait=True, scan_options=SMALL)
     runs = _rows(project, "SELECT status, finished_at IS NOT NULL FROM index_runs ORDER BY id")
     assert runs == [("interrupted", True), ("completed", True)]
+
+
+def test_one_pooled_connection_serves_projects_of_different_widths(
+    workspace: Workspace, project: Project, repo: Path, ollama: FakeOllama, project_id: str
+) -> None:
+    # One connection moves between projects by search_path. A statement the driver had
+    # prepared against a 384-wide project's chunks could not run on a 768-wide one's.
+    wide = workspace.create(f"{project_id}-w", embedder="ollama")
+    try:
+        project.index(repo, progress=False, scan_options=SMALL)
+        wide.index(repo, progress=False, scan_options=SMALL)
+        one = Database(workspace.settings, max_size=1)
+        try:
+            widths = []
+            for handle in (project.handle, wide.handle):
+                with one.connection(handle.schema) as conn:
+                    for _ in range(8):  # past psycopg's threshold for preparing a statement
+                        row = conn.execute("SELECT embedding FROM chunks LIMIT 1").fetchone()
+                    assert row is not None
+                    widths.append(len(row[0].to_numpy()))
+            assert widths == [384, 768]
+        finally:
+            one.close()
+    finally:
+        workspace.drop(wide.id, force=True)
