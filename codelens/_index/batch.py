@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from itertools import islice
-from time import perf_counter
 from typing import TYPE_CHECKING, TypeVar
 
 from codelens._chunk.types import Chunk, embed_header
@@ -22,6 +19,7 @@ from codelens._index.store import (
     stored_vectors,
     write_files,
 )
+from codelens._index.timing import StageClock
 from codelens._scan.walk import ScannedFile
 
 if TYPE_CHECKING:
@@ -75,17 +73,7 @@ class Run:
         self.progress = progress
         self.repository_id = repository_id
         self.reuse = reuse
-        self._clock = threading.Lock()  # stages are timed from two threads
-
-    @contextmanager
-    def timed(self, stage: str) -> Iterator[None]:
-        start = perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = perf_counter() - start
-            with self._clock:
-                self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + elapsed
+        self.timed = StageClock(report.seconds)
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
         """Cut the batch's files into chunk rows, each with its vector when one is reusable."""

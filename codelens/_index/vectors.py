@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ from codelens._index.store import (
     fill_vectors,
     mark_failed,
 )
+from codelens._index.timing import StageClock
 from codelens._index.vector_index import ensure_vector_index, has_vector_index
 from codelens.errors import EmbedderError, EmbedderUnavailable
 
@@ -77,17 +77,7 @@ class _Pass:
         self.index_ready = index_ready
         self.index_early: bool | None = None
         self.recent: dict[str, StoredVector] = {}
-        self._clock = threading.Lock()
-
-    @contextmanager
-    def timed(self, stage: str) -> Iterator[None]:
-        start = perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = perf_counter() - start
-            with self._clock:
-                self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + elapsed
+        self.timed = StageClock(report.seconds)
 
     def embed(
         self, chunks: Sequence[AwaitingChunk]
