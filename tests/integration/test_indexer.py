@@ -434,6 +434,7 @@ def test_report_displays(project: Project, repo: Path) -> None:
     assert "skipped by reason: binary: 1" in text
     html = report._repr_html_()
     assert "cl-report" in html and "<table" in html
+    assert "<td>files indexed</td>\n      <td>4</td>" in html  # a count, not 4.000
     frame = report.to_frame().set_index("metric")["value"]
     assert frame["files indexed"] == 4 and frame["  skipped: too_large"] == 1
     assert report.to_dict()["files_skipped"]["empty"] == 1

@@ -299,6 +299,7 @@ def test_cancel_stops_after_the_batch_in_flight(ws: Workspace, fresh: str, tmp_p
     assert 0 < report.files_indexed < 120
     assert panel.progress.bar_style == "warning"
     assert "cancelled:" in text(panel.status)
+    assert panel.stage.value.startswith("cancelled:")  # not the last tick's "done:"
 
 
 def test_index_panel_errors(ws: Workspace, fresh: str, tmp_path: Path) -> None:
