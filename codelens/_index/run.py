@@ -13,11 +13,14 @@ in flight, and the next run (or embed pass) goes on from there.
 from __future__ import annotations
 
 import os
+import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -56,6 +59,9 @@ __all__ = ["BATCH_FILES", "EMBED_MODES", "embed_pending", "index_repository"]
 
 # Small enough that an interrupt loses little, large enough to make few round trips.
 BATCH_FILES = 32
+# Writers storing batches at once. The server's share of a write (the full-text column
+# above all) outweighs the chunking, so two backends keep a 2-core machine busy.
+STORE_WRITERS = 2
 # wait: embed before returning; background: return once stored, embed on a worker
 # thread; later: return once stored, leave the vectors to embed_pending or the next run.
 EMBED_MODES = ("wait", "background", "later")
@@ -272,33 +278,68 @@ def _pipeline(
     batches: list[Sequence[tuple[ScannedFile, KnownFile | None]]],
     cancel: threading.Event | None,
 ) -> None:
-    """Chunk the next batch on a thread while this one is written, in order.
+    """Chunk batches on a thread ahead of the writers; each writer stores a batch at a time.
 
-    The writer has a connection of its own and writes each batch in one transaction.
-    However the run ends (done, cancelled, an error, KeyboardInterrupt), a batch lands
-    whole or not at all, and the next run starts after the last batch that landed.
+    Each writer has a connection of its own and writes a batch in one transaction, so
+    however the run ends (done, cancelled, an error, KeyboardInterrupt) a batch lands
+    whole or not at all, and the next run stores whatever did not land. Batches may land
+    out of order: nothing depends on their order, each file's row says what it holds.
     """
     if not batches:
         return
-    with (
-        project.connection() as writer_conn,
-        ThreadPoolExecutor(1, thread_name_prefix="codelens-chunk") as chunker,
-    ):
-        writer_conn.autocommit = True
-        ahead: Future[Batch] = chunker.submit(run.chunk, batches[0])
+    writers = min(STORE_WRITERS, len(batches))
+    with ExitStack() as stack:
+        free: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+        for _ in range(writers):
+            conn = stack.enter_context(project.connection())
+            # Autocommit, so that each batch's `conn.transaction()` is a real, committed one.
+            conn.autocommit = True
+            stack.callback(_end_autocommit, conn)
+            free.put(conn)
+        chunker = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="codelens-chunk"))
+        writing = stack.enter_context(
+            ThreadPoolExecutor(writers, thread_name_prefix="codelens-store")
+        )
+
+        def write(batch: Batch) -> Batch:
+            conn = free.get()
+            try:
+                return run.write(conn, batch)
+            finally:
+                free.put(conn)
+
+        # Chunking stays as many batches ahead as there are writers to feed.
+        todo = iter(batches)
+        chunked: deque[Future[Batch]] = deque(
+            chunker.submit(run.chunk, b) for b in islice(todo, writers)
+        )
+        written: deque[Future[Batch]] = deque()
         try:
-            for i in range(len(batches)):
+            while chunked:
                 if cancel is not None and cancel.is_set():
                     run.report.interrupted = True
                     break
-                batch = ahead.result()
-                if i + 1 < len(batches):
-                    ahead = chunker.submit(run.chunk, batches[i + 1])
-                run.account(run.write(writer_conn, batch))
+                batch = chunked.popleft().result()
+                for b in islice(todo, 1):
+                    chunked.append(chunker.submit(run.chunk, b))
+                # Count what has landed, at once for the progress bar; wait for a free writer.
+                while written and (len(written) >= writers or written[0].done()):
+                    run.account(written.popleft().result())
+                written.append(writing.submit(write, batch))
+            while written:
+                run.account(written.popleft().result())
         finally:
-            ahead.cancel()
-            if not writer_conn.broken:
-                writer_conn.autocommit = False
+            for f in chunked:
+                f.cancel()
+            # Writes in flight finish (each lands whole) and are counted as landed.
+            for f in written:
+                with suppress(Exception):
+                    run.account(f.result())
+
+
+def _end_autocommit(conn: Connection) -> None:
+    if not conn.broken:
+        conn.autocommit = False
 
 
 def _refresh_statistics(conn: Connection, changed: int) -> None:

@@ -26,7 +26,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from codelens import Project, Settings, Workspace
 from codelens._chunk.types import embedding_text_of
 from codelens._index.report import IndexProgress
-from codelens._index.run import index_repository
+from codelens._index.run import STORE_WRITERS, index_repository
 from codelens._index.vectors import EmbedReport
 from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
 from codelens._search.results import coverage_note
@@ -236,8 +236,11 @@ def test_kill_9_at_a_random_point_of_each_phase_then_a_rerun_equals_a_clean_run(
     ) as child:
         assert child.stdout is not None
         seen = 0
-        # After the second marker at least one batch has landed; the last batches remain.
-        wanted = random.Random(os.getpid()).randrange(2, 5)
+        # A marker is printed as a write starts, and a writer starts a batch once its last
+        # one landed: past the markers of the first batches (one per writer) at least one
+        # batch has landed. Of the 5 batches the last remain.
+        first = STORE_WRITERS if phase == "store" else 1
+        wanted = random.Random(os.getpid()).randrange(first + 1, 5)
         for marker in child.stdout:
             seen += marker.strip() == phase
             if seen >= wanted:
