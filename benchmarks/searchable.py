@@ -1,11 +1,12 @@
 """How soon a big repository is searchable: by words once stored, by meaning as vectors land.
 
     python benchmarks/searchable.py                          # ~10,000 files, 120 s of embedding
-    python benchmarks/searchable.py --files 2000 --embed-seconds 60
+    python benchmarks/searchable.py --files 2000 --embed-seconds 60 --embedders onnx
 
 The corpus is the ``.py`` files of the installed packages (this interpreter's
 site-packages), copied to a temporary folder, up to ``--files``. It is indexed from
-nothing with the local model into a private CODELENS_HOME, with ``embed="background"``:
+nothing into a private CODELENS_HOME, with ``embed="background"``, once per embedder
+(``--embedders``: the ONNX default and torch, side by side in one run):
 
 - time until every file is stored and searchable by words (and a check: the symbols
   of randomly chosen stored chunks are found by lexical search);
@@ -39,8 +40,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from codelens import Settings, Workspace
 from codelens._chunk.types import embedding_text_of
 from codelens._db.embedded import stop_server
-from codelens._embed.local import LocalEmbedder
-from codelens._index.report import IndexProgress
+from codelens._embed.registry import get_embedder
 
 _SLICE = 32  # texts per call, as the embed phase sends them
 _QUERIES = [
@@ -74,12 +74,139 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _measure(
+    ws: Workspace, corpus: Path, embedder: str, args: argparse.Namespace
+) -> dict[str, float]:
+    """One embedder's whole sequence on the corpus, in a project of its own."""
+    out: dict[str, float] = {}
+    print(f"\n== {embedder}")
+    project = ws.create(f"searchable-{embedder}", embedder=embedder)
+    model = get_embedder(embedder, settings=ws.settings)
+    warm = time.perf_counter()
+    model.embed_counted(["warm"])  # loads (the first time in a home: exports) the model
+    print(f"model ready in {time.perf_counter() - warm:.1f} s")
+    started = time.perf_counter()
+    report = project.index(corpus, progress=False, embed="background")
+    stored = out["stored_s"] = time.perf_counter() - started
+    job = report.embedding
+    assert job is not None
+    with project.connection() as conn:
+        (total,) = conn.execute("SELECT count(*) FROM chunks").fetchone() or (0,)
+        picks = conn.execute(
+            "SELECT symbol, path FROM chunks WHERE kind IN ('function', 'method', 'class')"
+            " ORDER BY random() LIMIT 30"
+        ).fetchall()
+    print(
+        f"stored: {report.files_indexed} files, {total} chunks in {stored:.1f} s"
+        f" ({report.files_indexed / stored:.0f} files/s); searchable by words from then on"
+    )
+    found = 0
+    for symbol, path in picks:
+        hits = project.search(symbol, mode="lexical", limit=10, path=path)
+        found += symbol in hits["symbol"].tolist()
+    print(f"lexical check: {found} of {len(picks)} random symbols found in their file")
+
+    first_hit = None
+    while first_hit is None and time.perf_counter() - started < stored + 600:
+        if len(project.search(_QUERIES[0], mode="semantic", limit=1)):
+            first_hit = time.perf_counter() - started
+        else:
+            time.sleep(0.2)
+    out["first_semantic_s"] = first_hit or float("nan")
+    print(f"first semantic hit: {first_hit:.1f} s after the start" if first_hit else "none")
+
+    half = args.embed_seconds / 2
+    w0 = time.perf_counter()
+    c0 = job.progress.state.chunks_done
+    time.sleep(half)
+    w1 = time.perf_counter()
+    c1 = job.progress.state.chunks_done
+    rate = out["embed_per_s"] = (c1 - c0) / (w1 - w0)
+    print(f"embedding alone: {c1 - c0} chunks in {w1 - w0:.1f} s = {rate:.1f} chunks/s")
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def searcher(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            q = rng.choice(_QUERIES)
+            t = time.perf_counter()
+            try:
+                project.search(q, mode="hybrid", limit=10)
+            except Exception as exc:  # counted: the figure is "errors: 0"
+                errors.append(f"{type(exc).__name__}: {exc}")
+            latencies.append(time.perf_counter() - t)
+
+    threads = [threading.Thread(target=searcher, args=(i,)) for i in range(args.searchers)]
+    for th in threads:
+        th.start()
+    w2 = time.perf_counter()
+    c2 = job.progress.state.chunks_done
+    time.sleep(half)
+    stop.set()
+    for th in threads:
+        th.join()
+    c3 = job.progress.state.chunks_done
+    w3 = time.perf_counter()
+    ms = sorted(x * 1000 for x in latencies)
+    out["p50_ms"] = statistics.median(ms) if ms else float("nan")
+    out["p95_ms"] = ms[int(0.95 * (len(ms) - 1))] if ms else float("nan")
+    out["searches"] = len(ms)
+    out["errors"] = len(errors)
+    out["embed_beside_per_s"] = (c3 - c2) / (w3 - w2)
+    print(
+        f"with {args.searchers} hybrid searchers: {len(ms)} searches, p50"
+        f" {out['p50_ms']:.0f} ms, p95 {out['p95_ms']:.0f} ms, errors {len(errors)};"
+        f" embedding meanwhile {out['embed_beside_per_s']:.1f} chunks/s"
+    )
+    for e in errors[:3]:
+        print("  error:", e)
+
+    t = time.perf_counter()
+    job.cancel()
+    done = job.wait(120)
+    out["cancel_s"] = time.perf_counter() - t
+    print(
+        f"cancelled: stopped in {out['cancel_s']:.1f} s; {done.chunks_embedded}"
+        f" chunks embedded, {done.chunks_awaiting} await vectors"
+    )
+
+    # The model's own time on texts the first window embedded (in id order, the worker
+    # embeds chunks from the lowest id up): a random sample, in the pipeline's slices.
+    with project.connection() as conn:
+        rows = conn.execute(
+            "SELECT path, symbol, embed_header, content FROM chunks"
+            " WHERE embedding IS NOT NULL ORDER BY id OFFSET %s LIMIT %s",
+            [c0, c1 - c0],
+        ).fetchall()
+    texts = [embedding_text_of(*r) for r in rows]
+    sample = random.Random(1).sample(texts, min(args.sample, len(texts)))
+    t = time.perf_counter()
+    for i in range(0, len(sample), _SLICE):
+        model.embed_counted(sample[i : i + _SLICE])
+    own = (time.perf_counter() - t) * len(texts) / max(len(sample), 1)
+    out["window_over_model"] = (w1 - w0) / own
+    print(
+        f"window over the model's own time on its {len(texts)} texts"
+        f" (sample {len(sample)}): {out['window_over_model']:.2f}"
+    )
+    ws.drop(project.id, force=True)  # the next embedder's run starts from the same empty server
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--embed-seconds", type=float, default=120.0)
     parser.add_argument("--searchers", type=int, default=8)
     parser.add_argument("--sample", type=int, default=256, help="texts timed for the model")
+    parser.add_argument(
+        "--embedders",
+        default="onnx,local",
+        help="comma-separated: onnx (the offline default), local (torch)",
+    )
     args = parser.parse_args()
     print(f"load average at start: {_load()}")
     tmp = Path(tempfile.mkdtemp(prefix="codelens-searchable-"))
@@ -88,115 +215,12 @@ def main() -> None:
         n = _corpus(args.files, tmp / "corpus")
         print(f"corpus: {n} .py files from site-packages")
         ws = Workspace(Settings(home=home))
-        project = ws.create("searchable", embedder="local")
-        LocalEmbedder().count_tokens(["warm"])  # the model loads before the clock starts
-        ticks: list[tuple[float, IndexProgress]] = []
-        started = time.perf_counter()
-        report = project.index(
-            tmp / "corpus",
-            progress=False,
-            embed="background",
-            on_progress=lambda t: ticks.append((time.perf_counter(), t)),
-        )
-        stored = time.perf_counter() - started
-        job = report.embedding
-        with project.connection() as conn:
-            total = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            picks = conn.execute(
-                "SELECT symbol, path FROM chunks WHERE kind IN ('function', 'method', 'class')"
-                " ORDER BY random() LIMIT 30"
-            ).fetchall()
-        print(
-            f"stored: {report.files_indexed} files, {total} chunks in {stored:.1f} s"
-            f" ({report.files_indexed / stored:.0f} files/s); searchable by words from then on"
-        )
-        found = 0
-        for symbol, path in picks:
-            hits = project.search(symbol, mode="lexical", limit=10, path=path)
-            found += symbol in hits["symbol"].tolist()
-        print(f"lexical check: {found} of {len(picks)} random symbols found in their file")
-
-        first_hit = None
-        while first_hit is None and time.perf_counter() - started < stored + 600:
-            if len(project.search(_QUERIES[0], mode="semantic", limit=1)):
-                first_hit = time.perf_counter() - started
-            else:
-                time.sleep(0.2)
-        print(f"first semantic hit: {first_hit:.1f} s after the start" if first_hit else "none")
-
-        half = args.embed_seconds / 2
-        w0 = time.perf_counter()
-        c0 = job.progress.state.chunks_done
-        time.sleep(half)
-        w1 = time.perf_counter()
-        c1 = job.progress.state.chunks_done
-        rate = (c1 - c0) / (w1 - w0)
-        print(f"embedding alone: {c1 - c0} chunks in {w1 - w0:.1f} s = {rate:.1f} chunks/s")
-
-        latencies: list[float] = []
-        errors: list[str] = []
-        stop = threading.Event()
-
-        def searcher(seed: int) -> None:
-            rng = random.Random(seed)
-            while not stop.is_set():
-                q = rng.choice(_QUERIES)
-                t = time.perf_counter()
-                try:
-                    project.search(q, mode="hybrid", limit=10)
-                except Exception as exc:  # counted: the figure is "errors: 0"
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                latencies.append(time.perf_counter() - t)
-
-        threads = [threading.Thread(target=searcher, args=(i,)) for i in range(args.searchers)]
-        for t in threads:
-            t.start()
-        w2 = time.perf_counter()
-        c2 = job.progress.state.chunks_done
-        time.sleep(half)
-        stop.set()
-        for t in threads:
-            t.join()
-        c3 = job.progress.state.chunks_done
-        w3 = time.perf_counter()
-        ms = sorted(x * 1000 for x in latencies)
-        p95 = ms[int(0.95 * (len(ms) - 1))] if ms else float("nan")
-        print(
-            f"with {args.searchers} hybrid searchers: {len(ms)} searches, p50"
-            f" {statistics.median(ms) if ms else float('nan'):.0f} ms, p95 {p95:.0f} ms,"
-            f" errors {len(errors)}; embedding meanwhile {(c3 - c2) / (w3 - w2):.1f} chunks/s"
-        )
-        for e in errors[:3]:
-            print("  error:", e)
-
-        t = time.perf_counter()
-        job.cancel()
-        done = job.wait(120)
-        print(
-            f"cancelled: stopped in {time.perf_counter() - t:.1f} s; {done.chunks_embedded}"
-            f" chunks embedded, {done.chunks_awaiting} await vectors"
-        )
-
-        # The model's own time on texts the first window embedded (in id order, the worker
-        # embeds chunks from the lowest id up): a random sample, in the pipeline's slices.
-        with project.connection() as conn:
-            rows = conn.execute(
-                "SELECT path, symbol, embed_header, content FROM chunks"
-                " WHERE embedding IS NOT NULL ORDER BY id OFFSET %s LIMIT %s",
-                [c0, c1 - c0],
-            ).fetchall()
-        texts = [embedding_text_of(*r) for r in rows]
-        sample = random.Random(1).sample(texts, min(args.sample, len(texts)))
-        model = LocalEmbedder()
-        t = time.perf_counter()
-        for i in range(0, len(sample), _SLICE):
-            model.embed_counted(sample[i : i + _SLICE])
-        own = (time.perf_counter() - t) * len(texts) / max(len(sample), 1)
-        print(
-            f"window over the model's own time on its {len(texts)} texts"
-            f" (sample {len(sample)}): {(w1 - w0) / own:.2f}"
-        )
+        figures = {e: _measure(ws, tmp / "corpus", e, args) for e in args.embedders.split(",")}
         ws.close()
+        names = list(figures)
+        print("\n" + " | ".join(["figure", *names]))
+        for key in next(iter(figures.values())):
+            print(" | ".join([key, *(f"{figures[e][key]:.2f}" for e in names)]))
     finally:
         stop_server(home / "pgdata")
         shutil.rmtree(tmp, ignore_errors=True)
