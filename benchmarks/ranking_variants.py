@@ -90,7 +90,7 @@ def collect(home: Path, queries: pd.DataFrame) -> list[Case]:
                     semantic = _semantic(conn, vector, Filters(), DEPTH)
                     terms = query_terms(conn, text)
                     lexical = (
-                        lexical_hits(conn, plan_terms(conn, terms), Filters(), DEPTH)
+                        lexical_hits(conn, text, plan_terms(conn, terms), Filters(), DEPTH)
                         if terms
                         else []
                     )

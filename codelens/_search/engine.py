@@ -141,7 +141,7 @@ def search(
             plan = plan_terms(conn, terms) if terms else None
             while True:
                 semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
-                lexical = lexical_hits(conn, plan, filters, depth) if plan is not None else []
+                lexical = lexical_hits(conn, text, plan, filters, depth) if plan is not None else []
                 units = _units(conn, _ranked(mode, semantic, lexical), limit, mode)
                 full = max(len(semantic), len(lexical)) >= depth
                 if len(units) >= limit or not full or depth >= MAX_DEPTH:

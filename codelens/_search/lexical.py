@@ -15,6 +15,11 @@ are the query's rarest ones, as many as fit an estimated budget of rows; the com
 words still count in the score of those candidates. When even the rarest word is
 common, candidates must contain every word (any of them, if no chunk holds them all).
 Either way a hard cap bounds the rows scored.
+
+Among equals, a chunk whose symbol is the query itself (``handler_3_5``, or the method
+of ``Parser.handler_3_5``) comes first: the words of ``handler_5_3`` are the same. Then
+come the chunks ``ts_rank_cd`` favours, then file order, the same however the batches of
+an index run landed.
 """
 
 from __future__ import annotations
@@ -61,11 +66,14 @@ SELECT h.id,
        ts_rank_cd(h.search_tsv, websearch_to_tsquery('simple', %s)) AS tie
 FROM (
     -- "|| ''" decompresses each chunk's tsvector once here, not once per use below.
-    SELECT c.id, c.search_tsv || ''::tsvector AS search_tsv FROM chunks c
+    SELECT c.id, c.path, c.start_line, c.search_tsv || ''::tsvector AS search_tsv,
+        lower(c.symbol) = lower(%s)
+            OR right(lower(c.symbol), char_length(%s) + 1) = '.' || lower(%s) AS named
+    FROM chunks c
     WHERE c.search_tsv @@ websearch_to_tsquery('simple', %s) AND {where}
     LIMIT %s
 ) h
-ORDER BY score DESC, tie DESC, h.id LIMIT %s
+ORDER BY score DESC, named DESC, tie DESC, h.path, h.start_line, h.id LIMIT %s
 """
 
 
@@ -147,20 +155,24 @@ def plan_terms(conn: Connection, terms: list[str]) -> TermPlan:
 
 
 def lexical_hits(
-    conn: Connection, plan: TermPlan, filters: Filters, depth: int
+    conn: Connection, query: str, plan: TermPlan, filters: Filters, depth: int
 ) -> list[tuple[int, float]]:
-    """Up to ``depth`` (id, score), best first; score in 0..1 (see the module's docstring)."""
+    """Up to ``depth`` (id, score) for ``query`` (planned as ``plan``), best first; score
+    in 0..1 (see the module's docstring)."""
     where, params = filters.where()
     weights = [max(plan.idf[t], 0.0) for t in plan.terms]
     if not any(weights):
         # Words found in every chunk (idf 0) then count the same, rather than nothing.
         weights = [1.0] * len(weights)
     words = [plan.terms, weights, sum(weights), " or ".join(plan.terms)]
-    query = sql.SQL(_LEXICAL).format(where=where)
-    found = conn.execute(query, [*words, plan.match_query(), *params, CAP, depth]).fetchall()
+    statement = sql.SQL(_LEXICAL).format(where=where)
+    named = [query.strip()] * 3
+    found = conn.execute(
+        statement, [*words, *named, plan.match_query(), *params, CAP, depth]
+    ).fetchall()
     if not found and plan.match_all:
         # No chunk holds every common word: any of them will do (the cap bounds the cost).
         found = conn.execute(
-            query, [*words, " or ".join(plan.terms), *params, CAP, depth]
+            statement, [*words, *named, " or ".join(plan.terms), *params, CAP, depth]
         ).fetchall()
     return [(int(cid), float(score)) for cid, score, _ in found]

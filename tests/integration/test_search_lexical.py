@@ -36,19 +36,19 @@ def test_candidates_must_hold_the_rare_words_once_the_table_is_analysed(
         assert plan.match == ["zebra"]
         assert not plan.match_all
         assert plan.idf["zebra"] > plan.idf["common"]
-        hits = lexical_hits(conn, plan, Filters(), 10)
+        hits = lexical_hits(conn, "common zebra", plan, Filters(), 10)
         assert len(hits) == 1
         assert hits[0][1] == pytest.approx(1.0)  # the common word counts in its score
         # Only common words: a chunk must hold all of them.
         both = plan_terms(conn, ["common", "share"])
         assert both.match_all
         assert both.match_query() == "common share"
-        assert len(lexical_hits(conn, both, Filters(), 100)) == 40
+        assert len(lexical_hits(conn, "common share", both, Filters(), 100)) == 40
         # Common words no chunk holds together: any one of them will do.
         monkeypatch.setattr(lexical, "BUDGET", 0)
         apart = plan_terms(conn, ["common", "share", "nowher"])
         assert apart.match_all
-        assert len(lexical_hits(conn, apart, Filters(), 100)) == 40
+        assert len(lexical_hits(conn, "common share nowhere", apart, Filters(), 100)) == 40
     results = search(project.handle, "zebra common", mode="lexical")
     assert list(results.path) == ["m7.py"]
 
@@ -80,3 +80,30 @@ def test_the_cap_bounds_the_rows_ranked(project: Project, monkeypatch: pytest.Mo
     _corpus(project, analyze=True)
     monkeypatch.setattr(lexical, "CAP", 3)
     assert len(search(project.handle, "common", mode="lexical", limit=50)) == 3
+
+
+def test_among_equal_matches_the_chunk_named_by_the_query_comes_first(project: Project) -> None:
+    # The same words in another order, stored first: they tie on every score but the name.
+    chunks = [
+        Chunk("routes.py", name, f"def {name}(request):\n    return request.get('v', 0)\n")
+        for name in ("handler_5_3", "handler_3_5")
+    ]
+    chunks.append(
+        Chunk(
+            "views.py",
+            "Views.render_page_1",
+            "def render_page_1(self):\n    return self.page(1)\n",
+        )
+    )
+    chunks.append(
+        Chunk("views.py", "page_1_render", "def page_1_render(self):\n    return self.page(1)\n")
+    )
+    load(project, chunks, vectors=np.eye(4, 384, dtype=np.float32).tolist(), analyze=True)
+    for query, first in [
+        ("handler_3_5", "handler_3_5"),
+        ("handler_5_3", "handler_5_3"),
+        ("render_page_1", "Views.render_page_1"),  # a method, named without its class
+        ("Views.render_page_1", "Views.render_page_1"),
+    ]:
+        results = search(project.handle, query, mode="lexical", limit=2)
+        assert results["symbol"].iloc[0] == first, query
