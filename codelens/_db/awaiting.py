@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["VectorCoverage", "any_awaiting", "awaiting_count", "vector_coverage"]
+__all__ = ["VectorCoverage", "any_awaiting", "any_embedded", "awaiting_count", "vector_coverage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,12 @@ def any_awaiting(conn: Connection) -> bool:
     """Whether any chunk awaits its vector: one probe of the partial index, so a search of
     a fully embedded project pays nothing for its coverage line."""
     row = conn.execute("SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NULL)").fetchone()
+    return bool(row and row[0])
+
+
+def any_embedded(conn: Connection) -> bool:
+    """Whether any chunk has its vector (at worst a scan of the table, when none has)."""
+    row = conn.execute("SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NOT NULL)").fetchone()
     return bool(row and row[0])
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from codelens._db.awaiting import awaiting_count
+from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, search_embedder, update_chunker_version
 from codelens._index.background import EmbeddingJob, stop_job
@@ -230,7 +230,11 @@ def _index(
         interrupt_dead_runs(conn)
         run_id = start_run(conn, repository_id)
     report = IndexReport(repository, str(root), run_id)
-    run = Run(conn, project, model, report, ticker, repository_id, reuse=not options.force)
+    # Vectors are reused by content hash; a project with none (a first index) skips the
+    # lookups, one index probe per chunk: a seventh of a first index's work. None appear
+    # meanwhile: this run holds the lock, and it embeds only once every file is stored.
+    reuse = not options.force and any_embedded(conn)
+    run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse)
     status = "failed"
     try:
         with run.timed("scan"):

@@ -177,6 +177,29 @@ def test_first_index_stores_chunks_skips_with_reasons_and_records_the_model(
     assert workspace.db.idle()
 
 
+def test_a_first_index_looks_up_no_vectors_to_reuse_and_a_later_one_does(
+    project: Project, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A lookup costs an index probe per chunk: a seventh of a first index's work, for
+    # nothing, as a project without vectors has none to give.
+    from codelens._index import batch as _index_batch
+
+    real = _index_batch.stored_vectors
+    looked: list[int] = []
+
+    def counted(conn: Any, hashes: Any) -> Any:
+        looked.append(len(hashes))
+        return real(conn, hashes)
+
+    monkeypatch.setattr(_index_batch, "stored_vectors", counted)
+    first = project.index(repo, progress=False, scan_options=SMALL)
+    assert looked == [] and first.chunks_added > 0 and first.chunks_awaiting == 0
+    source = repo / "src" / "billing.py"
+    source.write_text(source.read_text() + "\n\ndef refund_fee():\n    return 0.5\n")
+    second = project.index(repo, progress=False, scan_options=SMALL)
+    assert sum(looked) > 0 and second.chunks_reused > 0
+
+
 def test_unchanged_rerun_embeds_nothing_and_one_edit_embeds_one_chunk(
     project: Project, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
