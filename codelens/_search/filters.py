@@ -139,9 +139,16 @@ class Filters:
                 parts.append(sql.SQL("{} ~ %s").format(col("path")))
                 params.append(glob_to_regex(self.path))
             else:
-                # A directory, or one file's exact path.
-                parts.append(sql.SQL("({} = %s OR {})").format(col("path"), in_dir))
-                params.extend([self.path, self.path + "/", self.path + "0"])
+                # A directory, or one file's exact path: both lie in the range from the
+                # path to the path + "0", which bounds the index scan. Without it, the
+                # planner answered the OR alone by reading the whole index (4.8 ms at
+                # 100k chunks, against 0.5 ms).
+                parts.append(
+                    sql.SQL("({0} ~>=~ %s AND {0} ~<~ %s AND ({0} = %s OR {0} ~>=~ %s))").format(
+                        col("path")
+                    )
+                )
+                params.extend([self.path, self.path + "0", self.path, self.path + "/"])
         if self.file_type is not None:
             parts.append(sql.SQL("lower({}) LIKE %s").format(col("path")))
             params.append("%." + _like_escape(self.file_type.lower()))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
 from psycopg import sql
 
-from codelens import Workspace
+from codelens import Project, Workspace
 from codelens._search.filters import Filters, glob_to_regex
 from codelens.errors import SearchError
+from tests.search_helpers import Chunk, load
 
 PATHS = [
     "src/billing/invoice.py",
@@ -103,3 +107,36 @@ def test_filters_select_exactly_the_matching_paths(
             [PATHS, *params],
         ).fetchall()
     assert {r[0] for r in rows} == expected
+
+
+def test_a_folder_filter_bounds_the_path_index_scan_to_its_range(project: Project) -> None:
+    """`path = 'p07' OR path in ['p07/', 'p070')` alone gave the planner no range to bound
+    an index scan: at 100k chunks it read the whole path index and filtered it (4.8 ms,
+    against 0.2 ms for the range), as no statement is prepared and every search is
+    planned for its own values. Here the scan is forced onto the index, as it was there."""
+    chunks = [
+        Chunk(f"p{f:02d}/m{i}.py", f"f{i}", f"def f{i}():\n    return {i}\n")
+        for f in range(10)
+        for i in range(20)
+    ]
+    rng = np.random.default_rng(0)
+    load(project, chunks, vectors=rng.normal(size=(len(chunks), 384)).tolist())
+    where, params = Filters.of(path="p07").where()
+    with project.connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        conn.execute("SET LOCAL enable_bitmapscan = off")
+        count = conn.execute(
+            sql.SQL("SELECT count(*) FROM chunks c WHERE {}").format(where), params
+        ).fetchone()
+        row = conn.execute(
+            sql.SQL("EXPLAIN (FORMAT JSON) SELECT count(*) FROM chunks c WHERE {}").format(where),
+            params,
+        ).fetchone()
+    assert count == (20,)
+    assert row is not None
+    scans = [n for n in _nodes(row[0][0]["Plan"]) if n.get("Index Name") == "chunks_path"]
+    assert scans and all("~>=~ 'p07'" in n.get("Index Cond", "") for n in scans), scans
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
