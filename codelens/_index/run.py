@@ -320,15 +320,17 @@ def _pipeline(
         written: deque[Future[Batch]] = deque()
         try:
             while chunked:
+                # Count what has landed, at once for the progress bar; wait for a free
+                # writer. A cancel (also one that counting set off) starts no more writes.
+                while written and (len(written) >= writers or written[0].done()):
+                    run.account(written.popleft().result())
                 if cancel is not None and cancel.is_set():
                     run.report.interrupted = True
                     break
                 batch = chunked.popleft().result()
-                for b in islice(todo, 1):
-                    chunked.append(chunker.submit(run.chunk, b))
-                # Count what has landed, at once for the progress bar; wait for a free writer.
-                while written and (len(written) >= writers or written[0].done()):
-                    run.account(written.popleft().result())
+                upcoming = next(todo, None)
+                if upcoming is not None:
+                    chunked.append(chunker.submit(run.chunk, upcoming))
                 written.append(writing.submit(write, batch))
             while written:
                 run.account(written.popleft().result())
