@@ -195,6 +195,8 @@ def test_a_slow_coverage_count_is_reused_for_seconds_and_a_quick_one_never(
         return int(_rows(project, "SELECT count(embedding) FROM chunks")[0][0])
 
     query = "serve a route of a module"
+    # Every count quick, as a small project's (however loaded the machine running this).
+    monkeypatch.setattr(coverage, "SLOW_COUNT_SECONDS", 60.0)
     _embed_one_batch(project)
     assert project.search(query).semantic_coverage == (embedded(), total)
     _embed_one_batch(project)  # a quick count is taken again at once
