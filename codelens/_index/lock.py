@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING
 
+from codelens._db.autocommit import autocommit
 from codelens.errors import ProjectBusy
 
 if TYPE_CHECKING:
@@ -30,32 +31,27 @@ def index_lock(project: ProjectHandle, *, wait: bool = False) -> Iterator[None]:
     key = f"codelens:index:{project.id}"
     me = f"codelens indexer, pid {os.getpid()} on {socket.gethostname()}"[:63]
     # autocommit: the lock is the session's, and no transaction must stay open while held.
-    with project.db.connection() as conn:
-        conn.autocommit = True
+    with project.db.connection() as conn, autocommit(conn):
+        conn.execute("SELECT set_config('application_name', %s, false)", [me])
+        if wait:
+            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+        else:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key]
+            ).fetchone()
+            if row is None or not row[0]:
+                holder = conn.execute(_HOLDER, [key]).fetchone()
+                who = "another indexer"
+                if holder is not None:
+                    since = holder[1].astimezone(UTC).strftime("%H:%M:%S UTC")
+                    who = f"{holder[0] or 'another indexer'} (since {since})"
+                raise ProjectBusy(
+                    f"project {project.id!r} is being indexed by {who}: wait for it to"
+                    " finish, or pass wait=True to queue behind it"
+                )
         try:
-            conn.execute("SELECT set_config('application_name', %s, false)", [me])
-            if wait:
-                conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
-            else:
-                row = conn.execute(
-                    "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key]
-                ).fetchone()
-                if row is None or not row[0]:
-                    holder = conn.execute(_HOLDER, [key]).fetchone()
-                    who = "another indexer"
-                    if holder is not None:
-                        since = holder[1].astimezone(UTC).strftime("%H:%M:%S UTC")
-                        who = f"{holder[0] or 'another indexer'} (since {since})"
-                    raise ProjectBusy(
-                        f"project {project.id!r} is being indexed by {who}: wait for it to"
-                        " finish, or pass wait=True to queue behind it"
-                    )
-            try:
-                yield
-            finally:
-                # A lost connection took the lock with it; the error that lost it goes on.
-                if not conn.broken:
-                    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+            yield
         finally:
+            # A lost connection took the lock with it; the error that lost it goes on.
             if not conn.broken:
-                conn.autocommit = False
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, search_embedder, update_chunker_version
@@ -122,15 +123,9 @@ def index_repository(
             lock.enter_context(index_lock(project, wait=wait))
             locked = True
             ticker = Progress(show=progress, callback=on_progress)
-            with project.connection() as conn:
-                # Autocommit, so that each `conn.transaction()` below is a real, committed one.
-                conn.autocommit = True
-                try:
-                    report, model = _index(conn, project, root, target, options, ticker, started)
-                    report.chunks_awaiting = awaiting_count(conn)
-                finally:
-                    if not conn.broken:
-                        conn.autocommit = False
+            with project.connection() as conn, autocommit(conn):
+                report, model = _index(conn, project, root, target, options, ticker, started)
+                report.chunks_awaiting = awaiting_count(conn)
             if report.interrupted or options.embed == "later" or not report.chunks_awaiting:
                 ticker.close()
                 return report
@@ -296,9 +291,7 @@ def _pipeline(
         free: queue.SimpleQueue[Connection] = queue.SimpleQueue()
         for _ in range(writers):
             conn = stack.enter_context(project.connection())
-            # Autocommit, so that each batch's `conn.transaction()` is a real, committed one.
-            conn.autocommit = True
-            stack.callback(_end_autocommit, conn)
+            stack.enter_context(autocommit(conn))
             free.put(conn)
         chunker = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="codelens-chunk"))
         writing = stack.enter_context(
@@ -341,11 +334,6 @@ def _pipeline(
             for f in written:
                 with suppress(Exception):
                     run.account(f.result())
-
-
-def _end_autocommit(conn: Connection) -> None:
-    if not conn.broken:
-        conn.autocommit = False
 
 
 def _refresh_statistics(conn: Connection, changed: int) -> None:

@@ -21,7 +21,8 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from codelens._chunk.types import embedding_text_of
-from codelens._db.awaiting import awaiting_count
+from codelens._db.autocommit import autocommit
+from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._index.store import (
     AwaitingChunk,
     StoredVector,
@@ -180,16 +181,14 @@ def embed_awaiting(
         project.connection() as reader,
         project.connection() as writer_conn,
         ThreadPoolExecutor(1, thread_name_prefix="codelens-vectors") as writer,
+        autocommit(reader, writer_conn),
     ):
-        reader.autocommit = writer_conn.autocommit = True
         try:
             total = awaiting_count(reader)
             progress.embedding(total)
             ready = has_vector_index(reader)
             state = _Pass(embedder, report, progress, ready)
-            if not ready and reader.execute(
-                "SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NOT NULL)"
-            ).fetchone() == (True,):
+            if not ready and any_embedded(reader):
                 # The project has vectors already: keep its index current as vectors land.
                 state.ensure_index(writer_conn)
             _loop(state, reader, writer_conn, writer, cancel, max(1, batch_chunks))
@@ -197,7 +196,6 @@ def embed_awaiting(
                 state.ensure_index(writer_conn)
             report.chunks_awaiting = awaiting_count(reader)
         finally:
-            reader.autocommit = writer_conn.autocommit = False
             report.seconds["total"] = report.seconds.get("total", 0.0) + perf_counter() - started
     return report
 
