@@ -686,13 +686,16 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
 
 
 _STALLED_INDEXER = """
-import sys, time
+import sys, threading, time
 from pathlib import Path
 from codelens import Settings, Workspace
 from codelens._index.batch import Run
 
+first = threading.Lock()  # one line however many writers stall
+
 def stall(run, conn, batch):
-    print("storing", flush=True)
+    if first.acquire(blocking=False):
+        print("storing", flush=True)
     time.sleep(600)
 
 Run.write = stall

@@ -331,7 +331,7 @@ def test_kill_9_at_a_random_point_of_each_phase_then_a_rerun_equals_a_clean_run(
         first = STORE_WRITERS if phase == "store" else 1
         wanted = random.Random(os.getpid()).randrange(first + 1, 5)
         for marker in child.stdout:
-            seen += marker.strip() == phase
+            seen += marker.count(phase)  # two writers' prints can share a line
             if seen >= wanted:
                 time.sleep(random.uniform(0.0, 0.05))
                 child.send_signal(signal.SIGKILL)
