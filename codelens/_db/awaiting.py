@@ -34,7 +34,9 @@ class VectorCoverage:
 def any_awaiting(conn: Connection) -> bool:
     """Whether any chunk awaits its vector: one probe of the partial index, so a search of
     a fully embedded project pays nothing for its coverage line."""
-    row = conn.execute("SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NULL)").fetchone()
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NULL)", prepare=True
+    ).fetchone()
     return bool(row and row[0])
 
 

@@ -13,5 +13,7 @@ __all__ = ["estimated_chunks"]
 def estimated_chunks(conn: Connection) -> float:
     """Chunks in the project on ``conn``'s search_path as of the last ANALYZE or VACUUM;
     -1 when the table has never been analysed."""
-    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
+    row = conn.execute(
+        "SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass", prepare=True
+    ).fetchone()
     return float(row[0]) if row is not None else -1.0

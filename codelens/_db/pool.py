@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from codelens._config import Settings
+from codelens._db.autocommit import autocommit
 from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
 from codelens.errors import DatabaseError, MissingExtension
@@ -25,6 +26,15 @@ _INSTALL_PGVECTOR = (
     "install pgvector on that server (https://github.com/pgvector/pgvector#installation, "
     "or the postgresql-NN-pgvector package), or unset CODELENS_DATABASE_URL to use the embedded server"
 )
+
+
+# Server-side prepared statements only where a call asks (``execute(..., prepare=True)``),
+# never by psycopg's count of executions. A pooled connection moves between projects
+# (search_path): the server plans a prepared statement again for the new path, but one
+# that returns a vector column fails on a project whose vectors differ in width ("cached
+# plan must not change result type"). Search's statements return no vector and are
+# prepared: planning the lexical one took longer than running it.
+PREPARE_WHEN_ASKED = 2**62
 
 
 def _configure(conn: Connection) -> None:
@@ -109,11 +119,7 @@ class Database:
             min_size=1,
             max_size=self._max_size,
             configure=_configure,
-            # No server-side prepared statements: a pooled connection moves between projects
-            # (search_path), and a statement prepared against one project's chunks cannot run
-            # on another's whose vector width differs ("cached plan must not change result
-            # type"). Planning each statement again costs far less than a search.
-            kwargs={"prepare_threshold": None},
+            kwargs={"prepare_threshold": PREPARE_WHEN_ASKED},
             # A connection is tried before it is handed out, so that one the server dropped
             # (a restart, an idle timeout, a network cut) is replaced instead of failing a call.
             check=ConnectionPool.check_connection,
@@ -159,11 +165,12 @@ class Database:
             with self.pool.connection() as conn:
                 used = conn
                 if schema is not None:
-                    conn.execute(
-                        sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
-                    )
-                    # Committed, so a rollback inside the caller's work cannot drop it.
-                    conn.commit()
+                    # Outside a transaction, so a rollback inside the caller's work cannot
+                    # drop it; and one round trip, not BEGIN, SET and COMMIT.
+                    with autocommit(conn):
+                        conn.execute(
+                            sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
+                        )
                 try:
                     yield conn
                 except BaseException:
@@ -174,8 +181,9 @@ class Database:
                     # The next checkout starts with no schema or hnsw.* setting of ours. Done
                     # here, not in a pool reset callback, so the connection is back when we return.
                     with suppress(psycopg.Error):
-                        conn.execute("RESET ALL")
                         conn.commit()
+                        with autocommit(conn):
+                            conn.execute("RESET ALL")
         except PoolTimeout as exc:
             raise self._unreachable(exc) from exc
         except psycopg.Error as exc:

@@ -79,10 +79,10 @@ ORDER BY distance, id LIMIT %s
 """
 _ROWS = """
 SELECT c.id, r.name, c.path, c.start_line, c.end_line, c.symbol, c.kind, c.language, c.content,
-    c.cell_number, c.cell_kind, c.execution_count, c.cell_start_line, c.cell_end_line
+    c.cell_number, c.cell_kind, c.execution_count, c.cell_start_line, c.cell_end_line,
+    r.root_path
 FROM chunks c JOIN repositories r ON r.id = c.repository_id WHERE c.id = ANY(%s)
 """
-_ROOTS = "SELECT name, root_path FROM repositories WHERE name = ANY(%s)"
 
 
 def search(
@@ -147,8 +147,7 @@ def search(
                 if len(units) >= limit or not full or depth >= MAX_DEPTH:
                     break
                 depth = min(depth * 2, MAX_DEPTH)
-            rows = _rows(conn, [i for unit in units for i in unit.part_ids])
-            roots = _roots(conn, rows)
+            rows, roots = _rows(conn, [i for unit in units for i in unit.part_ids])
             if not rows:
                 _check_indexed(conn, project)
             coverage = None
@@ -218,10 +217,16 @@ def _guarded(project: ProjectHandle) -> Iterator[None]:
 def _snapshot(conn: Connection) -> Iterator[None]:
     # Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
     # that a re-index replaced between ranking and fetching were gone. A read-only
-    # transaction never waits on writers nor fails to serialise.
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+    # transaction never waits on writers nor fails to serialise. Said in its BEGIN (the
+    # connection's settings), not by one more statement; then put back for the pool.
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    try:
+        with conn.transaction():
+            yield
+    finally:
+        if not conn.broken:
+            conn.isolation_level = conn.read_only = None
 
 
 def _semantic(
@@ -241,9 +246,10 @@ def _semantic(
                 " set_config('hnsw.ef_search', %s, true),"
                 " set_config('hnsw.max_scan_tuples', %s, true)",
                 [str(max(EF_SEARCH, depth)), str(MAX_SCAN_TUPLES)],
+                prepare=True,
             )
             found = conn.execute(
-                sql.SQL(_SEMANTIC).format(where=where), [vector, *params, depth]
+                sql.SQL(_SEMANTIC).format(where=where), [vector, *params, depth], prepare=True
             ).fetchall()
             if filters and len(found) < depth:
                 # The scan gave up (max_scan_tuples) before enough rows passed.
@@ -258,6 +264,7 @@ def _few_match(conn: Connection, where: sql.Composable, params: list[object], de
     count = conn.execute(
         sql.SQL("SELECT count(*) FROM (SELECT FROM chunks c WHERE {} LIMIT %s) s").format(where),
         [*params, threshold + 1],
+        prepare=True,
     ).fetchone()
     return count is not None and int(count[0]) <= threshold
 
@@ -266,24 +273,19 @@ def _exact(
     conn: Connection, vector: Vector, where: sql.Composable, params: list[object], depth: int
 ) -> list[tuple[Any, ...]]:
     return conn.execute(
-        sql.SQL(_SEMANTIC_EXACT).format(where=where), [vector, *params, depth]
+        sql.SQL(_SEMANTIC_EXACT).format(where=where), [vector, *params, depth], prepare=True
     ).fetchall()
 
 
-def _rows(conn: Connection, ids: list[int]) -> dict[int, tuple[Any, ...]]:
+def _rows(conn: Connection, ids: list[int]) -> tuple[dict[int, tuple[Any, ...]], dict[str, str]]:
+    """The chunks ``ids`` by id, and their repositories' folders by name (the notebook
+    view links each header to its file)."""
     if not ids:
-        return {}
-    return {int(r[0]): r[1:] for r in conn.execute(_ROWS, [ids]).fetchall()}
-
-
-def _roots(conn: Connection, rows: dict[int, tuple[Any, ...]]) -> dict[str, str]:
-    # The notebook view links each header to its file: the hits' repositories' folders.
-    names = sorted({str(row[0]) for row in rows.values()})
-    if not names:
-        return {}
-    return {str(name): str(root) for name, root in conn.execute(_ROOTS, [names]).fetchall()}
+        return {}, {}
+    found = conn.execute(_ROWS, [ids], prepare=True).fetchall()
+    return {int(r[0]): r[1:-1] for r in found}, {str(r[1]): str(r[-1]) for r in found}
 
 
 def _check_indexed(conn: Connection, project: ProjectHandle) -> None:
-    if conn.execute("SELECT NOT EXISTS (SELECT FROM chunks)").fetchone() == (True,):
+    if conn.execute("SELECT NOT EXISTS (SELECT FROM chunks)", prepare=True).fetchone() == (True,):
         raise NotIndexed.project(project.id)

@@ -75,7 +75,9 @@ def group(
     if not ranked:
         return []
     unit_of: dict[int, tuple[tuple[int, ...], str]] = {}
-    for members, kind in conn.execute(_UNITS, {"ids": [h.id for h in ranked]}).fetchall():
+    for members, kind in conn.execute(
+        _UNITS, {"ids": [h.id for h in ranked]}, prepare=True
+    ).fetchall():
         run = tuple(int(m) for m in members)
         for member in run:
             unit_of[member] = (run, str(kind))

@@ -106,7 +106,7 @@ class _StatsCache:
         self._lock = threading.Lock()
 
     def get(self, conn: Connection) -> _Stats | None:
-        version = conn.execute(_STATS_VERSION).fetchone()
+        version = conn.execute(_STATS_VERSION, prepare=True).fetchone()
         assert version is not None
         key = tuple(version)
         with self._lock:
@@ -168,11 +168,13 @@ def lexical_hits(
     statement = sql.SQL(_LEXICAL).format(where=where)
     named = [query.strip()] * 3
     found = conn.execute(
-        statement, [*words, *named, plan.match_query(), *params, CAP, depth]
+        statement, [*words, *named, plan.match_query(), *params, CAP, depth], prepare=True
     ).fetchall()
     if not found and plan.match_all:
         # No chunk holds every common word: any of them will do (the cap bounds the cost).
         found = conn.execute(
-            statement, [*words, *named, " or ".join(plan.terms), *params, CAP, depth]
+            statement,
+            [*words, *named, " or ".join(plan.terms), *params, CAP, depth],
+            prepare=True,
         ).fetchall()
     return [(int(cid), float(score)) for cid, score, _ in found]

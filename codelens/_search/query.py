@@ -55,6 +55,7 @@ def query_terms(conn: Connection, text: str) -> list[str]:
         "SELECT ARRAY(SELECT t.lexeme FROM unnest(to_tsvector('english', code_words(%s))) t"
         " ORDER BY t.positions[1] LIMIT %s)",
         [text, MAX_TERMS],
+        prepare=True,
     ).fetchone()
     assert row is not None
     return list(row[0])

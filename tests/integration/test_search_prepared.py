@@ -1,0 +1,64 @@
+"""Search on one pooled connection that moves between projects: prepared statements, and
+what a search leaves on the connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from codelens import Project, Workspace
+from codelens._db.estimates import estimated_chunks
+from codelens._db.handle import ProjectHandle
+from codelens._db.pool import Database
+from codelens._search.engine import search
+from tests.search_helpers import Chunk, load
+
+
+@pytest.fixture
+def other(workspace: Workspace, project_id: str) -> Iterator[Project]:
+    created = workspace.create(f"{project_id}-b", embedder="local")
+    yield created
+    workspace.drop(created.id, force=True)
+
+
+def _ledgers(project: Project, prefix: str, count: int) -> set[str]:
+    paths = [f"{prefix}/ledger_{i}.py" for i in range(count)]
+    chunks = [
+        Chunk(
+            path,
+            f"{prefix}_total_{i}",
+            f"def {prefix}_total_{i}(ledger):\n    return sum(ledger)\n",
+        )
+        for i, path in enumerate(paths)
+    ]
+    load(project, chunks)
+    return set(paths)
+
+
+def test_one_connection_alternating_between_projects_finds_each_projects_rows_only(
+    workspace: Workspace, project: Project, other: Project
+) -> None:
+    # A prepared statement names "chunks" as the search_path then resolved it; the server
+    # must resolve it again for the next project, or one project's search reads another's.
+    mine = _ledgers(project, "a", 6)
+    theirs = _ledgers(other, "b", 3)
+    one = Database(workspace.settings, max_size=1)
+    try:
+        handles = {ProjectHandle(one, project.id): mine, ProjectHandle(one, other.id): theirs}
+        for _ in range(3):
+            for handle, paths in handles.items():
+                for mode in ("lexical", "semantic", "hybrid"):
+                    found = search(handle, "sum of a ledger", mode=mode, limit=10)
+                    assert set(found["path"]) == paths, (handle.id, mode)
+                with one.connection(handle.schema) as conn:
+                    assert estimated_chunks(conn) == len(paths)
+        with one.connection() as conn:
+            # What makes this test mean something: the searches ran prepared statements.
+            row = conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
+            assert row is not None and row[0] >= 5
+            # A search's read-only snapshot ends with it: the next user of the connection writes.
+            assert (conn.isolation_level, conn.read_only) == (None, None)
+            conn.execute("CREATE TEMP TABLE written (x int)")
+    finally:
+        one.close()
