@@ -8,6 +8,11 @@ against an exact scan. It prints figures; it is not a test.
 
     .venv/bin/python benchmarks/search_latency.py --sizes 100000
     .venv/bin/python benchmarks/search_latency.py --sizes 100000 1000000   # takes a while
+    .venv/bin/python benchmarks/search_latency.py --baseline d892c04 --rounds 3 --clients 4
+
+With ``--baseline REV`` it times that commit's codelens (a temporary git worktree) and this
+checkout's in turns, ``--rounds`` times each on the same project and server, and prints
+the median p50 and p95 of each and their ratio: the machine's noise falls on both alike.
 
 Targets at 1M chunks: semantic p95 < 20 ms, hybrid p95 < 40 ms, recall@10 >= 0.95.
 """
@@ -20,7 +25,10 @@ import os
 import random
 import re
 import statistics
+import subprocess
+import sys
 import sysconfig
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -258,6 +266,53 @@ def configure(settings: Settings, shared_buffers: str) -> None:
         stop_server(settings.pgdata)
 
 
+_LINE = re.compile(
+    r"^\s+(\w+)\s+(no filter|1% filter)\s+(\d+) clients?\s*: p50\s+([\d.]+) ms\s+p95\s+([\d.]+) ms"
+)
+
+
+def compare(args: argparse.Namespace, forwarded: list[str]) -> None:
+    """This checkout against ``args.baseline``, in turns, each run a process of its own."""
+    repo = Path(__file__).resolve().parent.parent
+    runs: dict[str, dict[str, list[tuple[float, float]]]] = {"baseline": {}, "this": {}}
+    with tempfile.TemporaryDirectory(prefix="codelens-baseline-") as tmp:
+        tree = Path(tmp) / "tree"
+        git = ["git", "-C", str(repo)]
+        subprocess.run([*git, "worktree", "add", "--detach", str(tree), args.baseline], check=True)
+        try:
+            for round_ in range(1, args.rounds + 1):
+                # This checkout first: its migrations bring the project to its schema once.
+                for label, tree_path in (("this", repo), ("baseline", tree)):
+                    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                    print(f"round {round_}: {label} (load {load})", flush=True)
+                    env = dict(os.environ, PYTHONPATH=str(tree_path))
+                    out = subprocess.run(
+                        [sys.executable, __file__, *forwarded],
+                        env=env,
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                    for line in out.splitlines():
+                        if found := _LINE.match(line):
+                            mode, label_f, clients, p50, p95 = found.groups()
+                            key = f"{mode} {label_f}, {clients} client(s)"
+                            runs[label].setdefault(key, []).append((float(p50), float(p95)))
+        finally:
+            subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
+    print(f"\nmedian of {args.rounds} rounds, ms: baseline {args.baseline} | this checkout | ratio")
+    for key, base in runs["baseline"].items():
+        this = runs["this"].get(key, [])
+        if not this:
+            continue
+        b50, b95 = (statistics.median(x[i] for x in base) for i in (0, 1))
+        t50, t95 = (statistics.median(x[i] for x in this) for i in (0, 1))
+        print(
+            f"  {key:34s} p50 {b50:6.1f} | {t50:6.1f} | {t50 / b50:4.2f}"
+            f"   p95 {b95:6.1f} | {t95:6.1f} | {t95 / b95:4.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
@@ -269,7 +324,12 @@ def main() -> None:
         help="set the benchmark server's shared_buffers (e.g. 2GB) and restart it first",
     )
     parser.add_argument("--ef-search", type=int, help="override hnsw.ef_search (default: search's)")
+    parser.add_argument("--baseline", help="a git revision to time in turns with this checkout")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each, with --baseline")
     args = parser.parse_args()
+    if args.baseline:
+        compare(args, _without(_without(sys.argv[1:], "--baseline"), "--rounds"))
+        return
     settings = Settings(home=Path(args.home).resolve())
     if args.shared_buffers:
         configure(settings, args.shared_buffers)
@@ -301,6 +361,20 @@ def main() -> None:
             )
     finally:
         workspace.close()
+
+
+def _without(argv: list[str], option: str) -> list[str]:
+    """``argv`` without ``option`` and its value (``--rounds 3`` or ``--rounds=3``)."""
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == option:
+            skip = True
+        elif not arg.startswith(option + "="):
+            out.append(arg)
+    return out
 
 
 if __name__ == "__main__":
