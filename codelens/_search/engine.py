@@ -23,9 +23,9 @@ from codelens._search.coverage import coverage_counts
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Unit, group
-from codelens._search.lexical import lexical_hits, plan_terms
+from codelens._search.lexical import lexical_hits, plan_query
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
-from codelens._search.query import clean_query, query_cache, query_terms
+from codelens._search.query import clean_query, query_cache
 from codelens._search.results import SearchResults
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
 
@@ -137,8 +137,7 @@ def search(
     with _guarded(project):
         vector = None if mode == "lexical" else _embed(project, text)
         with project.connection() as conn, _snapshot(conn):
-            terms = query_terms(conn, text) if mode != "semantic" else []
-            plan = plan_terms(conn, terms) if terms else None
+            plan = plan_query(conn, text) if mode != "semantic" else None
             while True:
                 semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
                 lexical = lexical_hits(conn, text, plan, filters, depth) if plan is not None else []

@@ -32,7 +32,8 @@ _NONE: Mapping[str, float] = {}
 
 # The units that hold the given chunks, as arrays of their chunk ids in line order. From
 # each hit, walk the file's chunk order (the (file_id, chunk_index) index) both ways while
-# symbol and kind stay the same; a unit costs one index probe per part, not a file scan.
+# symbol and kind stay the same; a unit costs one index probe per part, not a file scan,
+# and a hit that is a unit of its own (most are) none more.
 _UNITS = """
 WITH RECURSIVE hits AS MATERIALIZED (
     SELECT id, file_id, chunk_index, symbol, kind, cell_number FROM chunks WHERE id = ANY(%(ids)s)
@@ -47,14 +48,14 @@ walk AS (
         AND c.cell_number IS NOT DISTINCT FROM w.cell_number
 ),
 spans AS (
-    SELECT DISTINCT file_id, kind, min(at) AS first, max(at) AS last
+    SELECT hit, file_id, kind, min(at) AS first, max(at) AS last
     FROM walk GROUP BY hit, file_id, kind
 )
-SELECT ARRAY(
+SELECT CASE WHEN s.first = s.last THEN ARRAY[s.hit] ELSE ARRAY(
     SELECT c.id FROM chunks c
     WHERE c.file_id = s.file_id AND c.chunk_index BETWEEN s.first AND s.last
     ORDER BY c.chunk_index
-), s.kind
+) END, s.kind
 FROM spans s
 """
 

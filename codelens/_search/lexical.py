@@ -25,18 +25,20 @@ an index run landed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
 from codelens._search.fusion import idf
+from codelens._search.query import MAX_TERMS, TERMS
 
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.filters import Filters
 
-__all__ = ["BUDGET", "CAP", "TermPlan", "lexical_hits", "plan_terms"]
+__all__ = ["BUDGET", "CAP", "TermPlan", "lexical_hits", "plan_query", "plan_terms"]
 
 BUDGET = 1_000  # estimated candidate rows a lexical search ranks
 CAP = 5_000  # rows ranked at most, when the estimates are off
@@ -49,6 +51,7 @@ SELECT current_database(), c.oid::bigint, c.reltuples,
 FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
 WHERE c.oid = 'chunks'::regclass
 """
+_TERMS_AND_VERSION = sql.SQL("SELECT {}, v.* FROM ({}) v").format(TERMS, sql.SQL(_STATS_VERSION))
 _STATS = """
 SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs
 FROM pg_stats s
@@ -97,22 +100,27 @@ class _Stats:
     floor: float  # the smallest listed fraction: unlisted terms are rarer
 
 
+_Version = tuple[str, int, float, int]
+
+
+def _version(row: Sequence[Any]) -> _Version:
+    return (str(row[0]), int(row[1]), float(row[2]), int(row[3]))
+
+
 class _StatsCache:
     """Term statistics per table state: reading 10,000 common terms costs more than a
     search, and they change only when the table is analysed again."""
 
     def __init__(self) -> None:
-        self._items: dict[tuple[object, ...], _Stats | None] = {}
+        self._items: dict[_Version, _Stats | None] = {}
         self._lock = threading.Lock()
 
-    def get(self, conn: Connection) -> _Stats | None:
-        version = conn.execute(_STATS_VERSION, prepare=True).fetchone()
-        assert version is not None
-        key = tuple(version)
+    def get(self, conn: Connection, version: _Version) -> _Stats | None:
+        key = version
         with self._lock:
             if key in self._items:
                 return self._items[key]
-        stats = _read_stats(conn, float(version[2]))
+        stats = _read_stats(conn, version[2])
         with self._lock:
             # Keep only the latest state per table.
             for old in [k for k in self._items if k[:2] == key[:2]]:
@@ -134,9 +142,22 @@ def _read_stats(conn: Connection, rows: float) -> _Stats | None:
 _stats = _StatsCache()
 
 
-def plan_terms(conn: Connection, terms: list[str]) -> TermPlan:
-    """Which of ``terms`` candidates must match, and each term's idf."""
-    stats = _stats.get(conn)
+def plan_query(conn: Connection, text: str) -> TermPlan | None:
+    """:func:`plan_terms` for the terms of ``text``; None when it has none (stop words)."""
+    row = conn.execute(_TERMS_AND_VERSION, [text, MAX_TERMS], prepare=True).fetchone()
+    assert row is not None
+    terms = list(row[0])
+    return plan_terms(conn, terms, _version(row[1:])) if terms else None
+
+
+def plan_terms(conn: Connection, terms: list[str], version: _Version | None = None) -> TermPlan:
+    """Which of ``terms`` candidates must match, and each term's idf. ``version`` is the
+    statistics' (read here when not given)."""
+    if version is None:
+        row = conn.execute(_STATS_VERSION, prepare=True).fetchone()
+        assert row is not None
+        version = _version(row)
+    stats = _stats.get(conn, version)
     if stats is None:
         # Not analysed yet (a fresh index): every term counts the same and all may match.
         return TermPlan(terms, terms, False, dict.fromkeys(terms, 1.0))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from psycopg import sql
 
 from codelens._unicode import check_unicode
 from codelens.errors import SearchError
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_QUERY_CHARS",
     "MAX_TERMS",
+    "TERMS",
     "QueryCache",
     "clean_query",
     "query_cache",
@@ -48,14 +50,19 @@ def clean_query(query: object) -> str:
     return text
 
 
+# The query's terms as an SQL expression of (text, MAX_TERMS): lexical search reads them in
+# the statement that reads its statistics' version, one round trip for both.
+TERMS = sql.SQL(
+    "ARRAY(SELECT t.lexeme FROM unnest(to_tsvector('english', code_words(%s))) t"
+    " ORDER BY t.positions[1] LIMIT %s)"
+)
+
+
 def query_terms(conn: Connection, text: str) -> list[str]:
     """The query's distinct full-text lexemes in order of appearance, split and stemmed
     exactly as the index splits chunks (``code_words`` then the english configuration)."""
     row = conn.execute(
-        "SELECT ARRAY(SELECT t.lexeme FROM unnest(to_tsvector('english', code_words(%s))) t"
-        " ORDER BY t.positions[1] LIMIT %s)",
-        [text, MAX_TERMS],
-        prepare=True,
+        sql.SQL("SELECT {}").format(TERMS), [text, MAX_TERMS], prepare=True
     ).fetchone()
     assert row is not None
     return list(row[0])

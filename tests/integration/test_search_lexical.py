@@ -9,7 +9,8 @@ import codelens._search.lexical as lexical
 from codelens import Project
 from codelens._search.engine import search
 from codelens._search.filters import Filters
-from codelens._search.lexical import lexical_hits, plan_terms
+from codelens._search.lexical import lexical_hits, plan_query, plan_terms
+from codelens._search.query import query_terms
 from tests.search_helpers import Chunk, load
 
 
@@ -74,6 +75,18 @@ def test_new_statistics_replace_the_cached_ones(
         conn.execute("ANALYZE chunks")
         conn.commit()
         assert plan_terms(conn, ["zebra", "common"]).match_all
+
+
+def test_a_query_is_planned_from_its_own_terms_in_one_statement(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _corpus(project, analyze=True)
+    monkeypatch.setattr(lexical, "BUDGET", 5)
+    with project.connection() as conn:
+        plan = plan_query(conn, "Common ZEBRAS, of the")
+        assert plan == plan_terms(conn, query_terms(conn, "Common ZEBRAS, of the"))
+        assert plan is not None and plan.match == ["zebra"]
+        assert plan_query(conn, "of the and") is None  # stop words only: nothing to match
 
 
 def test_the_cap_bounds_the_rows_ranked(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
