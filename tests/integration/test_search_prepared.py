@@ -4,6 +4,7 @@ what a search leaves on the connection."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from codelens._db.estimates import estimated_chunks
 from codelens._db.handle import ProjectHandle
 from codelens._db.pool import Database
 from codelens._search.engine import search
+from codelens.errors import ProjectNotFound
+from tests.fake_ollama import FakeOllama
 from tests.search_helpers import Chunk, load
 
 
@@ -60,5 +63,31 @@ def test_one_connection_alternating_between_projects_finds_each_projects_rows_on
             # A search's read-only snapshot ends with it: the next user of the connection writes.
             assert (conn.isolation_level, conn.read_only) == (None, None)
             conn.execute("CREATE TEMP TABLE written (x int)")
+    finally:
+        one.close()
+
+
+def test_a_project_dropped_and_made_again_wider_is_searched_right_on_the_same_connection(
+    workspace: Workspace, project: Project, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    # The statements prepared for the first project meet a new table of the same name, in
+    # a schema of the same name, whose vectors are 768 wide instead of 384.
+    _ledgers(project, "a", 4)
+    one = Database(workspace.settings, max_size=1)
+    try:
+        handle = ProjectHandle(one, project.id)
+        for mode in ("lexical", "semantic", "hybrid"):
+            assert len(search(handle, "sum of a ledger", mode=mode)) == 4
+        workspace.drop(project.id, force=True)
+        with pytest.raises(ProjectNotFound):
+            search(handle, "sum of a ledger", mode="lexical")
+        again = workspace.create(project.id, embedder="ollama")
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        (repo / "tally.py").write_text("def tally_ledger(rows):\n    return sum(rows)\n")
+        again.index(repo, progress=False)
+        for mode in ("lexical", "semantic", "hybrid"):
+            found = search(handle, "tally the ledger", mode=mode)
+            assert found["path"].tolist() == ["tally.py"], mode
     finally:
         one.close()
