@@ -5,11 +5,13 @@ stretch of module code as several windows. Without grouping they crowd a result 
 on the stdlib questions, 185 of 1,200 top-10 slots repeated a definition already shown.
 
 A *unit* is a maximal run of chunks of one file that follow each other in the file's chunk
-order (``chunk_index``) and share ``symbol``, ``kind`` and, in a notebook, the cell. Nothing else is chunked between
-two of them, so the run covers one stretch of the file: the parts of a long function, a
-run of module code windows, and (the same way) same-named neighbours such as a property's
-getter and setter. A class's own lines between its methods are separate units: the
-methods between them are results of their own.
+order (``chunk_index``) and share ``symbol``, ``kind`` and, in a notebook, the cell.
+Nothing else is chunked between two of them, so the run covers one stretch of the file:
+the parts of a long function, a run of module code windows, and (the same way)
+same-named neighbours such as a property's getter and setter. A class's own lines between
+its methods are separate units: the methods between them are results of their own. A run
+of unnamed code longer than ``2 * STRETCH_REACH + 1`` windows (a data table of thousands
+of lines) gives the windows around each match instead of the whole run.
 
 A unit is ranked by its best part (its first place in the ranked list) and carries every
 part's id in line order, so the result can show where the match is and expand to the
@@ -26,9 +28,18 @@ if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.fusion import Fused
 
-__all__ = ["Unit", "group", "join_parts", "rank_units"]
+__all__ = ["DEFINITION_REACH", "STRETCH_REACH", "Unit", "group", "join_parts", "rank_units"]
 
 _NONE: Mapping[str, float] = {}
+
+# How many parts a unit reaches on each side of a hit. Unnamed code (module code between
+# definitions, windows of a plain-text file) can run for hundreds of windows: the stdlib's
+# pydoc_data/topics.py is one run of 1,280, which made one result of 950,000 characters
+# and a search of 80 ms. Such a stretch gives the 2 * 16 + 1 windows around the match. A
+# definition is one result whole (the stdlib's longest has 47 parts); its bound only
+# stops a generated monster from costing a search seconds.
+STRETCH_REACH = 16
+DEFINITION_REACH = 256
 
 # The units that hold the given chunks, as arrays of their chunk ids in line order. From
 # each hit, walk the file's chunk order (the (file_id, chunk_index) index) both ways while
@@ -39,19 +50,20 @@ WITH RECURSIVE hits AS MATERIALIZED (
     SELECT id, file_id, chunk_index, symbol, kind, cell_number FROM chunks WHERE id = ANY(%(ids)s)
 ),
 walk AS (
-    SELECT h.id AS hit, h.file_id, h.symbol, h.kind, h.cell_number, h.chunk_index AS at, d.step
+    SELECT h.id AS hit, h.file_id, h.symbol, h.kind, h.cell_number, h.chunk_index AS at, d.step,
+        CASE WHEN h.symbol = '' THEN %(stretch)s::int ELSE %(definition)s::int END AS left
     FROM hits h CROSS JOIN (VALUES (-1), (1)) AS d(step)
     UNION ALL
-    SELECT w.hit, w.file_id, w.symbol, w.kind, w.cell_number, c.chunk_index, w.step
+    SELECT w.hit, w.file_id, w.symbol, w.kind, w.cell_number, c.chunk_index, w.step, w.left - 1
     FROM walk w JOIN chunks c ON c.file_id = w.file_id AND c.chunk_index = w.at + w.step
-    WHERE c.symbol = w.symbol AND c.kind = w.kind
+    WHERE w.left > 0 AND c.symbol = w.symbol AND c.kind = w.kind
         AND c.cell_number IS NOT DISTINCT FROM w.cell_number
 ),
 spans AS (
     SELECT hit, file_id, kind, min(at) AS first, max(at) AS last
     FROM walk GROUP BY hit, file_id, kind
 )
-SELECT CASE WHEN s.first = s.last THEN ARRAY[s.hit] ELSE ARRAY(
+SELECT s.hit, CASE WHEN s.first = s.last THEN ARRAY[s.hit] ELSE ARRAY(
     SELECT c.id FROM chunks c
     WHERE c.file_id = s.file_id AND c.chunk_index BETWEEN s.first AND s.last
     ORDER BY c.chunk_index
@@ -76,12 +88,11 @@ def group(
     if not ranked:
         return []
     unit_of: dict[int, tuple[tuple[int, ...], str]] = {}
-    for members, kind in conn.execute(
-        _UNITS, {"ids": [h.id for h in ranked]}, prepare=True
+    reach = {"stretch": STRETCH_REACH, "definition": DEFINITION_REACH}
+    for hit, members, kind in conn.execute(
+        _UNITS, {"ids": [h.id for h in ranked], **reach}, prepare=True
     ).fetchall():
-        run = tuple(int(m) for m in members)
-        for member in run:
-            unit_of[member] = (run, str(kind))
+        unit_of[int(hit)] = (tuple(int(m) for m in members), str(kind))
     return rank_units(ranked, unit_of, limit, weights)
 
 
@@ -92,7 +103,11 @@ def rank_units(
     weights: Mapping[str, float] = _NONE,
 ) -> list[Unit]:
     """The first ``limit`` units of ``ranked``, each once, ranked by its best part;
-    ``unit_of`` gives each chunk's unit (its chunk ids) and kind.
+    ``unit_of`` gives each hit's unit (its chunk ids) and kind.
+
+    No chunk is in two results: a hit already shown is skipped, and the windows of a long
+    stretch around two hits far apart lose their overlap to the first (what is left is
+    still one run around the hit: both windows reach as far on each side).
 
     With ``weights`` (by kind, 1 for kinds not listed), a unit's score is its best part's
     times its kind's weight, and units are re-ranked by it (ties keep their order).
@@ -101,10 +116,11 @@ def rank_units(
     seen: set[int] = set()
     for hit in ranked:
         found = unit_of.get(hit.id)
-        if found is None or found[0][0] in seen:
+        if found is None or hit.id in seen:
             continue
-        run, kind = found
-        seen.add(run[0])
+        run = tuple(member for member in found[0] if member not in seen)
+        kind = found[1]
+        seen.update(run)
         weight = weights.get(kind, 1.0)
         units.append(Unit(hit if weight == 1.0 else replace(hit, score=hit.score * weight), run))
         if not weights and len(units) == limit:

@@ -16,6 +16,7 @@ from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
 from codelens._mcp.server import build_server
 from codelens._search.engine import MODES
+from codelens._search.grouping import STRETCH_REACH
 from codelens._search.place import match_text
 from tests.mcp_helpers import child_env, payload, run
 
@@ -46,9 +47,15 @@ def _ledger() -> str:
 
 def _settings() -> str:
     rows = "".join(
-        f'    "option_{i}": {{"size": {i}, "label": "choice {i}"}},\n' for i in range(200)
+        f'    "option_{i}": {{"size": {i}, "label": "choice {i}"}},\n' for i in range(120)
     )
     return f"import os\n\nSETTINGS = {{\n{rows}}}\n\n\ndef load():\n    return SETTINGS\n"
+
+
+def _table() -> str:
+    # Unnamed code far longer than a result shows: windows around each match, not all.
+    rows = "".join(f"    ({i}, 'entry_{i}', {i * 3}, 'slot {i}'),\n" for i in range(600))
+    return f"TABLE = [\n{rows}]\n"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +64,7 @@ def indexed(workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> I
     root.mkdir()
     (root / "ledger.py").write_text(_ledger())
     (root / "config.py").write_text(_settings())
+    (root / "table.py").write_text(_table())
     project = workspace.create(f"grouped-{uuid.uuid4().hex[:8]}")
     project.index(root, embedder="local", progress=False)
     yield project
@@ -123,13 +131,47 @@ def test_freed_slots_are_refilled_with_other_definitions(indexed: Project, mode:
 def test_adjacent_module_code_is_one_result(indexed: Project) -> None:
     windows = _chunks(indexed, "config.py", "")
     assert len(windows) > 3
-    results = indexed.search("option_150 choice 150", mode="lexical", limit=3)
+    results = indexed.search("option_100 choice 100", mode="lexical", limit=3)
     top = results.iloc[0]
     assert (top["path"], top["kind"], top["parts"]) == ("config.py", "module", len(windows))
-    line = _settings().split("\n").index('    "option_150": {"size": 150, "label": "choice 150"},')
+    line = _settings().split("\n").index('    "option_100": {"size": 100, "label": "choice 100"},')
     assert top["match_start_line"] <= line + 1 <= top["match_end_line"]
     assert top["content"] == _file_lines(indexed, "config.py", 1, windows[-1][2])
     assert list(results["path"]).count("config.py") <= 2  # load() may follow; SETTINGS once
+
+
+def test_a_long_stretch_of_module_code_gives_the_windows_around_each_match(
+    indexed: Project,
+) -> None:
+    windows = _chunks(indexed, "table.py", "")
+    assert len(windows) > 4 * STRETCH_REACH  # the premise: far more than a result shows
+    lines = _table().split("\n")
+    near = lines.index("    (300, 'entry_300', 900, 'slot 300'),") + 1
+    results = indexed.search("entry_300 slot", mode="lexical", limit=3)
+    top = results.iloc[0]
+    at = next(i for i, (_, s, e) in enumerate(windows) if s <= near <= e)
+    around = windows[at - STRETCH_REACH : at + STRETCH_REACH + 1]
+    assert (top["path"], top["kind"]) == ("table.py", "module")
+    assert list(top["part_ids"]) == [w[0] for w in around]
+    assert (top["start_line"], top["end_line"]) == (around[0][1], around[-1][2])
+    assert top["match_start_line"] <= near <= top["match_end_line"]
+    assert top["content"] == _file_lines(indexed, "table.py", around[0][1], around[-1][2])
+    # Matches far apart in one stretch: a result each, no window in two of them.
+    both = indexed.search("entry_40 entry_560", mode="lexical", limit=5)
+    from_table = [
+        list(ids)
+        for path, ids in zip(both["path"], both["part_ids"], strict=True)
+        if path == "table.py"
+    ]
+    shown = [i for ids in from_table for i in ids]
+    assert len(shown) == len(set(shown))
+    order = [w[0] for w in windows]
+    for entry in (40, 560):
+        line = lines.index(f"    ({entry}, 'entry_{entry}', {entry * 3}, 'slot {entry}'),") + 1
+        assert next(i for i, s, e in windows if s <= line <= e) in shown
+    for ids in from_table:  # each still one run of consecutive windows
+        first = order.index(ids[0])
+        assert ids == order[first : first + len(ids)]
 
 
 @pytest.fixture
