@@ -35,7 +35,7 @@ _NONE: Mapping[str, float] = {}
 # How many parts a unit reaches on each side of a hit. Unnamed code (module code between
 # definitions, windows of a plain-text file) can run for hundreds of windows: the stdlib's
 # pydoc_data/topics.py is one run of 1,280, which made one result of 950,000 characters
-# and a search of 80 ms. Such a stretch gives the 2 * 16 + 1 windows around the match. A
+# and a search of 80 ms. Such a stretch gives the windows within reach of the match. A
 # definition is one result whole (the stdlib's longest has 47 parts); its bound only
 # stops a generated monster from costing a search seconds.
 STRETCH_REACH = 16

@@ -117,16 +117,15 @@ class _StatsCache:
         self._lock = threading.Lock()
 
     def get(self, conn: Connection, version: _Version) -> _Stats | None:
-        key = version
         with self._lock:
-            if key in self._items:
-                return self._items[key]
+            if version in self._items:
+                return self._items[version]
         stats = _read_stats(conn, version[2])
         with self._lock:
             # Keep only the latest state per table.
-            for old in [k for k in self._items if k[:2] == key[:2]]:
+            for old in [k for k in self._items if k[:2] == version[:2]]:
                 del self._items[old]
-            self._items[key] = stats
+            self._items[version] = stats
         return stats
 
 
