@@ -16,6 +16,7 @@ import pytest
 import codelens
 from codelens import Project, Workspace
 from codelens._db.migrations import latest, migrate_project, migrations
+from codelens._db.pool import Database
 from codelens.errors import (
     CodelensError,
     InvalidProjectId,
@@ -137,6 +138,25 @@ def test_rows_of_one_project_are_invisible_from_another(workspace: Workspace) ->
     finally:
         workspace.drop("iso-a", force=True)
         workspace.drop("iso-b", force=True)
+
+
+def test_a_connection_handed_back_in_a_failed_transaction_is_reset_all_the_same(
+    workspace: Workspace, project: Project
+) -> None:
+    # A caller that swallowed an error left the transaction failed: the reset must still
+    # run, or the next user of the connection reads this project's tables unqualified.
+    one = Database(workspace.settings, max_size=1)
+    try:
+        with (
+            one.connection(project.handle.schema) as conn,
+            contextlib.suppress(psycopg.errors.UndefinedTable),
+        ):
+            conn.execute("SELECT FROM no_such_table")
+        with one.connection() as conn:
+            row = conn.execute("SHOW search_path").fetchone()
+        assert row is not None and project.handle.schema not in row[0]
+    finally:
+        one.close()
 
 
 def test_migrations_upgrade_an_old_project_and_keep_its_data(
