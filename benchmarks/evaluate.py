@@ -1,13 +1,20 @@
 """Retrieval quality of codelens search over several codebases, per corpus and kind.
 
-Each corpus is a copy of code as it is on disk: a subset of this Python's standard library
-and four pure-Python packages installed next to codelens (jinja2, click, packaging, tqdm).
-Each is indexed as its own project (``eval-<corpus>``) with the local model, so that the
-scores of one corpus do not depend on the others; the databases stay under --home and a
-later run finds every file unchanged and only searches. benchmarks/eval_queries.csv is then
-run through ``codelens.evaluate`` in the three modes and scored per corpus, per kind
-(``shared``: the question shares a word with its target; ``wordless``: it shares none)
-and overall.
+Two sets of questions, each over its own codebases, each indexed as its own project
+(``eval-<corpus>``) so that the scores of one corpus do not depend on the others; the
+databases stay under --home and a later run finds every file unchanged and only searches.
+
+- Definition questions (benchmarks/eval_queries.csv, ``--set definitions``): each is
+  answered by one definition, scored by Recall@1/5/10 and MRR@10, per kind (``shared``:
+  the question shares a word with its target; ``wordless``: it shares none). The corpora
+  are copies of code as it is on disk: a subset of this Python's standard library and four
+  pure-Python packages installed next to codelens (jinja2, click, packaging, tqdm).
+- File questions (benchmarks/eval_files.csv, ``--set files``): each is answered by a file
+  or a few (``relevant``, and ``secondary`` files that help), of three kinds
+  (architecture, behaviour, symbol), scored by NDCG@10 over the files of the top 10
+  results (gain 1 relevant, 0.5 secondary), Recall@1/10 and MRR@10 of the first relevant
+  file. The corpora are pinned releases fetched from PyPI, npm and Debian by
+  benchmarks/eval_corpora.py, tests, examples and docs included, in four languages.
 
 A question shares a word with its target when one of its full-text lexemes is also a
 lexeme of the target's symbol or path, both split exactly as the lexical index splits code
@@ -17,11 +24,11 @@ cannot match the question on the target's name or path. The CSV's ``shares_words
 column must agree with this; ``--write-kinds`` stores the computed values.
 
     .venv/bin/python benchmarks/evaluate.py                      # --home /tmp/cl-eval
-    .venv/bin/python benchmarks/evaluate.py --corpus click --json click.json
+    .venv/bin/python benchmarks/evaluate.py --set files --corpus rich --json rich.json
     .venv/bin/python benchmarks/evaluate.py --reindex            # copy and index again
 
-Indexing all corpora embeds about 11,700 chunks: several minutes on an idle laptop CPU, 37
-minutes on a loaded 2-core machine. A later run only searches (about 2 minutes).
+Indexing every corpus embeds about 20,000 chunks with the default ONNX model: a few
+minutes on an idle 2-core machine. A later run only searches (about 2 minutes).
 """
 
 from __future__ import annotations
@@ -41,25 +48,29 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import eval_corpora
 import pandas as pd
 from psycopg import Connection
 
 from codelens import Settings, Workspace
 from codelens._project import Project
-from codelens._search.evaluate import _METRICS, _scores, evaluate
+from codelens._search.evaluate import _METRICS, FILE_METRICS, _scores, evaluate, file_scores
 from codelens._search.query import query_terms
 
 HERE = Path(__file__).parent
 KINDS = {True: "shared", False: "wordless"}
 ALL = "all"
+SETS = ("definitions", "files")
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """Code copied from ``root``: the listed packages (folders) and modules (files)."""
+    """Code copied from ``root``: the listed packages (folders) and modules (files), with
+    their tests when ``tests``."""
 
     root: Path
     members: tuple[str, ...]
+    tests: bool = False
 
 
 def _site_packages(package: str) -> Path:
@@ -97,7 +108,19 @@ def corpora() -> dict[str, Corpus]:
         ),
     )
     packages = ("jinja2", "click", "packaging", "tqdm")
-    return {"stdlib": stdlib} | {p: Corpus(_site_packages(p), (p,)) for p in packages}
+    # The whole standard library, its tests included: the stdlib questions again, among
+    # 1,700 more files (a third of them tests).
+    everything = tuple(sorted(p.name for p in stdlib.root.iterdir() if p.name not in _NOT_STDLIB))
+    full = Corpus(stdlib.root, everything, tests=True)
+    return (
+        {"stdlib": stdlib}
+        | {p: Corpus(_site_packages(p), (p,)) for p in packages}
+        | {FULL_STDLIB: full}
+    )
+
+
+FULL_STDLIB = "stdlib-full"
+_NOT_STDLIB = frozenset({"site-packages", "__pycache__", "config-3.11-x86_64-linux-gnu"})
 
 
 def copy_corpus(corpus: Corpus, target: Path) -> Path:
@@ -108,7 +131,10 @@ def copy_corpus(corpus: Corpus, target: Path) -> Path:
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "test", "tests", "*.pyc")
+    skipped = (
+        ("__pycache__", "*.pyc") if corpus.tests else ("__pycache__", "test", "tests", "*.pyc")
+    )
+    ignore = shutil.ignore_patterns(*skipped)
     for name in corpus.members:
         source = corpus.root / name
         if source.is_dir():
@@ -173,12 +199,17 @@ def project_id(name: str, embedder: str) -> str:
     return f"eval-{name}" if embedder == "local" else f"eval-{name}-{embedder}"
 
 
-def ensure_index(
-    workspace: Workspace, name: str, corpus: Corpus, home: Path, embedder: str
-) -> Project:
+def source_of(name: str, home: Path) -> Path:
+    """The corpus's folder under ``home``: copied from this machine, or fetched."""
+    if name in eval_corpora.BY_NAME:
+        return eval_corpora.fetch(name, home / "corpora" / name)
+    return copy_corpus(corpora()[name], home / "corpora" / name)
+
+
+def ensure_index(workspace: Workspace, name: str, home: Path, embedder: str) -> Project:
     """The corpus's project, indexed: only files not indexed yet are embedded."""
     project = workspace.project(project_id(name, embedder))
-    source = copy_corpus(corpus, home / "corpora" / name)
+    source = source_of(name, home)
     report = project.index(source, name=name, embedder=embedder, progress=False)
     if report.files_indexed:
         print(report)
@@ -189,7 +220,8 @@ def ensure_index(
 
 
 def score(ranks: pd.DataFrame) -> pd.DataFrame:
-    """Metrics per mode, corpus and kind, with ``all`` rows for every corpus and kind."""
+    """Metrics per mode, corpus and kind, with ``all`` rows for every corpus and kind:
+    the file metrics where ``ranks`` has an ``ndcg`` column."""
     everything = pd.concat(
         [
             ranks,
@@ -199,70 +231,92 @@ def score(ranks: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     keys = ["mode", "corpus", "kind"]
-    table = everything.groupby(keys, sort=False)["rank"].apply(_scores).unstack()[_METRICS]
+    if "ndcg" in ranks.columns:
+        table = everything.groupby(keys, sort=False)[["rank", "ndcg"]].apply(file_scores)
+        table = pd.DataFrame(table)[FILE_METRICS]
+    else:
+        table = everything.groupby(keys, sort=False)["rank"].apply(_scores).unstack()[_METRICS]
     table = table.astype({"queries": "int64"})
     table.columns.name = None
     return table
 
 
+def load_sets(chosen: list[str] | None, sets: list[str]) -> dict[str, pd.DataFrame]:
+    """The questions of each chosen set, limited to the chosen corpora."""
+    loaded = {}
+    if "definitions" in sets:
+        queries = pd.read_csv(HERE / "eval_queries.csv")
+        for corpus, path, symbol in queries[["corpus", "path", "symbol"]].itertuples(index=False):
+            definition_line(corpora()[corpus].root, path, symbol)
+        queries["kind"] = queries["shares_words"].map(KINDS)
+        if chosen and FULL_STDLIB in chosen:
+            again = queries.loc[queries["corpus"] == "stdlib"].assign(corpus=FULL_STDLIB)
+            queries = pd.concat([queries, again], ignore_index=True)
+        loaded["definitions"] = queries
+    if "files" in sets:
+        loaded["files"] = pd.read_csv(HERE / "eval_files.csv", keep_default_na=False)
+    return {
+        name: q.loc[q["corpus"].isin(chosen)].reset_index(drop=True) if chosen else q
+        for name, q in loaded.items()
+    }
+
+
 def main() -> None:
-    names = list(corpora())
+    names = list(corpora()) + [c.name for c in eval_corpora.CORPORA]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", default="/tmp/cl-eval", help="CODELENS_HOME to keep the indexes")
-    parser.add_argument("--queries", type=Path, default=HERE / "eval_queries.csv")
+    parser.add_argument("--set", choices=SETS, action="append", help="only this set of questions")
     parser.add_argument("--corpus", choices=names, action="append", help="run only this corpus")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--reindex", action="store_true", help="copy and index again")
     parser.add_argument(
-        "--embedder", default="local", choices=["local", "onnx"], help="the model to evaluate"
+        "--embedder", default="onnx", choices=["local", "onnx"], help="the model to evaluate"
     )
     parser.add_argument(
         "--write-kinds", action="store_true", help="store the computed shares_words column"
     )
     args = parser.parse_args()
     home = Path(args.home).resolve()
-    chosen = args.corpus or names
-
-    queries = pd.read_csv(args.queries)
-    unknown = set(queries["corpus"]) - set(names)
-    if unknown:
-        raise SystemExit(f"unknown corpus {sorted(unknown)} in {args.queries}: one of {names}")
-    for corpus, path, symbol in queries[["corpus", "path", "symbol"]].itertuples(index=False):
-        definition_line(corpora()[corpus].root, path, symbol)
-    queries["kind"] = queries["shares_words"].map(KINDS)
+    sets = load_sets(args.corpus, args.set or list(SETS))
 
     workspace = Workspace(Settings(home=home))
     started = time.perf_counter()
+    tables, chunks = {}, {}
     try:
-        with workspace.project(f"eval-{names[0]}").connection() as conn:
-            check_kinds(conn, queries, args.queries, args.write_kinds)
-        ranks, chunks = [], {}
-        for name in chosen:
-            if args.reindex:
-                if workspace.exists(project_id(name, args.embedder)):
-                    workspace.drop(project_id(name, args.embedder), force=True)
-                shutil.rmtree(home / "corpora" / name, ignore_errors=True)
-            project = ensure_index(workspace, name, corpora()[name], home, args.embedder)
-            chunks[name] = project.counts()["chunks"]
-            mine = queries.loc[queries["corpus"] == name].reset_index(drop=True)
-            result = evaluate(project.handle, mine, by="kind")
-            ranks.append(result.attrs["ranks"].assign(corpus=name))
+        if "definitions" in sets:
+            with workspace.project(project_id("stdlib", args.embedder)).connection() as conn:
+                full = load_sets(None, ["definitions"])["definitions"]
+                check_kinds(conn, full, HERE / "eval_queries.csv", args.write_kinds)
+        for set_name, queries in sets.items():
+            ranks = []
+            for name in dict.fromkeys(queries["corpus"]):
+                if args.reindex:
+                    if workspace.exists(project_id(name, args.embedder)):
+                        workspace.drop(project_id(name, args.embedder), force=True)
+                    shutil.rmtree(home / "corpora" / name, ignore_errors=True)
+                project = ensure_index(workspace, name, home, args.embedder)
+                chunks[name] = project.counts()["chunks"]
+                mine = queries.loc[queries["corpus"] == name].reset_index(drop=True)
+                result = evaluate(project.handle, mine, by="kind")
+                ranks.append(result.attrs["ranks"].assign(corpus=name))
+            tables[set_name] = score(pd.concat(ranks, ignore_index=True))
         seconds = time.perf_counter() - started
     finally:
         workspace.close()
 
-    table = score(pd.concat(ranks, ignore_index=True))
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
-        counts = ", ".join(f"{n} {chunks[n]:,}" for n in chosen)
-        print(f"{len(queries[queries['corpus'].isin(chosen)])} queries; chunks: {counts}")
-        for mode, part in table.groupby(level="mode", sort=False):
-            print(f"\n{mode}\n{part.droplevel('mode')}")
+        counts = ", ".join(f"{n} {c:,}" for n, c in chunks.items())
+        print(f"chunks: {counts}")
+        for set_name, table in tables.items():
+            print(f"\n=== {set_name}: {len(sets[set_name])} questions")
+            for mode, part in table.groupby(level="mode", sort=False):
+                print(f"\n{mode}\n{part.droplevel('mode')}")
         print(f"\n{seconds:.0f} s (indexing included)")
     if args.json:
         figures = {
             "chunks": chunks,
             "seconds": round(seconds, 1),
-            "scores": table.reset_index().to_dict("records"),
+            "scores": {n: t.reset_index().to_dict("records") for n, t in tables.items()},
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 

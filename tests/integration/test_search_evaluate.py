@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from codelens import Project, Workspace
-from codelens._search.evaluate import evaluate
+from codelens._search.evaluate import answer_gains, evaluate, score_files
 from codelens.errors import SearchError
 from tests.search_helpers import LEVENSHTEIN, PARSE, Chunk, load
 
@@ -104,3 +104,41 @@ def test_unusable_query_sets_say_what_is_missing(
 ) -> None:
     with pytest.raises(SearchError, match=message):
         evaluate(known.handle, queries, by=by)  # type: ignore[arg-type]
+
+
+FILE_QUERIES = pd.DataFrame(
+    {
+        "question": [
+            "how many single character edits turn one string into another",
+            "send a request and split the response",
+            "where are the colours described",
+        ],
+        "relevant": ["text/distance.py", "net/http.py", "docs/a.md"],
+        "secondary": ["", "text/distance.py", "nowhere/else.py;text/distance.py"],
+        "kind": ["behaviour", "architecture", "docs"],
+    }
+)
+
+
+def test_file_questions_score_the_files_of_the_top_results_by_ndcg(known: Project) -> None:
+    scores = evaluate(known.handle, FILE_QUERIES, modes=["hybrid"], by="kind")
+    assert list(scores.columns) == ["queries", "ndcg@10", "recall@1", "recall@10", "mrr@10"]
+    assert scores.loc[("behaviour", "hybrid"), "recall@1"] == 1.0
+    ranks = scores.attrs["ranks"].set_index("question")
+    for question, row in ranks.iterrows():
+        assert 0.0 < row["ndcg"] <= 1.0, question
+    # A relevant file first, nothing else that counts: the best possible list.
+    assert ranks.loc[FILE_QUERIES.loc[0, "question"], "ndcg"] == pytest.approx(1.0)
+
+
+def test_ndcg_weighs_secondary_files_half_and_rewards_order() -> None:
+    gains = answer_gains("a.py", "b.py;c.py")
+    assert gains == {"a.py": 1.0, "b.py": 0.5, "c.py": 0.5}
+    best = score_files(["a.py", "b.py", "c.py"], gains)
+    assert best == {"rank": 1, "ndcg": pytest.approx(1.0)}
+    late = score_files(["x.py", "b.py", "a.py"], gains)
+    assert late["rank"] == 3
+    assert 0.0 < late["ndcg"] < score_files(["a.py", "x.py", "b.py"], gains)["ndcg"] < 1.0
+    assert score_files(["x.py"], gains) == {"rank": None, "ndcg": 0.0}
+    with pytest.raises(SearchError, match="at least one relevant file"):
+        answer_gains("", "b.py")
