@@ -1,12 +1,14 @@
 """Ranking rules compared on the evaluation corpora, each on the same index and candidates.
 
-For every question of benchmarks/eval_queries.csv this fetches the semantic and lexical
-candidate lists once (as search does: the query embedded by the project's model, the
-lexical plan from its statistics), with each candidate's file, symbol, kind and unit (see
-codelens._search.grouping), then re-ranks them offline under each variant and scores
-MRR@10 and Recall@1/10 per mode, corpus and kind (shared / wordless). Nothing is
-re-embedded, so a variant costs milliseconds; only the kept ones go into codelens, and
-benchmarks/evaluate.py then checks them end to end.
+For every question of both sets of benchmarks/evaluate.py (definition questions and file
+questions) this fetches the semantic and lexical candidate lists once, as hybrid search
+does (the query embedded by the project's model, the lexical plan from its statistics,
+``CANDIDATES`` deep), with each candidate's unit and place (codelens._search.grouping).
+Then it ranks them offline under each variant of ``codelens._search.signals.Rules``,
+with codelens's own fusion, grouping and signals, and scores definition questions by
+MRR@10 and Recall@10 and file questions by NDCG@10, per corpus and kind. Nothing is
+re-embedded, so a variant costs milliseconds; benchmarks/evaluate.py then checks the kept
+rules end to end.
 
     .venv/bin/python benchmarks/evaluate.py --home /tmp/cl-eval        # index first
     .venv/bin/python benchmarks/ranking_variants.py --home /tmp/cl-eval
@@ -15,276 +17,204 @@ benchmarks/evaluate.py then checks them end to end.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import evaluate as bench
 import pandas as pd
 
 from codelens import Settings, Workspace
 from codelens._db.model_record import search_embedder
 from codelens._search.engine import CANDIDATES, _semantic
-from codelens._search.evaluate import _METRICS, _scores
+from codelens._search.evaluate import _hit, _scores, answer_gains, file_scores, score_files
 from codelens._search.filters import Filters
-from codelens._search.fusion import SEMANTIC_WEIGHT, K
-from codelens._search.lexical import lexical_hits, plan_terms
-from codelens._search.query import query_cache, query_terms
+from codelens._search.fusion import KIND_WEIGHTS, fuse
+from codelens._search.grouping import Place, rank_units, units_of
+from codelens._search.lexical import lexical_hits, plan_query
+from codelens._search.query import query_cache
+from codelens._search.signals import RULES, QueryShape, Rules, rerank, semantic_weight, shape_of
 
-HERE = Path(__file__).parent
-DEPTH = 200  # candidates kept per mode; a variant reads as deep as it needs
-_META = """
-WITH hits AS MATERIALIZED (SELECT id, file_id, symbol, kind FROM chunks WHERE id = ANY(%(ids)s)),
-siblings AS (
-    SELECT s.id, s.file_id, s.chunk_index,
-           s.chunk_index - row_number() OVER (
-               PARTITION BY s.file_id, s.symbol, s.kind ORDER BY s.chunk_index) AS island,
-           s.symbol, s.kind
-    FROM chunks s WHERE (s.file_id, s.symbol, s.kind) IN (SELECT file_id, symbol, kind FROM hits)
-)
-SELECT s.id, c.path, s.symbol, s.kind,
-       min(s.id) OVER (PARTITION BY s.file_id, s.symbol, s.kind, s.island) AS unit
-FROM siblings s JOIN chunks c ON c.id = s.id WHERE s.id = ANY(%(ids)s)
-"""
-
-
-@dataclass(frozen=True)
-class Meta:
-    path: str
-    symbol: str
-    kind: str
-    unit: int
+LIMIT = 10
 
 
 @dataclass
 class Case:
+    set: str
     corpus: str
     kind: str
     question: str
-    path: str
-    symbol: str
+    expected: dict[str, object]
+    shape: QueryShape
     semantic: list[tuple[int, float]]
     lexical: list[tuple[int, float]]
-    meta: dict[int, Meta]
+    units: dict[int, tuple[tuple[int, ...], Place]]
 
 
-# A ranked list of chunk ids with their scores, best first.
-Ranked = list[tuple[int, float]]
-
-
-def collect(home: Path, queries: pd.DataFrame) -> list[Case]:
+def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Case]:
     workspace = Workspace(Settings(home=home))
     cases = []
     try:
-        for corpus, mine in queries.groupby("corpus", sort=False):
-            handle = workspace.get(f"eval-{corpus}").handle
-            embedder = search_embedder(handle)
-            with handle.connection() as conn:
-                for q in mine.to_dict("records"):
-                    text = str(q["question"])
-                    vector = query_cache.embed(embedder, text)
-                    semantic = _semantic(conn, vector, Filters(), DEPTH)
-                    terms = query_terms(conn, text)
-                    lexical = (
-                        lexical_hits(conn, text, plan_terms(conn, terms), Filters(), DEPTH)
-                        if terms
-                        else []
-                    )
-                    ids = list({i for i, _ in semantic} | {i for i, _ in lexical})
-                    meta = {
-                        int(r[0]): Meta(str(r[1]), str(r[2]), str(r[3]), int(r[4]))
-                        for r in conn.execute(_META, {"ids": ids}).fetchall()
-                    }
-                    cases.append(
-                        Case(
-                            str(corpus),
-                            str(q["kind"]),
-                            text,
-                            str(q["path"]),
-                            str(q["symbol"]),
-                            semantic,
-                            lexical,
-                            meta,
+        for set_name, queries in sets.items():
+            for corpus, mine in queries.groupby("corpus", sort=False):
+                handle = workspace.get(bench.project_id(str(corpus), embedder)).handle
+                model = search_embedder(handle)
+                with handle.connection() as conn:
+                    for q in mine.to_dict("records"):
+                        text = str(q["question"])
+                        vector = query_cache.embed(model, text)
+                        semantic = _semantic(conn, vector, Filters(), CANDIDATES)
+                        plan = plan_query(conn, text)
+                        lexical = (
+                            lexical_hits(conn, text, plan, Filters(), CANDIDATES) if plan else []
                         )
-                    )
+                        ids = list(dict.fromkeys([i for i, _ in semantic + lexical]))
+                        cases.append(
+                            Case(
+                                set_name,
+                                str(corpus),
+                                str(q["kind"]),
+                                text,
+                                {str(k): v for k, v in q.items()},
+                                shape_of(text),
+                                semantic,
+                                lexical,
+                                units_of(conn, ids),
+                            )
+                        )
+                    conn.rollback()
     finally:
         workspace.close()
     return cases
 
 
-def fuse(
-    semantic: Sequence[tuple[int, float]],
-    lexical: Sequence[tuple[int, float]],
-    semantic_weight: float = SEMANTIC_WEIGHT,
-) -> Ranked:
-    scores: dict[int, float] = {}
-    for rank, (cid, _) in enumerate(semantic, 1):
-        scores[cid] = semantic_weight / (K + rank)
-    for rank, (cid, coverage) in enumerate(lexical, 1):
-        scores[cid] = scores.get(cid, 0.0) + min(max(coverage, 0.0), 1.0) / (K + rank)
-    return sorted(scores.items(), key=lambda kv: -kv[1])
+def top(case: Case, rules: Rules) -> list[Place]:
+    fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, rules))
+    units = rank_units(fused, case.units, None, KIND_WEIGHTS)
+    return [u.place for u in rerank(units, case.shape, rules)[:LIMIT]]
 
 
-_CODE_TOKEN = re.compile(
-    r"[A-Za-z0-9]*(?:_[A-Za-z0-9]|[a-z][A-Z]|\.[A-Za-z])[\w.]*|[A-Z]\w*[A-Z]\w*"
-)
+def measure(case: Case, rules: Rules) -> dict[str, object]:
+    places = top(case, rules)
+    if case.set == "files":
+        gains = answer_gains(case.expected["relevant"], case.expected.get("secondary"))
+        return score_files(list(dict.fromkeys(p.path for p in places)), gains)
+    rank = next(
+        (
+            i
+            for i, p in enumerate(places, 1)
+            if _hit({"path": p.path, "symbol": p.symbol}, case.expected)
+        ),
+        None,
+    )
+    return {"rank": rank}
 
 
-def identifier_like(question: str) -> bool:
-    """A question that names code: a snake_case, camelCase or dotted token in it."""
-    return any(_CODE_TOKEN.fullmatch(t) for t in question.split())
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    group: bool = False
-    module_factor: float = 1.0  # module code's score times this
-    per_file: int = 0  # at most this many results per file (0: no cap)
-    weights: Callable[[str], float] | None = None  # semantic weight by question (hybrid)
-
-
-def ranked(case: Case, mode: str, variant: Variant, depth: int) -> Ranked:
-    if mode == "semantic":
-        return case.semantic[:depth]
-    if mode == "lexical":
-        return case.lexical[:depth]
-    weight = variant.weights(case.question) if variant.weights else SEMANTIC_WEIGHT
-    return fuse(case.semantic[:depth], case.lexical[:depth], weight)
-
-
-def top(case: Case, mode: str, variant: Variant, limit: int = 10) -> list[Meta]:
-    depth = CANDIDATES if mode == "hybrid" else math.ceil(limit * 1.5) + 5
-    while True:
-        hits = ranked(case, mode, variant, depth)
-        if variant.module_factor != 1.0:
-            hits = sorted(
-                (
-                    (cid, s * variant.module_factor if case.meta[cid].kind == "module" else s)
-                    for cid, s in hits
-                ),
-                key=lambda kv: -kv[1],
-            )
-        out: list[Meta] = []
-        seen: set[int] = set()
-        per_file: dict[str, int] = {}
-        spill: list[Meta] = []
-        for cid, _ in hits:
-            m = case.meta[cid]
-            key = m.unit if variant.group else cid
-            if key in seen:
-                continue
-            seen.add(key)
-            if variant.per_file and per_file.get(m.path, 0) >= variant.per_file:
-                spill.append(m)
-                continue
-            per_file[m.path] = per_file.get(m.path, 0) + 1
-            out.append(m)
-        out.extend(spill)
-        full = max(len(case.semantic[:depth]), len(case.lexical[:depth])) >= depth
-        if len(out) >= limit or not full or depth >= DEPTH or not variant.group:
-            return out[:limit]
-        depth = min(depth * 2, DEPTH)
-
-
-def hit(m: Meta, case: Case) -> bool:
-    got, want = m.symbol, case.symbol
-    same = got == want or got.endswith("." + want) or want.endswith("." + got)
-    return m.path == case.path and same
-
-
-def score(cases: list[Case], variants: list[Variant], modes: Sequence[str]) -> pd.DataFrame:
+def table(cases: list[Case], variants: dict[str, Rules]) -> pd.DataFrame:
+    """One row per variant and set: the headline figure per corpus and per kind."""
     rows = []
-    for variant in variants:
-        for mode in modes:
-            for case in cases:
-                found = top(case, mode, variant)
-                rank = next((i for i, m in enumerate(found, 1) if hit(m, case)), None)
-                rows.append(
-                    {
-                        "variant": variant.name,
-                        "mode": mode,
-                        "corpus": case.corpus,
-                        "kind": case.kind,
-                        "rank": rank,
-                    }
-                )
+    for name, rules in variants.items():
+        for case in cases:
+            rows.append(
+                {"variant": name, "set": case.set, "corpus": case.corpus, "kind": case.kind}
+                | measure(case, rules)
+            )
     ranks = pd.DataFrame(rows).astype({"rank": "Int64"})
-    every = pd.concat([ranks, ranks.assign(corpus="all"), ranks.assign(kind="all")])
-    every = pd.concat([every, ranks.assign(corpus="all", kind="all")])
-    keys = ["variant", "mode", "corpus", "kind"]
-    table = every.groupby(keys, sort=False)["rank"].apply(_scores).unstack()[_METRICS]
-    return table.astype({"queries": "int64"})
+    out = []
+    for (variant, set_name), part in ranks.groupby(["variant", "set"], sort=False):
+        cells: dict[str, object] = {"variant": variant, "set": set_name}
+        for key in ("corpus", "kind"):
+            for value, group in part.groupby(key, sort=False):
+                cells[str(value)] = headline(set_name, group)
+        cells["all"] = headline(set_name, part)
+        out.append(cells)
+    return pd.DataFrame(out)
 
 
-def lean(identifier: float, sentence: float) -> Callable[[str], float]:
-    def weight(question: str) -> float:
-        return identifier if identifier_like(question) else sentence
+def headline(set_name: object, group: pd.DataFrame) -> float:
+    """NDCG@10 for file questions, MRR@10 for definition questions."""
+    if set_name == "files":
+        return float(file_scores(group)["ndcg@10"])
+    return float(_scores(group["rank"])["mrr@10"])
 
-    return weight
+
+def variants() -> dict[str, Rules]:
+    off = Rules(
+        coherence=0.0,
+        definition=0.0,
+        file_words=0.0,
+        priors=MappingProxyType({}),
+        saturation=1.0,
+    )
+    alone = {f"only {n}": replace(off, **{n: getattr(RULES, n)}) for n in _SIGNALS}
+    without = {f"all but {n}": RULES.without(n) for n in _SIGNALS}
+    weights = {
+        f"weights {s}/{w}": replace(RULES, symbol_semantic_weight=s, words_semantic_weight=w)
+        for s, w in ((0.5, 0.7), (0.7, 1.0), (0.5, 1.0), (0.7, 1.4))
+    }
+    priors = {
+        f"priors without {kind}": replace(
+            RULES, priors=MappingProxyType({k: v for k, v in RULES.priors.items() if k != kind})
+        )
+        for kind in RULES.priors
+    }
+    tuned = {
+        f"{name} {value}": replace(RULES, **{name: value})
+        for name, values in EXTRA.items()
+        for value in values
+    }
+    combos = {}
+    for kind in ("test", "docs", "example"):
+        for factor in (0.15, 0.5):
+            combos[f"{kind} x{factor}"] = replace(
+                RULES, priors=MappingProxyType({**RULES.priors, kind: factor})
+            )
+    return (
+        {"none (fusion only)": off, "all": RULES}
+        | alone
+        | without
+        | weights
+        | priors
+        | tuned
+        | combos
+    )
 
 
-VARIANTS = [
-    Variant("chunks (before)"),
-    Variant("grouped", group=True),
-    Variant("grouped, module x0.9", group=True, module_factor=0.9),
-    Variant("grouped, module x0.8", group=True, module_factor=0.8),
-    Variant("grouped, module x0.6", group=True, module_factor=0.6),
-    Variant("grouped, 2 per file", group=True, per_file=2),
-    Variant("grouped, 3 per file", group=True, per_file=3),
-    Variant("grouped, weights 0.3/0.7", group=True, weights=lean(0.3, 0.7)),
-    Variant("grouped, weights 0.5/0.7", group=True, weights=lean(0.5, 0.7)),
-    Variant("grouped, weights 0.7/0.9", group=True, weights=lean(0.7, 0.9)),
-    Variant("grouped, weights 0.5/0.9", group=True, weights=lean(0.5, 0.9)),
-    Variant(
-        "grouped, module x0.8, w 0.5/0.7", group=True, module_factor=0.8, weights=lean(0.5, 0.7)
-    ),
-]
+# Further values of single parameters to compare (on top of all the rules).
+EXTRA: dict[str, tuple[float, ...]] = {
+    "saturation": (0.3, 0.7, 0.85),
+    "file_words": (0.5, 2.0),
+    "coherence": (0.1, 0.4),
+    "definition": (1.0, 6.0),
+}
+
+
+_SIGNALS = ("coherence", "definition", "file_words", "priors", "saturation")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", default="/tmp/cl-eval", help="CODELENS_HOME of the indexes")
-    parser.add_argument("--queries", type=Path, default=HERE / "eval_queries.csv")
+    parser.add_argument("--set", choices=bench.SETS, action="append", help="only this set")
     parser.add_argument("--corpus", action="append", help="only this corpus")
+    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
     parser.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     args = parser.parse_args()
-    queries = pd.read_csv(args.queries)
-    if args.corpus:
-        queries = queries.loc[queries["corpus"].isin(args.corpus)]
-    queries["kind"] = queries["shares_words"].map({True: "shared", False: "wordless"})
-    cases = collect(Path(args.home).resolve(), queries)
-    table = score(cases, VARIANTS, ("hybrid", "semantic", "lexical"))
+    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
+    cases = collect(Path(args.home).resolve(), sets, args.embedder)
+    result = table(cases, variants())
     if args.csv:
-        table.to_csv(args.csv)
-    print(f"{len(cases)} questions; MRR@10 and R@10 for all questions, R@10 for wordless ones")
-    print(compact(table))
-
-
-def compact(table: pd.DataFrame) -> str:
-    """One line per mode and variant: per corpus, MRR@10 / R@10 (all) / R@10 (wordless)."""
-    flat = table.reset_index()
-    lines = []
-    corpora = list(dict.fromkeys(flat["corpus"]))
-    for mode in dict.fromkeys(flat["mode"]):
-        lines.append(f"\n{mode:<30}" + "".join(f"{c:>20}" for c in corpora))
-        for variant in dict.fromkeys(flat["variant"]):
-            cells = []
-            for corpus in corpora:
-                mine = flat[(flat["mode"] == mode) & (flat["variant"] == variant)]
-                mine = mine[mine["corpus"] == corpus].set_index("kind")
-                cells.append(
-                    f"{mine.loc['all', 'mrr@10']:.3f}/{mine.loc['all', 'recall@10']:.3f}"
-                    f"/{mine.loc['wordless', 'recall@10']:.3f}"
-                    if "wordless" in mine.index
-                    else "-"
-                )
-            lines.append(f"  {variant:<28}" + "".join(f"{c:>20}" for c in cells))
-    return "\n".join(lines)
+        result.to_csv(args.csv, index=False)
+    with pd.option_context(
+        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
+    ):
+        for set_name, part in result.groupby("set", sort=False):
+            metric = "NDCG@10" if set_name == "files" else "MRR@10"
+            print(f"\n{set_name} ({metric}, hybrid)")
+            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
 
 
 if __name__ == "__main__":

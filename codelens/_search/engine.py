@@ -19,14 +19,16 @@ from psycopg import sql
 from codelens._db.awaiting import any_awaiting
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import search_embedder
+from codelens._search.by_file import FILE_SPREAD, by_file, check_by
 from codelens._search.coverage import coverage_counts
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Unit, group
 from codelens._search.lexical import lexical_hits, plan_query
-from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
+from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._search.query import clean_query, query_cache
 from codelens._search.results import SearchResults
+from codelens._search.signals import QueryShape, rerank, semantic_weight, shape_of
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
 
 if TYPE_CHECKING:
@@ -95,6 +97,7 @@ def search(
     path: str | None = None,
     repository: str | None = None,
     file_type: str | None = None,
+    by: str = DEFAULT_BY,
 ) -> SearchResults:
     """Search ``project`` for code matching ``query``; see :class:`SearchResults` for columns.
 
@@ -124,24 +127,30 @@ def search(
     ``"py"`` or ``".py"``). ``limit`` is 1..100; with filters, semantic search still
     returns ``limit`` rows whenever that many rows pass them.
 
+    ``by="file"`` returns ranked files instead: one row per file, its best result's
+    columns plus ``file_results`` and ``definitions`` (see :mod:`codelens._search.by_file`).
+
     Raises SearchError (empty or too long query, bad limit, mode or filter), NotIndexed,
     ProjectNotFound and EmbedderError (EmbedderUnavailable when the model cannot be reached),
     each with one line saying what to do.
     """
     text = clean_query(query)
-    limit = _check_limit(limit)
+    files = _check_limit(limit)
+    limit = files if check_by(by) == "definition" else min(MAX_LIMIT, files * FILE_SPREAD)
     if mode not in MODES:
         raise SearchError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
     filters = Filters.of(language=language, path=path, repository=repository, file_type=file_type)
     depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
         vector = None if mode == "lexical" else _embed(project, text)
+        shape = shape_of(text)
         with project.connection() as conn, _snapshot(conn):
             plan = plan_query(conn, text) if mode != "semantic" else None
             while True:
                 semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
                 lexical = lexical_hits(conn, text, plan, filters, depth) if plan is not None else []
-                units = _units(conn, _ranked(mode, semantic, lexical), limit, mode)
+                ranked = _ranked(mode, semantic, lexical, shape)
+                units = _units(conn, ranked, limit, mode, shape, filters.path is not None)
                 full = max(len(semantic), len(lexical)) >= depth
                 if len(units) >= limit or not full or depth >= MAX_DEPTH:
                     break
@@ -154,28 +163,42 @@ def search(
             if vector is not None and any_awaiting(conn):
                 covered = coverage_counts.get(conn, project.schema)
                 coverage = (covered.embedded, covered.total)
-    return SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
+    results = SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
+    return results if by == "definition" else by_file(results, files)
 
 
-def _units(conn: Connection, ranked: list[Fused], limit: int, mode: str) -> list[Unit]:
+def _units(
+    conn: Connection,
+    ranked: list[Fused],
+    limit: int,
+    mode: str,
+    shape: QueryShape,
+    path_filtered: bool,
+) -> list[Unit]:
     """Grouped results from the head of ``ranked``, read deeper while they are too few.
 
-    Kind weights re-rank within the head read (``_HEAD`` times ``limit`` candidates and
-    more), which is where a weighted unit can still move into the results."""
-    weights = KIND_WEIGHTS if mode == "hybrid" else {}
+    Hybrid search groups every fused candidate and re-ranks them by kind and by the
+    ranking rules (:mod:`codelens._search.signals`): a boost can lift a result from deep
+    in either list. Single modes keep their own order."""
+    if mode == "hybrid":
+        units = group(conn, ranked, None, KIND_WEIGHTS)
+        return rerank(units, shape, path_filtered=path_filtered)[:limit]
     head = min(len(ranked), _HEAD * limit + 10)
     while True:
-        units = group(conn, ranked[:head], limit, weights)
+        units = group(conn, ranked[:head], limit)
         if len(units) >= limit or head >= len(ranked):
             return units
         head = min(head * 2, len(ranked))
 
 
 def _ranked(
-    mode: str, semantic: list[tuple[int, float]], lexical: list[tuple[int, float]]
+    mode: str,
+    semantic: list[tuple[int, float]],
+    lexical: list[tuple[int, float]],
+    shape: QueryShape,
 ) -> list[Fused]:
     if mode == "hybrid":
-        return fuse(semantic, lexical)
+        return fuse(semantic, lexical, semantic_weight=semantic_weight(shape))
     if mode == "semantic":
         return [Fused(cid, s, i, None) for i, (cid, s) in enumerate(semantic, 1)]
     return [Fused(cid, s, None, i) for i, (cid, s) in enumerate(lexical, 1)]

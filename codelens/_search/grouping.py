@@ -28,7 +28,17 @@ if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.fusion import Fused
 
-__all__ = ["DEFINITION_REACH", "STRETCH_REACH", "Unit", "group", "join_parts", "rank_units"]
+__all__ = [
+    "DEFINITION_REACH",
+    "NOWHERE",
+    "STRETCH_REACH",
+    "Place",
+    "Unit",
+    "group",
+    "join_parts",
+    "rank_units",
+    "units_of",
+]
 
 _NONE: Mapping[str, float] = {}
 
@@ -47,7 +57,8 @@ DEFINITION_REACH = 256
 # and a hit that is a unit of its own (most are) none more.
 _UNITS = """
 WITH RECURSIVE hits AS MATERIALIZED (
-    SELECT id, file_id, chunk_index, symbol, kind, cell_number FROM chunks WHERE id = ANY(%(ids)s)
+    SELECT id, file_id, chunk_index, symbol, kind, cell_number, path, language
+    FROM chunks WHERE id = ANY(%(ids)s)
 ),
 walk AS (
     SELECT h.id AS hit, h.file_id, h.symbol, h.kind, h.cell_number, h.chunk_index AS at, d.step,
@@ -67,43 +78,72 @@ SELECT s.hit, CASE WHEN s.first = s.last THEN ARRAY[s.hit] ELSE ARRAY(
     SELECT c.id FROM chunks c
     WHERE c.file_id = s.file_id AND c.chunk_index BETWEEN s.first AND s.last
     ORDER BY c.chunk_index
-) END, s.kind
-FROM spans s
+) END, s.file_id, h.path, h.symbol, s.kind, h.language
+FROM spans s JOIN hits h ON h.id = s.hit
 """
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where a unit is and what it is: what ranking signals read of it."""
+
+    file_id: int
+    path: str
+    symbol: str
+    kind: str
+    language: str
+
+
+NOWHERE = Place(0, "", "", "", "")
+
+
+@dataclass(frozen=True, slots=True)
 class Unit:
-    """One result: its best-ranked part and every part's chunk id, in line order."""
+    """One result: its best-ranked part, every part's chunk id in line order, and its
+    place."""
 
     best: Fused
     part_ids: tuple[int, ...]
+    place: Place = NOWHERE
+
+
+def units_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[tuple[int, ...], Place]]:
+    """Each hit's unit (its chunk ids in line order) and place, read from the database.
+    Chunks deleted since they were ranked are missing."""
+    if not ids:
+        return {}
+    reach = {"stretch": STRETCH_REACH, "definition": DEFINITION_REACH}
+    rows = conn.execute(_UNITS, {"ids": list(ids), **reach}, prepare=True).fetchall()
+    return {
+        int(hit): (
+            tuple(int(m) for m in members),
+            Place(int(file_id), str(path), str(symbol), str(kind), str(language)),
+        )
+        for hit, members, file_id, path, symbol, kind, language in rows
+    }
 
 
 def group(
-    conn: Connection, ranked: Sequence[Fused], limit: int, weights: Mapping[str, float] = _NONE
+    conn: Connection,
+    ranked: Sequence[Fused],
+    limit: int | None,
+    weights: Mapping[str, float] = _NONE,
 ) -> list[Unit]:
     """The first ``limit`` units of ``ranked`` (see :func:`rank_units`), read from the
     database. Chunks deleted since they were ranked drop out."""
     if not ranked:
         return []
-    unit_of: dict[int, tuple[tuple[int, ...], str]] = {}
-    reach = {"stretch": STRETCH_REACH, "definition": DEFINITION_REACH}
-    for hit, members, kind in conn.execute(
-        _UNITS, {"ids": [h.id for h in ranked], **reach}, prepare=True
-    ).fetchall():
-        unit_of[int(hit)] = (tuple(int(m) for m in members), str(kind))
-    return rank_units(ranked, unit_of, limit, weights)
+    return rank_units(ranked, units_of(conn, [h.id for h in ranked]), limit, weights)
 
 
 def rank_units(
     ranked: Sequence[Fused],
-    unit_of: Mapping[int, tuple[tuple[int, ...], str]],
-    limit: int,
+    unit_of: Mapping[int, tuple[tuple[int, ...], Place]],
+    limit: int | None,
     weights: Mapping[str, float] = _NONE,
 ) -> list[Unit]:
-    """The first ``limit`` units of ``ranked``, each once, ranked by its best part;
-    ``unit_of`` gives each hit's unit (its chunk ids) and kind.
+    """The first ``limit`` units of ``ranked`` (all of them when None), each once, ranked
+    by its best part; ``unit_of`` gives each hit's unit (its chunk ids) and place.
 
     No chunk is in two results: a hit already shown is skipped, and the windows of a long
     stretch around two hits far apart lose their overlap to the first (what is left is
@@ -119,10 +159,11 @@ def rank_units(
         if found is None or hit.id in seen:
             continue
         run = tuple(member for member in found[0] if member not in seen)
-        kind = found[1]
+        where = found[1]
         seen.update(run)
-        weight = weights.get(kind, 1.0)
-        units.append(Unit(hit if weight == 1.0 else replace(hit, score=hit.score * weight), run))
+        weight = weights.get(where.kind, 1.0)
+        best = hit if weight == 1.0 else replace(hit, score=hit.score * weight)
+        units.append(Unit(best, run, where))
         if not weights and len(units) == limit:
             break
     if weights:

@@ -123,7 +123,13 @@ def test_freed_slots_are_refilled_with_other_definitions(indexed: Project, mode:
     assert len(ids) == len(set(ids))  # no chunk in two results
     symbols = list(results["symbol"])
     assert symbols.count("reconcile_ledger") == 1
-    assert {f"ledger_helper_{k}" for k in range(HELPERS)} <= set(symbols) | {"load", ""}
+    if mode == "hybrid":
+        # Hybrid's rules weigh further results of one file less (per-file saturation), so
+        # definitions of other files may take the freed slots before the helpers.
+        mine = [s for p, s in zip(results["path"], symbols, strict=True) if p == "ledger.py"]
+        assert len(mine) == len(set(mine)) >= 3
+    else:
+        assert {f"ledger_helper_{k}" for k in range(HELPERS)} <= set(symbols) | {"load", ""}
     assert set(symbols) >= {"reconcile_ledger"}
     assert list(results["rank"]) == list(range(1, HELPERS + 2))
 

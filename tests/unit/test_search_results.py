@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from codelens._search.fusion import Fused
-from codelens._search.grouping import Unit, join_parts, rank_units
+from codelens._search.grouping import Place, Unit, join_parts, rank_units
 from codelens._search.place import match_text
 from codelens._search.results import COLUMNS, SearchResults
 
@@ -253,12 +253,8 @@ def test_join_parts_overlaps_and_gaps() -> None:
 def test_units_rank_by_their_best_part_and_kind_weights() -> None:
     ranked = [Fused(1, 0.9, 1, None), Fused(2, 0.8, 2, None), Fused(3, 0.7, 3, None)]
     ranked.append(Fused(4, 0.6, 4, None))
-    unit_of = {
-        1: ((1, 2), "module"),
-        2: ((1, 2), "module"),
-        3: ((3,), "function"),
-        4: ((4,), "function"),
-    }
+    module, function = (Place(1, "a.py", "", k, "python") for k in ("module", "function"))
+    unit_of = {1: ((1, 2), module), 2: ((1, 2), module), 3: ((3,), function), 4: ((4,), function)}
     plain = rank_units(ranked, unit_of, 10)
     assert [(u.best.id, u.part_ids) for u in plain] == [(1, (1, 2)), (3, (3,)), (4, (4,))]
     assert [u.best.id for u in rank_units(ranked, unit_of, 2)] == [1, 3]

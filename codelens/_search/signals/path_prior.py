@@ -1,0 +1,83 @@
+"""Path priors: code that exercises, documents, re-exports or copies the code a question is
+about ranks below it, unless the question asks for that kind of file.
+
+A file is classed by its folders and its name: tests (``tests/``, ``test_x.py``,
+``x_test.go``, ``x.spec.ts``, ...), examples and benchmarks, documentation (``docs/`` and
+prose files: Markdown, reStructuredText, plain text), vendored, generated and compatibility
+code, and type stubs. Its score is multiplied by its class's factor. A question
+that names the class ("where are the tests for ...", "an example of ...", "the docs
+for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
+
+Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from codelens._search.signals.shape import word_set
+
+if TYPE_CHECKING:
+    from codelens._search.signals.scored import Scored
+    from codelens._search.signals.shape import QueryShape
+
+__all__ = ["ASKED_BY", "path_class", "weigh_paths"]
+
+_FOLDERS: Mapping[str, frozenset[str]] = {
+    "test": word_set(
+        "test tests testing __tests__ spec specs testdata test_data testutils fixtures"
+    ),
+    "example": word_set("example examples demo demos sample samples bench benches benchmarks"),
+    "docs": word_set("doc docs documentation man"),
+    "vendored": word_set("vendor vendored third_party thirdparty external deps"),
+    "compat": word_set("compat _compat legacy deprecated backports"),
+}
+_TEST_FILE = re.compile(
+    r"(?:test_.*|.*_test|.*_tests|.*\.(?:test|spec)|.*_spec|conftest|.*Tests?)\.[A-Za-z0-9]+\Z"
+)
+_GENERATED_FILE = re.compile(
+    r".*(?:_pb2(?:_grpc)?\.py|\.pb\.go|\.generated\.\w+|_generated\.\w+)\Z"
+)
+_STUB_FILE = re.compile(r".*(?:\.pyi|\.d\.ts)\Z")
+_PROSE = frozenset({"markdown", "rst", "text"})
+
+# The words of a question that ask for a class of file (compared with the query's words,
+# which are lower-cased and split as identifiers are).
+ASKED_BY: Mapping[str, frozenset[str]] = {
+    "test": word_set("test tests testing tested spec specs fixture fixtures"),
+    "example": word_set("example examples demo demos sample samples benchmark benchmarks"),
+    "docs": word_set("doc docs documentation documented readme guide tutorial changelog"),
+    "vendored": word_set("vendor vendored"),
+    "compat": word_set("compat compatibility legacy deprecated backport"),
+    "generated": word_set("generated protobuf"),
+    "stub": word_set("stub stubs typing"),
+}
+
+
+def path_class(path: str, language: str) -> str | None:
+    """The class of the file at ``path`` (see the module docstring), or None for code."""
+    *folders, name = path.split("/")
+    lowered = {f.lower() for f in folders}
+    for kind in ("vendored", "test", "example", "docs", "compat"):
+        if lowered & _FOLDERS[kind]:
+            return kind
+    if _TEST_FILE.fullmatch(name):
+        return "test"
+    if language in _PROSE:
+        return "docs"
+    if _GENERATED_FILE.fullmatch(name):
+        return "generated"
+    if _STUB_FILE.fullmatch(name):
+        return "stub"
+    return None
+
+
+def weigh_paths(scored: list[Scored], shape: QueryShape, factors: Mapping[str, float]) -> None:
+    """Multiply each score by its file class's factor, unless the query asks for it."""
+    asked = set(shape.words)
+    for item in scored:
+        kind = path_class(item.place.path, item.place.language)
+        if kind is not None and not asked & ASKED_BY[kind]:
+            item.score *= factors.get(kind, 1.0)
