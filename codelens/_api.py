@@ -12,7 +12,7 @@ from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._project import Project
 from codelens._search.evaluate import evaluate as run_evaluation
-from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
+from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -194,6 +194,7 @@ def search(
     path: str | None = None,
     repository: str | None = None,
     file_type: str | None = None,
+    by: str = DEFAULT_BY,
 ) -> SearchResults:
     """Search a project (default: the current one) for code matching ``query``.
 
@@ -203,6 +204,8 @@ def search(
     ``file_type`` (an extension); ``limit`` 1..100. The result is a pandas DataFrame with
     rank, score, project, repository, path, start_line, end_line, symbol, kind, language,
     content, semantic_rank and lexical_rank; it renders highlighted in notebooks.
+    ``by="file"``: one row per file instead, ranked, with each file's matching
+    definitions in ``definitions`` (their count in ``file_results``).
     """
     return (
         workspace()
@@ -215,6 +218,7 @@ def search(
             path=path,
             repository=repository,
             file_type=file_type,
+            by=by,
         )
     )
 

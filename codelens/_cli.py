@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from codelens._config import Settings
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
-from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MODES
+from codelens._search.by_file import file_note
+from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
 from codelens._unicode import check_unicode
@@ -190,7 +191,7 @@ def _print_results(results: pd.DataFrame) -> None:
         symbol = f"  {row['symbol']}" if row.get("symbol") else ""
         _out(
             f"{row['rank']:>2}. {place(row)}{symbol}"
-            f"{grouped_note(row)}"
+            f"{grouped_note(row)}{file_note(row)}"
             f"  [{row['repository']}, {row['language']}, score {row['score']:.3f}]"
         )
         # The matching part: the header gives the whole definition's lines.
@@ -211,6 +212,7 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
         path=args.path,
         repository=args.repo,
         file_type=args.type,
+        by=args.by,
     )
     if args.json:
         records = json.loads(results.to_json(orient="records", date_format="iso"))
@@ -330,6 +332,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", help="only this repository")
     p.add_argument("--type", help="only this file extension, e.g. py")
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+    p.add_argument(
+        "--by", choices=BY, default=DEFAULT_BY, help="a row per definition (default) or per file"
+    )
     p.add_argument(
         "-k",
         type=_positive,

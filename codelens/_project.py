@@ -20,7 +20,7 @@ from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.run import embed_pending, index_repository
 from codelens._index.vectors import EmbedReport
 from codelens._search.engine import search
-from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE
+from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE
 from codelens._search.results import SearchResults
 
 if TYPE_CHECKING:
@@ -301,6 +301,7 @@ class Project:
         path: str | None = None,
         repository: str | None = None,
         file_type: str | None = None,
+        by: str = DEFAULT_BY,
     ) -> SearchResults:
         """Search this project; see :func:`codelens.search`."""
         return search(
@@ -312,6 +313,7 @@ class Project:
             path=path,
             repository=repository,
             file_type=file_type,
+            by=by,
         )
 
     def analyze(self, *, refresh: bool = True, scan_options: ScanOptions | None = None) -> Analysis:

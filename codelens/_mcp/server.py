@@ -21,7 +21,7 @@ from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
 from codelens._project import Project
 from codelens._search.filters import Filters
-from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, Mode
+from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, By, Mode
 from codelens._search.place import CELL_COLUMNS, match_text, place
 from codelens._search.query import clean_query
 from codelens._search.results import coverage_note
@@ -220,12 +220,20 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
                 description="hybrid (meaning and words, the default), semantic (meaning) or lexical (words)"
             ),
         ] = DEFAULT_MODE,
+        by: Annotated[
+            By,
+            Field(
+                description="definition (a result per definition, the default) or file (a result per file, with its matching definitions)"
+            ),
+        ] = DEFAULT_BY,
     ) -> dict[str, Any]:
         """Search a project's code. Returns ranked results, one per definition (a long
         definition is stored in parts; they never take two results): path, start_line and
         end_line of the whole definition, match_start_line and match_end_line of its
         best-matching part, parts (how many), symbol, kind, language, score, and content:
-        the text of the matching part."""
+        the text of the matching part. With by="file", one result per file: its best
+        definition as above, plus file_results and definitions (every matching definition
+        of the file: symbol, start_line, end_line, best first)."""
         with _tool_errors(project_id):
             # Arguments first: a malformed call gets the same answer whatever exists.
             clean_query(query)
@@ -241,6 +249,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
                 path=directory,
                 repository=repository,
                 file_type=file_type,
+                by=by,
             )
             records = results.to_dict(orient="records")
         keys = (
@@ -259,19 +268,34 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             *CELL_COLUMNS,
         )
         hits = [
-            {k: _plain(r.get(k)) for k in keys} | {"content": match_text(r), "place": place(r)}
+            {k: _plain(r.get(k)) for k in keys}
+            | {"content": match_text(r), "place": place(r)}
+            | _file_fields(r)
             for r in records
         ]
         return {
             "project_id": project_id,
             "query": query,
             "mode": mode,
+            "by": by,
             "count": len(hits),
             "results": hits,
             **_coverage(results.semantic_coverage),
         }
 
     return server
+
+
+def _file_fields(record: dict[Any, Any]) -> dict[str, Any]:
+    """A file result's count and list of matching definitions (nothing for a definition)."""
+    if "definitions" not in record:
+        return {}
+    return {
+        "file_results": int(record["file_results"]),
+        "definitions": [
+            {"symbol": s, "start_line": a, "end_line": b} for s, a, b in record["definitions"]
+        ],
+    }
 
 
 def _coverage(coverage: tuple[int, int] | None) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class CodelensMagics(Magics):
             query,
             limit=self.limit if args.limit is None else args.limit,
             mode=args.mode or self.mode,
+            by=args.by,
             language=args.lang and unquote(args.lang),
             path=args.path and unquote(args.path),
             repository=args.repo and unquote(args.repo),

@@ -16,6 +16,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from codelens._notebook.widget_util import classed
+from codelens._search.by_file import file_note
 from codelens._search.place import first_line, grouped_note, match_text, place
 
 __all__ = ["PREVIEW_LINES", "ResultView", "snippet"]
@@ -59,7 +60,7 @@ class ResultView:
         self.expanded = False
         where = f"{row['rank']}. {place(row)}"
         title = f"{where}  {row['symbol']}" if row["symbol"] else where
-        title += grouped_note(row)
+        title += grouped_note(row) + file_note(row)
         self.header = classed(
             w.Button(description=title, icon="chevron-right", tooltip="show the whole definition"),
             "cl-result-header",

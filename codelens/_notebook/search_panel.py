@@ -20,7 +20,7 @@ from codelens._notebook.widget_util import (
     set_status,
     workspace_of,
 )
-from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
+from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
@@ -74,6 +74,16 @@ class SearchPanel:
             ),
             "cl-mode",
         )
+        self.by = classed(
+            w.Dropdown(
+                options=[("per definition", "definition"), ("per file", "file")],
+                value=DEFAULT_BY,
+                description="One row",
+                style=narrow,
+                layout=w.Layout(width="210px"),
+            ),
+            "cl-by",
+        )
         languages = [("any", ""), *((name, name) for name in sorted(LANGUAGES))]
         self.language = classed(
             w.Dropdown(
@@ -105,13 +115,14 @@ class SearchPanel:
         self.results = classed(w.VBox(), "cl-results")
         self.views: list[ResultView] = []
         self.last: Any = None  # the last SearchResults, for code that wants the DataFrame
-        for control in (self.query, self.project, self.mode, self.language, self.path, self.limit):
+        controls = (self.query, self.project, self.mode, self.by, self.language, self.path)
+        for control in (*controls, self.limit):
             control.observe(self._changed, names="value")
         self.search_button.on_click(lambda _: self.search())
         self.refresh_button.on_click(lambda _: self.refresh(self.project.value))
         rows = [
             w.HBox([self.project, self.refresh_button, self.query, self.search_button]),
-            w.HBox([self.mode, self.language, self.path, self.limit]),
+            w.HBox([self.mode, self.by, self.language, self.path, self.limit]),
             self.status,
             self.results,
         ]
@@ -148,6 +159,7 @@ class SearchPanel:
                 query,
                 limit=self.limit.value,
                 mode=self.mode.value,
+                by=self.by.value,
                 language=self.language.value or None,
                 path=self.path.value.strip() or None,
             )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from codelens._search.by_file import file_note
 from codelens._search.grouping import join_parts
 from codelens._search.place import CELL_COLUMNS, grouped_note, match_text, place
 from codelens._search.results_html import results_html
@@ -266,7 +267,7 @@ def _header(row: pd.Series[Any], position: int) -> str:
     text = f"{rank:>3}. {where}"
     if symbol:
         text += f"  {symbol}"
-    text += grouped_note(row)
+    text += grouped_note(row) + file_note(row)
     if details:
         text += f" ({details})"
     if "score" in row:

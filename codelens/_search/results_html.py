@@ -14,6 +14,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
+from codelens._search.by_file import file_note
 from codelens._search.links import file_href
 from codelens._search.place import grouped_note, line_offset, match_text, place
 
@@ -89,6 +90,8 @@ def _header(row: pd.Series[Any], position: int, roots: Mapping[str, str], base: 
         bits.append(f"<b>{html.escape(str(row['symbol']))}</b>")
     if grouped_note(row):
         bits.append(f'<span style="color:#666">{html.escape(grouped_note(row).strip())}</span>')
+    if file_note(row):
+        bits.append(f'<span style="color:#666">{html.escape(file_note(row).strip())}</span>')
     meta = [str(row[c]) for c in ("kind", "language", "repository") if row.get(c)]
     if "score" in row:
         meta.append(f"score {row['score']:.4g}")

@@ -209,6 +209,11 @@ def test_index_then_search(
     assert [r["path"] for r in records] == ["web/app.js"]
     assert {"rank", "score", "start_line", "end_line", "symbol", "content"} <= set(records[0])
 
+    assert main(["search", "invoice", "-p", "cli-search", "--by", "file", "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)
+    assert len({r["path"] for r in files}) == len(files)
+    assert all(r["file_results"] == len(r["definitions"]) for r in files)
+
     argv = ["search", "date", "-p", "cli-search", "--path", "pkg/sub", "--lang", "python"]
     assert main([*argv, "--repo", "shop", "--mode", "lexical", "--json"]) == 0
     assert {r["path"] for r in json.loads(capsys.readouterr().out)} == {"pkg/sub/dates.py"}

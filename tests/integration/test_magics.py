@@ -401,6 +401,9 @@ def test_codesearch_options(ip: InteractiveShell, indexed: str) -> None:
     found = line(ip, "codesearch", f'"compute invoice total" -p {indexed}')
     assert found.attrs["query"] == "compute invoice total"
     assert line(ip, "codesearch", f"invoice -p {indexed} --repo nowhere").empty
+    files = line(ip, "codesearch", f"invoice total -p {indexed} --by file")
+    assert files.attrs["by"] == "file"
+    assert files["path"].is_unique
 
 
 def test_codesearch_cell_magic_takes_code_as_the_query(ip: InteractiveShell, indexed: str) -> None:

@@ -18,7 +18,7 @@ from codelens import Project, Settings, Workspace
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import ENV_ALLOWED_ROOTS, AllowedRoots
 from codelens._mcp.server import build_server
-from codelens._search.modes import MODES
+from codelens._search.modes import BY, MODES
 from codelens.errors import CodelensError, ConfigError, IndexingError, PermissionDenied
 from tests.mcp_helpers import (
     child_env,
@@ -167,7 +167,10 @@ def _check_schemas(tools: list[Any]) -> None:
         "language",
         "limit",
         "mode",
+        "by",
     ]
+    assert props["by"]["enum"] == list(BY)
+    assert props["by"]["default"] == "definition"
     assert props["limit"]["type"] == "integer"
     assert (props["limit"]["minimum"], props["limit"]["maximum"], props["limit"]["default"]) == (
         1,
@@ -287,6 +290,12 @@ async def _index_and_search(
     }
     assert len(await search(query="invoice", repository=repo.name, limit=1)) == 1
     assert await search(query="invoice", repository="other-repo") == []
+    files = await search(query="invoice total", by="file")
+    assert len({f["path"] for f in files}) == len(files)
+    assert files[0]["file_results"] == len(files[0]["definitions"]) >= 1
+    assert files[0]["definitions"][0]["symbol"] == files[0]["symbol"]
+    assert {"start_line", "end_line"} <= set(files[0]["definitions"][0])
+    assert "definitions" not in hits[0]
 
     listed = payload(await client.call_tool("list_projects", {}))
     mine = next(p for p in listed["projects"] if p["id"] == project_id)

@@ -25,6 +25,7 @@ SEARCH_CLASSES = (
     "cl-query",
     "cl-search-button",
     "cl-mode",
+    "cl-by",
     "cl-language",
     "cl-path",
     "cl-limit",
@@ -155,6 +156,16 @@ def test_filters_rerun_the_query(panel: SearchPanel) -> None:
     panel.mode.value = "lexical"
     assert panel.last is not None
     assert panel.last.attrs["mode"] == "lexical"
+
+
+def test_files_as_results_show_each_file_once(panel: SearchPanel) -> None:
+    panel.query.value = "invoice total"
+    panel.by.value = "file"
+    assert panel.last is not None
+    assert panel.last.attrs["by"] == "file"
+    paths = [h.split(":")[0].split(". ", 1)[1] for h in headers(panel)]
+    assert paths
+    assert len(paths) == len(set(paths))
 
 
 def test_empty_results_say_so(panel: SearchPanel) -> None:
