@@ -119,10 +119,6 @@ def _projects(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _create(args: argparse.Namespace, s: _Session) -> int:
-    if args.embedder is not None:
-        from codelens._embed.registry import resolve_embedder_spec
-
-        resolve_embedder_spec(args.embedder)  # a malformed spec fails now, not at indexing
     project = s.ws.create(args.name, description=args.description, embedder=args.embedder)
     _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
     return ExitCode.OK
