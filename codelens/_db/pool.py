@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,7 +19,7 @@ from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
 from codelens.errors import DatabaseError, MissingExtension
 
-__all__ = ["Connection", "Database"]
+__all__ = ["POOL_LOGGER", "Connection", "Database"]
 
 Connection = psycopg.Connection[Any]
 
@@ -35,6 +36,22 @@ _INSTALL_PGVECTOR = (
 # plan must not change result type"). Search's statements return no vector and are
 # prepared: planning the lexical one took longer than running it.
 PREPARE_WHEN_ASKED = 2**62
+
+
+# psycopg_pool warns of each connection it discards and each reconnect that fails: ten
+# lines when the server dies mid-run, printed by Python's last-resort handler (or the MCP
+# SDK's) before codelens's own one line, which says all a user can act on. They stay quiet
+# unless asked for: `codelens --verbose`, or this logger's level set to WARNING or INFO.
+POOL_LOGGER = "psycopg.pool"
+
+
+def _quiet_pool_logger() -> None:
+    logger = logging.getLogger(POOL_LOGGER)
+    if logger.level == logging.NOTSET:  # a level the user set stays
+        logger.setLevel(logging.ERROR)
+
+
+_quiet_pool_logger()
 
 
 def _configure(conn: Connection) -> None:

@@ -24,6 +24,7 @@ from codelens._db.pool import Database
 from codelens._embed.windowed import WindowedEmbedder
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
 from tests.integration.test_indexer import make_repo
+from tests.integration.test_progressive import _CHILD, _many_files
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("CODELENS_TEST_DATABASE_URL")), reason="needs the embedded server"
@@ -233,3 +234,44 @@ def test_the_cli_prints_one_line_and_fails_when_the_server_dies_during_indexing(
     assert captured.err.splitlines() == [f"codelens: error: {SERVER_STOPPED_DURING_INDEXING}"]
     killer.disarm()
     assert main(["index", str(repo), "-p", "cli", "-q"]) == 0
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_codelens_index_child_whose_server_is_killed_prints_only_its_one_line(
+    fresh_home: Path, tmp_path: Path, verbose: bool
+) -> None:
+    """Without logging configured, Python's last-resort handler would print the pool's
+    warnings (a discarded connection, each failed reconnect) before codelens's own line;
+    ``--verbose`` asks for them."""
+    repo = _many_files(tmp_path / "many", files=24, functions=6)
+    env = {
+        **os.environ,
+        "CODELENS_HOME": str(fresh_home),
+        "CODELENS_EMBEDDER": "local",
+        "PYTHONPATH": os.getcwd(),
+    }
+    env.pop("CODELENS_DATABASE_URL", None)
+    with subprocess.Popen(
+        [
+            *(sys.executable, "-c", _CHILD, "embed"),
+            *(["--verbose"] if verbose else []),
+            *("index", str(repo), "-p", "killed", "-q"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None
+        for marker in child.stdout:
+            if "embed" in marker:  # a batch of vectors is being written: kill the server
+                kill_server(fresh_home / "pgdata")
+                break
+        _, err = child.communicate(timeout=300)
+    assert child.returncode == 1
+    *before, last = err.splitlines()
+    assert last == f"codelens: error: {SERVER_STOPPED_DURING_INDEXING}"
+    if verbose:
+        assert before and all(line.startswith("psycopg.pool: ") for line in before[:1])
+    else:
+        assert before == []
