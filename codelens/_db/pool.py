@@ -13,7 +13,7 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from codelens._config import Settings
+from codelens._config import Settings, redact_password
 from codelens._db.autocommit import autocommit
 from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
@@ -60,7 +60,8 @@ def _configure(conn: Connection) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    # libpq quotes a conninfo it cannot parse, password included.
+    text = redact_password(str(exc).strip())
     return text.splitlines()[0] if text else type(exc).__name__
 
 
