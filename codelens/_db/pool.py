@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from codelens._config import Settings, redact_password
@@ -72,6 +73,19 @@ def _cannot_connect(exc: BaseException) -> DatabaseError:
     )
 
 
+def _check_url(url: str) -> None:
+    """Refuse, in one line, a URL libpq cannot parse (an unknown query parameter, a stray
+    bracket): psycopg raises ProgrammingError for it, not the OperationalError of a server
+    that cannot be reached, and its message may quote the URL, password included."""
+    try:
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise DatabaseError(
+            f"the database URL {redact_password(url)!r} is not valid ({_first_line(exc)}):"
+            " check CODELENS_DATABASE_URL"
+        ) from exc
+
+
 class Database:
     """A lazily opened pool over the embedded server or ``CODELENS_DATABASE_URL``."""
 
@@ -126,6 +140,7 @@ class Database:
             self._server = (pid, url)
 
     def _open(self, url: str) -> ConnectionPool[Connection]:
+        _check_url(url)
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 self._ensure_vector(conn)

@@ -442,3 +442,19 @@ def test_a_password_in_the_database_url_is_shown_by_no_command(
         done = _codelens({**env, "CODELENS_DATABASE_URL": broken}, "projects")
         _one_line_error(done, "cannot connect to PostgreSQL")
         assert secret not in done.stdout + done.stderr
+
+
+def test_a_database_url_libpq_cannot_parse_fails_every_command_in_one_line(
+    tmp_path: Path,
+) -> None:
+    secret = "s3cretpw"
+    env = {
+        "CODELENS_HOME": str(tmp_path / "home"),
+        # An unknown query parameter: libpq refuses the URL before connecting.
+        "CODELENS_DATABASE_URL": f"postgresql://u:{secret}@127.0.0.1:1/db?h=1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    for argv in (["projects"], ["status", "-p", "any"], ["create", "any"]):
+        done = _codelens(env, *argv)
+        _one_line_error(done, "check CODELENS_DATABASE_URL")
+        assert secret not in done.stdout + done.stderr
