@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from codelens import Project, Settings, Workspace
 from codelens._cli import main
 from codelens._db.embedded import ensure_server, server_status, stop_server
-from codelens._db.pool import Database
+from codelens._db.pool import POOL_LOGGER, Database
 from codelens._embed.windowed import WindowedEmbedder
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
 from tests.integration.test_indexer import make_repo
 from tests.integration.test_progressive import _CHILD, _many_files
+from tests.mcp_helpers import child_env, codelens_command, payload, run, text_of
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("CODELENS_TEST_DATABASE_URL")), reason="needs the embedded server"
@@ -275,3 +278,58 @@ def test_a_codelens_index_child_whose_server_is_killed_prints_only_its_one_line(
         assert before and all(line.startswith("psycopg.pool: ") for line in before[:1])
     else:
         assert before == []
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_mcp_server_whose_database_is_killed_answers_in_one_line_and_shows_no_password(
+    fresh_home: Path, tmp_path: Path, verbose: bool
+) -> None:
+    """The pool's warnings (each reconnect that failed) stay out of the server's stderr
+    unless ``--verbose`` asks for them, and neither they nor any reply carries the password."""
+    secret = "s3cretpw"
+    pgdata = fresh_home / "pgdata"
+    # The embedded server trusts its socket: the password is sent and ignored. Given as
+    # CODELENS_DATABASE_URL, the server is not the child's to start again, so a call after
+    # the kill fails.
+    url = ensure_server(pgdata).replace(
+        "postgresql://postgres@", f"postgresql://postgres:{secret}@"
+    )
+    assert secret in url
+    external = Settings(home=fresh_home / "unused", database_url=url)
+    command, args = codelens_command()
+    params = StdioServerParameters(
+        command=command,
+        args=[*args, *(["--verbose"] if verbose else []), "mcp", "--root", str(tmp_path)],
+        env=child_env(external, Workspace(external)),
+    )
+    replies: list[str] = []
+    log_path = tmp_path / "server.log"
+
+    async def session() -> None:
+        with open(log_path, "w") as log:
+            async with Client(stdio_client(params, errlog=log), read_timeout_seconds=180) as client:
+                listed = await client.call_tool("list_projects", {})
+                assert payload(listed)["projects"] == []
+                unknown = await client.call_tool(
+                    "search_code", {"query": "x", "project_id": "no-such-project"}
+                )
+                kill_server(pgdata)
+                lost = await client.call_tool(
+                    "search_code", {"query": "x", "project_id": "no-such-project"}
+                )
+                assert unknown.is_error and lost.is_error
+                replies.extend(text_of(r) for r in (listed, unknown, lost))
+
+    run(session)
+    log = log_path.read_text()
+    print(log)  # shown by pytest when the test fails
+    *_, failed = replies
+    assert "\n" not in failed
+    assert "cannot connect to PostgreSQL" in failed or "connection to PostgreSQL was lost" in failed
+    assert secret not in "".join(replies) + log
+    pool_lines = [line for line in log.splitlines() if line.startswith(f"{POOL_LOGGER}: ")]
+    if verbose:
+        assert pool_lines
+    else:
+        assert pool_lines == []
+        assert all(line.startswith("codelens MCP server") for line in log.splitlines()), log
