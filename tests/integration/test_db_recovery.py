@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_client.manager import start_new_kernel
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -26,7 +27,7 @@ from codelens._db.pool import POOL_LOGGER, Database
 from codelens._embed.windowed import WindowedEmbedder
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
 from tests.integration.test_indexer import make_repo
-from tests.integration.test_progressive import _CHILD, _many_files
+from tests.integration.test_progressive import _CHILD, SLOW_PHASE, _many_files
 from tests.mcp_helpers import child_env, codelens_command, payload, run, text_of
 
 pytestmark = pytest.mark.skipif(
@@ -333,3 +334,54 @@ def test_an_mcp_server_whose_database_is_killed_answers_in_one_line_and_shows_no
     else:
         assert pool_lines == []
         assert all(line.startswith("codelens MCP server") for line in log.splitlines()), log
+
+
+def test_a_codelens_index_cell_whose_server_is_killed_shows_only_its_one_line(
+    fresh_home: Path, tmp_path: Path
+) -> None:
+    """In a real kernel the pool's warnings would land in the cell's stderr (Python's
+    last-resort handler writes to the kernel's sys.stderr) above codelens's one line."""
+    repo = _many_files(tmp_path / "many", files=24, functions=6)
+    env = {
+        **os.environ,
+        "CODELENS_HOME": str(fresh_home),
+        "CODELENS_EMBEDDER": "local",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    env.pop("CODELENS_DATABASE_URL", None)
+    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=120, env=env)
+    try:
+        setup = (
+            f"phase = 'embed'\n{SLOW_PHASE}\n"
+            "get_ipython().run_line_magic('load_ext', 'codelens')\n"
+            "get_ipython().run_line_magic('config', 'CodelensMagics.quiet = True')\n"
+            "get_ipython().run_line_magic('codelens', 'create killed')\n"
+        )
+        reply = client.execute_interactive(setup, timeout=300)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        # --embed wait: the cell itself runs through the embedding, where the kill lands.
+        cell = client.execute(f"%codelens index {repo} --embed wait")
+        killed, stderr, errors = False, [], []
+        deadline = time.monotonic() + 300
+        while True:
+            assert time.monotonic() < deadline, "the cell did not finish"
+            message = client.get_iopub_msg(timeout=300)
+            kind, content = message["msg_type"], message["content"]
+            # Any cell's stderr counts: a pool thread's output may be routed to the cell
+            # that started it.
+            if kind == "stream" and content["name"] == "stderr":
+                stderr.append(content["text"])
+            mine = message["parent_header"].get("msg_id") == cell
+            if mine and kind == "stream" and "embed" in content["text"] and not killed:
+                kill_server(fresh_home / "pgdata")  # a batch of vectors is being written
+                killed = True
+            elif mine and kind == "error":
+                errors.append(content["traceback"])
+            elif mine and kind == "status" and content["execution_state"] == "idle":
+                break
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert killed
+    assert errors == [[f"DatabaseError: {SERVER_STOPPED_DURING_INDEXING}"]]
+    assert "".join(stderr) == ""

@@ -281,14 +281,13 @@ def test_a_changed_files_stale_vectors_never_serve_a_meaning_search(
     _every_vector_is_its_texts(project)
 
 
-_CHILD = textwrap.dedent(
+# Prints a marker as each write of the phase starts, and slows it a little, so a test can
+# act in the middle of that phase; a kernel test runs it in its kernel with ``phase`` set.
+SLOW_PHASE = textwrap.dedent(
     """
-    import sys, time
-    from codelens._embed.windowed import WindowedEmbedder
+    import time
     from codelens._index import batch, run, vectors
-    from codelens._cli import main
 
-    phase = sys.argv[1]
     if phase == "store":
         real_write = batch.Run.write
         def slow_write(self, conn, b):
@@ -305,8 +304,13 @@ _CHILD = textwrap.dedent(
             time.sleep(0.05)
             return filled
         vectors.fill_vectors = slow_fill
-    sys.exit(main(sys.argv[2:]))
     """
+)
+
+_CHILD = (
+    "import sys\nfrom codelens._cli import main\nphase = sys.argv[1]\n"
+    + SLOW_PHASE
+    + "sys.exit(main(sys.argv[2:]))\n"
 )
 
 
