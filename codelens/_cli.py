@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import logging
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
+from codelens._db.pool import POOL_LOGGER
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
@@ -120,10 +122,6 @@ def _projects(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _create(args: argparse.Namespace, s: _Session) -> int:
-    if args.embedder is not None:
-        from codelens._embed.registry import resolve_embedder_spec
-
-        resolve_embedder_spec(args.embedder)  # a malformed spec fails now, not at indexing
     project = s.ws.create(args.name, description=args.description, embedder=args.embedder)
     _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
     return ExitCode.OK
@@ -278,6 +276,13 @@ def _parser() -> argparse.ArgumentParser:
     from codelens import __version__
 
     parser.add_argument("--version", action="version", version=f"codelens {__version__}")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"also print the warnings of the libraries below codelens to stderr ({POOL_LOGGER}:"
+        " each connection discarded or reconnect that failed)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Command, help: str) -> argparse.ArgumentParser:
@@ -401,6 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.code is None:
             return ExitCode.OK
         return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
+    if args.verbose:
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(levelname)s: %(message)s")
+        logging.getLogger(POOL_LOGGER).setLevel(logging.INFO)
     session = _Session()
     try:
         _check_unicode(args)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from codelens.errors import ConfigError
@@ -20,6 +21,7 @@ __all__ = [
     "ENV_OLLAMA_TIMEOUT",
     "Settings",
     "ollama_host",
+    "redact_password",
 ]
 
 ENV_EMBEDDER = "CODELENS_EMBEDDER"
@@ -33,6 +35,21 @@ DEFAULT_OLLAMA_TIMEOUT = 120.0
 # Someone is waiting for a search: better a quick error (and mode='lexical') than a hang.
 DEFAULT_OLLAMA_QUERY_TIMEOUT = 10.0
 DEFAULT_OLLAMA_RETRIES = 3
+
+
+# Where a conninfo can carry a password: the URI's user info (scheme://user:password@),
+# its query (?password=...) and the key=value form (password=..., quoted or not).
+_URI_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/?#@\s]*:)[^@/?#\s]*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#\s]*", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']\S*)")
+HIDDEN = "***"
+
+
+def redact_password(text: str) -> str:
+    """``text`` with every password a database URL or conninfo in it carries shown as ***."""
+    text = _URI_PASSWORD.sub(rf"\g<1>{HIDDEN}@", text)
+    text = _QUERY_PASSWORD.sub(rf"\g<1>{HIDDEN}", text)
+    return _KEYWORD_PASSWORD.sub(rf"\g<1>{HIDDEN}", text)
 
 
 def _default_home() -> Path:
@@ -63,7 +80,7 @@ def _count(name: str, default: int) -> int:
     return int(raw)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     """Read once per workspace; tests and users pass their own to isolate one."""
 
@@ -86,6 +103,17 @@ class Settings:
             ollama_query_timeout=_seconds(ENV_OLLAMA_QUERY_TIMEOUT, DEFAULT_OLLAMA_QUERY_TIMEOUT),
             ollama_retries=_count(ENV_OLLAMA_RETRIES, DEFAULT_OLLAMA_RETRIES),
         )
+
+    def __repr__(self) -> str:
+        # The connection gets the password; a notebook, a log or a traceback never does.
+        shown = ", ".join(
+            f"{f.name}={redact_password(value) if isinstance(value, str) else value!r}"
+            if f.name == "database_url" and value is not None
+            else f"{f.name}={value!r}"
+            for f in fields(self)
+            for value in [getattr(self, f.name)]
+        )
+        return f"Settings({shown})"
 
     @property
     def pgdata(self) -> Path:

@@ -15,6 +15,7 @@ from codelens._config import Settings
 from codelens._db.ids import schema_name, validate_project_id
 from codelens._db.migrations import migrate_project
 from codelens._db.pool import Database
+from codelens._embed.registry import resolve_embedder_spec
 from codelens._project import Project
 from codelens.errors import CodelensError, ProjectExists, ProjectNotFound
 
@@ -70,6 +71,11 @@ class Workspace:
     ) -> Project:
         """Register a project and provision its schema."""
         validate_project_id(project_id)
+        if embedder is not None or self.settings.embedder:
+            # A spec that names no embedder is refused here, before anything is registered,
+            # not at the project's first index. With none given, the default rule runs at
+            # the first index: asking Ollama now would cost every create half a second.
+            resolve_embedder_spec(embedder, settings=self.settings)
         try:
             with self.db.connection() as conn, conn.transaction():
                 conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -10,15 +11,16 @@ from typing import Any
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from codelens._config import Settings
+from codelens._config import Settings, redact_password
 from codelens._db.autocommit import autocommit
 from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
 from codelens.errors import DatabaseError, MissingExtension
 
-__all__ = ["Connection", "Database"]
+__all__ = ["POOL_LOGGER", "Connection", "Database"]
 
 Connection = psycopg.Connection[Any]
 
@@ -37,13 +39,30 @@ _INSTALL_PGVECTOR = (
 PREPARE_WHEN_ASKED = 2**62
 
 
+# psycopg_pool warns of each connection it discards and each reconnect that fails: ten
+# lines when the server dies mid-run, printed by Python's last-resort handler (or the MCP
+# SDK's) before codelens's own one line, which says all a user can act on. They stay quiet
+# unless asked for: `codelens --verbose`, or this logger's level set to WARNING or INFO.
+POOL_LOGGER = "psycopg.pool"
+
+
+def _quiet_pool_logger() -> None:
+    logger = logging.getLogger(POOL_LOGGER)
+    if logger.level == logging.NOTSET:  # a level the user set stays
+        logger.setLevel(logging.ERROR)
+
+
+_quiet_pool_logger()
+
+
 def _configure(conn: Connection) -> None:
     register_vector(conn)
     conn.commit()
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    # libpq quotes a conninfo it cannot parse, password included.
+    text = redact_password(str(exc).strip())
     return text.splitlines()[0] if text else type(exc).__name__
 
 
@@ -52,6 +71,19 @@ def _cannot_connect(exc: BaseException) -> DatabaseError:
         f"cannot connect to PostgreSQL ({_first_line(exc)}): check CODELENS_DATABASE_URL "
         "or run `codelens db status`"
     )
+
+
+def _check_url(url: str) -> None:
+    """Refuse, in one line, a URL libpq cannot parse (an unknown query parameter, a stray
+    bracket): psycopg raises ProgrammingError for it, not the OperationalError of a server
+    that cannot be reached, and its message may quote the URL, password included."""
+    try:
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise DatabaseError(
+            f"the database URL {redact_password(url)!r} is not valid ({_first_line(exc)}):"
+            " check CODELENS_DATABASE_URL"
+        ) from exc
 
 
 class Database:
@@ -108,6 +140,7 @@ class Database:
             self._server = (pid, url)
 
     def _open(self, url: str) -> ConnectionPool[Connection]:
+        _check_url(url)
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 self._ensure_vector(conn)

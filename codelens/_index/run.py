@@ -186,6 +186,7 @@ def _embed_now(
     started: float,
 ) -> None:
     done = EmbedReport()
+    counted = False
     try:
         embed_awaiting(
             project,
@@ -195,10 +196,15 @@ def _embed_now(
             report=done,
             batch_chunks=options.embed_batch,
         )
+        counted = True
     finally:
         report.chunks_embedded = done.chunks_embedded
-        report.chunks_awaiting = done.chunks_awaiting or max(
-            report.chunks_awaiting - done.chunks_embedded, 0
+        # A pass that ended counted what still awaits (0 included); one cut short by an
+        # error could not, and what it wrote is all that is known.
+        report.chunks_awaiting = (
+            done.chunks_awaiting
+            if counted
+            else max(report.chunks_awaiting - done.chunks_embedded, 0)
         )
         report.interrupted = report.interrupted or done.interrupted
         report.failures.update(done.failures)

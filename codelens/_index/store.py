@@ -214,12 +214,13 @@ def awaiting_chunks(conn: Connection, after_id: int, limit: int) -> list[Awaitin
     return [AwaitingChunk(*r) for r in rows]
 
 
-def fill_vectors(conn: Connection, vectors: dict[str, StoredVector]) -> None:
-    """Give every chunk awaiting a vector with one of these content hashes its vector.
+def fill_vectors(conn: Connection, vectors: dict[str, StoredVector]) -> int:
+    """Give every chunk awaiting a vector with one of these content hashes its vector; how
+    many chunks got one.
 
     The caller wraps this in a transaction. A content hash is the hash of the exact text
-    embedded, so every chunk with that hash gets the same vector; chunks that already
-    have one are left as they are.
+    embedded, so every chunk with that hash gets the same vector, in this batch or not;
+    chunks that already have one are left as they are.
     """
     with conn.cursor() as cur:
         cur.executemany(
@@ -227,6 +228,7 @@ def fill_vectors(conn: Connection, vectors: dict[str, StoredVector]) -> None:
             " WHERE content_hash = %s AND embedding IS NULL",
             [(v.embedding, v.token_count, v.truncated, h) for h, v in vectors.items()],
         )
+        return max(cur.rowcount, 0)
 
 
 def mark_failed(conn: Connection, hashes: Sequence[str], error: str) -> list[str]:

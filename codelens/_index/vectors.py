@@ -135,17 +135,18 @@ class _Pass:
         conn: Connection,
         vectors: dict[str, StoredVector],
         failed: dict[str, str],
-    ) -> list[tuple[str, str]]:
-        """One transaction: the batch's vectors, and its failed files marked so."""
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """One transaction: the batch's vectors, and its failed files marked so; how many
+        chunks got a vector, and the failed files with why."""
         if self.index_early:
             self.ensure_index(conn)
         lost: list[tuple[str, str]] = []
         with self.timed("store vectors"), conn.transaction():
-            fill_vectors(conn, vectors)
+            filled = fill_vectors(conn, vectors)
             for reason in sorted(set(failed.values())):
                 hashes = [h for h, r in failed.items() if r == reason]
                 lost.extend((path, reason) for path in mark_failed(conn, hashes, reason))
-        return lost
+        return filled, lost
 
     def _embed(self, hashes: list[str], texts: dict[str, str]) -> dict[str, StoredVector]:
         out: dict[str, StoredVector] = {}
@@ -210,14 +211,22 @@ def _loop(
 ) -> None:
     """Read, embed and write batches; the write of one overlaps the embedding of the next."""
     report = state.report
-    behind: Future[list[tuple[str, str]]] | None = None
+    behind: tuple[Future[tuple[int, list[tuple[str, str]]]], int] | None = None
     after = 0
 
     def settle() -> None:
         nonlocal behind
         if behind is not None:
-            written, behind = behind, None
-            for path, reason in written.result():
+            (written, counted), behind = behind, None
+            filled, lost = written.result()
+            # A batch's chunks are counted as it is embedded, so the bar moves at once; the
+            # write then says how many got a vector. A vector fills every chunk of its text,
+            # also one past this batch that no later batch will read (or has read already,
+            # whose own write then fills nothing), so the totals end exact.
+            if filled != counted:
+                report.chunks_embedded += filled - counted
+                state.progress.chunks_embedded(filled - counted)
+            for path, reason in lost:
                 report.failures[path] = reason
 
     try:
@@ -233,7 +242,8 @@ def _loop(
             vectors, failed = state.embed(chunks)
             state.judge_pace()
             settle()
-            report.chunks_embedded += sum(1 for c in chunks if c.content_hash in vectors)
-            behind = writer.submit(state.write, writer_conn, vectors, failed)
+            counted = sum(1 for c in chunks if c.content_hash in vectors)
+            report.chunks_embedded += counted
+            behind = (writer.submit(state.write, writer_conn, vectors, failed), counted)
     finally:
         settle()

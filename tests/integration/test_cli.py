@@ -409,3 +409,57 @@ def test_other_arguments_that_are_not_utf8_fail_in_one_line(
     _one_line_error(done, "the description argument is not valid Unicode")
     assert not workspace.exists("cli-latin1-create")
     _one_line_error(_codelens(env, "create", LATIN1), "not valid Unicode")
+
+
+def test_an_unknown_embedder_is_refused_at_create_from_the_option_or_the_variable(
+    settings: Settings, workspace: Workspace, drop_after: list[str]
+) -> None:
+    drop_after.append("cli-static")
+    env = child_env(settings, workspace)
+    before = workspace.ids()
+    done = _codelens(env, "create", "cli-static", "--embedder", "static")
+    _one_line_error(done, "unknown embedder 'static': use 'local'")
+    done = _codelens({**env, "CODELENS_EMBEDDER": "static"}, "create", "cli-static")
+    _one_line_error(done, "unknown embedder 'static' in CODELENS_EMBEDDER: use 'local'")
+    assert workspace.ids() == before
+
+
+def test_a_password_in_the_database_url_is_shown_by_no_command(
+    settings: Settings, workspace: Workspace, drop_after: list[str]
+) -> None:
+    if settings.database_url is not None:
+        pytest.skip("the embedded server's URL is the one a password is added to")
+    secret = "s3cretpw"
+    # The embedded server trusts its socket: the password is sent and ignored, so each
+    # command works while its output is checked.
+    url = workspace.db.url().replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
+    assert secret in url
+    drop_after.append("cli-secret")
+    env = child_env(settings, workspace, CODELENS_DATABASE_URL=url)
+    for argv in (["create", "cli-secret"], ["status", "-p", "cli-secret"], ["projects"]):
+        done = _codelens(env, *argv)
+        assert done.returncode == 0, done.stderr
+        assert secret not in done.stdout + done.stderr
+    for broken in (
+        f"postgresql://postgres:{secret}@/postgres?host=/no/such/dir",
+        f"host=/no/such/dir user=postgres password={secret} dbname=postgres",
+    ):
+        done = _codelens({**env, "CODELENS_DATABASE_URL": broken}, "projects")
+        _one_line_error(done, "cannot connect to PostgreSQL")
+        assert secret not in done.stdout + done.stderr
+
+
+def test_a_database_url_libpq_cannot_parse_fails_every_command_in_one_line(
+    tmp_path: Path,
+) -> None:
+    secret = "s3cretpw"
+    env = {
+        "CODELENS_HOME": str(tmp_path / "home"),
+        # An unknown query parameter: libpq refuses the URL before connecting.
+        "CODELENS_DATABASE_URL": f"postgresql://u:{secret}@127.0.0.1:1/db?h=1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    for argv in (["projects"], ["status", "-p", "any"], ["create", "any"]):
+        done = _codelens(env, *argv)
+        _one_line_error(done, "check CODELENS_DATABASE_URL")
+        assert secret not in done.stdout + done.stderr

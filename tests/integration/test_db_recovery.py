@@ -16,14 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_client.manager import start_new_kernel
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from codelens import Project, Settings, Workspace
 from codelens._cli import main
 from codelens._db.embedded import ensure_server, server_status, stop_server
-from codelens._db.pool import Database
+from codelens._db.pool import POOL_LOGGER, Database
 from codelens._embed.windowed import WindowedEmbedder
 from codelens.errors import SERVER_STOPPED_DURING_INDEXING, DatabaseError
 from tests.integration.test_indexer import make_repo
+from tests.integration.test_progressive import _CHILD, SLOW_PHASE, _many_files
+from tests.mcp_helpers import child_env, codelens_command, payload, run, text_of
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("CODELENS_TEST_DATABASE_URL")), reason="needs the embedded server"
@@ -233,3 +238,150 @@ def test_the_cli_prints_one_line_and_fails_when_the_server_dies_during_indexing(
     assert captured.err.splitlines() == [f"codelens: error: {SERVER_STOPPED_DURING_INDEXING}"]
     killer.disarm()
     assert main(["index", str(repo), "-p", "cli", "-q"]) == 0
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_codelens_index_child_whose_server_is_killed_prints_only_its_one_line(
+    fresh_home: Path, tmp_path: Path, verbose: bool
+) -> None:
+    """Without logging configured, Python's last-resort handler would print the pool's
+    warnings (a discarded connection, each failed reconnect) before codelens's own line;
+    ``--verbose`` asks for them."""
+    repo = _many_files(tmp_path / "many", files=24, functions=6)
+    env = {
+        **os.environ,
+        "CODELENS_HOME": str(fresh_home),
+        "CODELENS_EMBEDDER": "local",
+        "PYTHONPATH": os.getcwd(),
+    }
+    env.pop("CODELENS_DATABASE_URL", None)
+    with subprocess.Popen(
+        [
+            *(sys.executable, "-c", _CHILD, "embed"),
+            *(["--verbose"] if verbose else []),
+            *("index", str(repo), "-p", "killed", "-q"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None
+        for marker in child.stdout:
+            if "embed" in marker:  # a batch of vectors is being written: kill the server
+                kill_server(fresh_home / "pgdata")
+                break
+        _, err = child.communicate(timeout=300)
+    assert child.returncode == 1
+    *before, last = err.splitlines()
+    assert last == f"codelens: error: {SERVER_STOPPED_DURING_INDEXING}"
+    if verbose:
+        assert before and all(line.startswith("psycopg.pool: ") for line in before[:1])
+    else:
+        assert before == []
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_mcp_server_whose_database_is_killed_answers_in_one_line_and_shows_no_password(
+    fresh_home: Path, tmp_path: Path, verbose: bool
+) -> None:
+    """The pool's warnings (each reconnect that failed) stay out of the server's stderr
+    unless ``--verbose`` asks for them, and neither they nor any reply carries the password."""
+    secret = "s3cretpw"
+    pgdata = fresh_home / "pgdata"
+    # The embedded server trusts its socket: the password is sent and ignored. Given as
+    # CODELENS_DATABASE_URL, the server is not the child's to start again, so a call after
+    # the kill fails.
+    url = ensure_server(pgdata).replace(
+        "postgresql://postgres@", f"postgresql://postgres:{secret}@"
+    )
+    assert secret in url
+    external = Settings(home=fresh_home / "unused", database_url=url)
+    command, args = codelens_command()
+    params = StdioServerParameters(
+        command=command,
+        args=[*args, *(["--verbose"] if verbose else []), "mcp", "--root", str(tmp_path)],
+        env=child_env(external, Workspace(external)),
+    )
+    replies: list[str] = []
+    log_path = tmp_path / "server.log"
+
+    async def session() -> None:
+        with open(log_path, "w") as log:
+            async with Client(stdio_client(params, errlog=log), read_timeout_seconds=180) as client:
+                listed = await client.call_tool("list_projects", {})
+                assert payload(listed)["projects"] == []
+                unknown = await client.call_tool(
+                    "search_code", {"query": "x", "project_id": "no-such-project"}
+                )
+                kill_server(pgdata)
+                lost = await client.call_tool(
+                    "search_code", {"query": "x", "project_id": "no-such-project"}
+                )
+                assert unknown.is_error and lost.is_error
+                replies.extend(text_of(r) for r in (listed, unknown, lost))
+
+    run(session)
+    log = log_path.read_text()
+    print(log)  # shown by pytest when the test fails
+    *_, failed = replies
+    assert "\n" not in failed
+    assert "cannot connect to PostgreSQL" in failed or "connection to PostgreSQL was lost" in failed
+    assert secret not in "".join(replies) + log
+    pool_lines = [line for line in log.splitlines() if line.startswith(f"{POOL_LOGGER}: ")]
+    if verbose:
+        assert pool_lines
+    else:
+        assert pool_lines == []
+        assert all(line.startswith("codelens MCP server") for line in log.splitlines()), log
+
+
+def test_a_codelens_index_cell_whose_server_is_killed_shows_only_its_one_line(
+    fresh_home: Path, tmp_path: Path
+) -> None:
+    """In a real kernel the pool's warnings would land in the cell's stderr (Python's
+    last-resort handler writes to the kernel's sys.stderr) above codelens's one line."""
+    repo = _many_files(tmp_path / "many", files=24, functions=6)
+    env = {
+        **os.environ,
+        "CODELENS_HOME": str(fresh_home),
+        "CODELENS_EMBEDDER": "local",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    env.pop("CODELENS_DATABASE_URL", None)
+    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=120, env=env)
+    try:
+        setup = (
+            f"phase = 'embed'\n{SLOW_PHASE}\n"
+            "get_ipython().run_line_magic('load_ext', 'codelens')\n"
+            "get_ipython().run_line_magic('config', 'CodelensMagics.quiet = True')\n"
+            "get_ipython().run_line_magic('codelens', 'create killed')\n"
+        )
+        reply = client.execute_interactive(setup, timeout=300)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        # --embed wait: the cell itself runs through the embedding, where the kill lands.
+        cell = client.execute(f"%codelens index {repo} --embed wait")
+        killed, stderr, errors = False, [], []
+        deadline = time.monotonic() + 300
+        while True:
+            assert time.monotonic() < deadline, "the cell did not finish"
+            message = client.get_iopub_msg(timeout=300)
+            kind, content = message["msg_type"], message["content"]
+            # Any cell's stderr counts: a pool thread's output may be routed to the cell
+            # that started it.
+            if kind == "stream" and content["name"] == "stderr":
+                stderr.append(content["text"])
+            mine = message["parent_header"].get("msg_id") == cell
+            if mine and kind == "stream" and "embed" in content["text"] and not killed:
+                kill_server(fresh_home / "pgdata")  # a batch of vectors is being written
+                killed = True
+            elif mine and kind == "error":
+                errors.append(content["traceback"])
+            elif mine and kind == "status" and content["execution_state"] == "idle":
+                break
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert killed
+    assert errors == [[f"DatabaseError: {SERVER_STOPPED_DURING_INDEXING}"]]
+    assert "".join(stderr) == ""

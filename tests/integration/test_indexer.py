@@ -652,9 +652,9 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
         events.append("store")
         real_store(*args)
 
-    def fill(*args: Any) -> None:
+    def fill(*args: Any) -> int:
         events.append("fill")
-        real_fill(*args)
+        return real_fill(*args)
 
     def index(*args: Any) -> bool:
         events.append("index")

@@ -22,8 +22,15 @@ from codelens._notebook.magics import (
     load_ipython_extension,
     unload_ipython_extension,
 )
-from codelens.errors import CodelensError, IndexingError, ProjectNotFound, SearchError
+from codelens.errors import (
+    CodelensError,
+    DatabaseError,
+    IndexingError,
+    ProjectNotFound,
+    SearchError,
+)
 from tests.frontend_helpers import find, write_repo
+from tests.mcp_helpers import free_port
 
 
 @pytest.fixture(scope="module")
@@ -558,3 +565,57 @@ def test_default_workspace_is_the_sessions(ws: Workspace, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(_api._Default, "workspace", ws)
     assert CodelensMagics().workspace is ws
+
+
+def test_create_with_an_unknown_embedder_fails_in_one_line_and_registers_nothing(
+    ip: InteractiveShell, ws: Workspace, fresh: str
+) -> None:
+    before = ws.ids()
+    result = ip.run_cell(f"%codelens create {fresh} --embedder static")
+    error = result.error_in_exec
+    assert type(error).__name__ == "ConfigError"
+    assert error is not None and error._render_traceback_() == [  # type: ignore[attr-defined]
+        "ConfigError: unknown embedder 'static': use 'local', 'local:all-MiniLM-L6-v2',"
+        " 'onnx', 'ollama' or 'ollama:<model>'"
+    ]
+    assert ws.ids() == before
+
+
+def test_a_password_in_the_database_url_is_shown_by_no_magic(
+    ip: InteractiveShell,
+    settings: Settings,
+    ws: Workspace,
+    indexed: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if settings.database_url is not None:
+        pytest.skip("the embedded server's URL is the one a password is added to")
+    secret = "s3cretpw"
+    # The embedded server trusts its socket: the password is sent and ignored, so the
+    # magics work while their output is checked.
+    url = ws.db.url().replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
+    assert secret in url
+    # Nothing listens on a free loopback port: each call fails to connect.
+    refused = f"postgresql://postgres:{secret}@127.0.0.1:{free_port()}/postgres"
+    for database_url, works in ((url, True), (refused, False)):
+        own = Workspace(Settings(home=settings.home, database_url=database_url))
+        magics(ip).workspace = own
+        ip.user_ns["own"] = own
+        try:
+            for cell in ("%codelens status", f"%codelens status -p {indexed}"):
+                result = ip.run_cell(cell)
+                shown = capsys.readouterr()
+                assert secret not in shown.out + shown.err
+                if works:
+                    assert result.success and "server: " in shown.out
+                else:
+                    assert isinstance(result.error_in_exec, DatabaseError)
+                    assert "cannot connect to PostgreSQL" in shown.out + shown.err
+            # What a cell shows of the workspace and its settings.
+            result = ip.run_cell("own, own.settings")
+            shown = capsys.readouterr()
+            assert result.success and "Settings(" in shown.out
+            assert secret not in shown.out + shown.err + repr(result.result)
+        finally:
+            ip.user_ns.pop("own", None)
+            own.close()

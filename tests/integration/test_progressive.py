@@ -25,7 +25,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from codelens import Project, Settings, Workspace
 from codelens._chunk.types import embedding_text_of
-from codelens._index.report import IndexProgress
+from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.run import STORE_WRITERS, index_repository
 from codelens._index.vector_index import ensure_vector_index
 from codelens._index.vectors import EmbedReport
@@ -281,14 +281,13 @@ def test_a_changed_files_stale_vectors_never_serve_a_meaning_search(
     _every_vector_is_its_texts(project)
 
 
-_CHILD = textwrap.dedent(
+# Prints a marker as each write of the phase starts, and slows it a little, so a test can
+# act in the middle of that phase; a kernel test runs it in its kernel with ``phase`` set.
+SLOW_PHASE = textwrap.dedent(
     """
-    import sys, time
-    from codelens._embed.windowed import WindowedEmbedder
+    import time
     from codelens._index import batch, run, vectors
-    from codelens._cli import main
 
-    phase = sys.argv[1]
     if phase == "store":
         real_write = batch.Run.write
         def slow_write(self, conn, b):
@@ -301,11 +300,17 @@ _CHILD = textwrap.dedent(
         real_fill = vectors.fill_vectors
         def slow_fill(conn, found):
             print("embed", flush=True)
-            real_fill(conn, found)
+            filled = real_fill(conn, found)
             time.sleep(0.05)
+            return filled
         vectors.fill_vectors = slow_fill
-    sys.exit(main(sys.argv[2:]))
     """
+)
+
+_CHILD = (
+    "import sys\nfrom codelens._cli import main\nphase = sys.argv[1]\n"
+    + SLOW_PHASE
+    + "sys.exit(main(sys.argv[2:]))\n"
 )
 
 
@@ -408,3 +413,44 @@ def test_the_magic_returns_once_stored_and_status_shows_what_awaits(
         unload_ipython_extension(shell)
         if ws.exists(name):
             ws.drop(name, force=True)
+
+
+def _a_helper_twice(root: Path, functions: int = 200) -> Path:
+    """One file whose first and last functions are the same text: one vector serves both,
+    and the second gets it when the first batch is written, so no later batch reads it."""
+    root.mkdir(parents=True)
+    helper = "def repeated_helper(value):\n    return value * 2\n"
+    small = "\n\n".join(f"def small_{i}(x):\n    return x + {i}\n" for i in range(functions))
+    (root / "twice.py").write_text(f"{helper}\n\n{small}\n\n\n{helper}")
+    return root
+
+
+@pytest.mark.parametrize("way", ["wait", "embed_pending", "background"])
+def test_a_run_that_embeds_a_repeated_text_reports_what_counts_says(
+    project: Project, tmp_path: Path, way: str
+) -> None:
+    ticks: list[IndexProgress] = []
+    repo = _a_helper_twice(tmp_path / "twice")
+    done: IndexReport | EmbedReport
+    if way == "wait":
+        done = project.index(repo, progress=False, on_progress=ticks.append)
+    else:
+        stored = project.index(repo, progress=False, embed="later")
+        assert stored.chunks_awaiting == stored.chunks_added
+        if way == "embed_pending":
+            pending = project.embed_pending(progress=False, on_progress=ticks.append)
+            assert isinstance(pending, EmbedReport)
+            done = pending
+        else:
+            job = project.embed_pending(progress=False, on_progress=ticks.append, background=True)
+            assert not isinstance(job, EmbedReport)
+            done = job.wait(timeout=300)
+            assert job.summary() == (
+                f"embedding done: {done.chunks_embedded:,} chunks embedded, 0 await vectors"
+            )
+    total = project.counts()["chunks"]
+    assert project.counts()["chunks_awaiting_vectors"] == 0
+    assert (done.chunks_embedded, done.chunks_awaiting) == (total, 0)
+    assert "await vectors" not in repr(done)
+    embedded = [t for t in ticks if t.chunks_total]
+    assert embedded[-1].chunks_done == embedded[-1].chunks_total == total

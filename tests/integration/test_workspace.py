@@ -19,6 +19,7 @@ from codelens._db.migrations import latest, migrate_project, migrations
 from codelens._db.pool import Database
 from codelens.errors import (
     CodelensError,
+    ConfigError,
     InvalidProjectId,
     ProjectExists,
     ProjectNotFound,
@@ -307,3 +308,41 @@ def test_the_workspaces_embedder_setting_picks_the_model_of_new_projects(
     finally:
         ws.drop(project_id, force=True)
         ws.close()
+
+
+_UNKNOWN_STATIC = (
+    "unknown embedder 'static': use 'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama'"
+    " or 'ollama:<model>'"
+)
+
+
+def test_an_unknown_embedder_is_refused_at_create_and_registers_nothing(
+    settings: codelens.Settings, workspace: Workspace, project_id: str
+) -> None:
+    before = (workspace.ids(), _schemas(workspace))
+    with pytest.raises(ConfigError) as raised:
+        workspace.create(project_id, embedder="static")
+    assert str(raised.value) == _UNKNOWN_STATIC
+    previous = codelens.workspace()
+    codelens.workspace(workspace)
+    try:
+        with pytest.raises(ConfigError) as raised:
+            codelens.create_project(project_id, embedder="static")
+        assert str(raised.value) == _UNKNOWN_STATIC
+    finally:
+        codelens.workspace(previous)
+    # CODELENS_EMBEDDER, read into Settings.embedder: refused the same way at create, also
+    # where a project is created on first use.
+    env_ws = Workspace(dataclasses.replace(settings, embedder="static"))
+    try:
+        with pytest.raises(ConfigError) as raised:
+            env_ws.create(project_id)
+        with pytest.raises(ConfigError, match=r"^unknown embedder 'static' in CODELENS_EMBEDDER"):
+            env_ws.project(project_id)
+        assert str(raised.value) == (
+            "unknown embedder 'static' in CODELENS_EMBEDDER: use 'local',"
+            " 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or 'ollama:<model>'"
+        )
+    finally:
+        env_ws.close()
+    assert (workspace.ids(), _schemas(workspace)) == before

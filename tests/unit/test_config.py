@@ -1,0 +1,55 @@
+"""Settings from the environment: a password in the database URL is never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codelens import Settings, Workspace
+from codelens.errors import DatabaseError
+
+SECRET = "s3cretpw"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://u:{SECRET}@host/db",
+        f"postgresql://u@host/db?sslmode=disable&password={SECRET}",
+        f"host=db.example user=u password={SECRET} dbname=db",
+        f"host=db.example password = '{SECRET} with space' dbname=db",
+    ],
+)
+def test_a_password_in_the_database_url_is_in_no_repr_but_still_used(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODELENS_DATABASE_URL", url)
+    settings = Settings.from_env()
+    assert settings.database_url == url  # the connection still gets it
+    for shown in (repr(settings), str(settings)):
+        assert SECRET not in shown
+        assert "***" in shown
+
+
+# libpq refuses these before any connection is tried (psycopg.ProgrammingError, not the
+# OperationalError of a server that cannot be reached).
+UNPARSABLE = [
+    f"postgresql://u:{SECRET}@127.0.0.1:1/db?h=1",
+    f"postgresql://u:{SECRET}@[::1/db",
+    f"host=127.0.0.1 port=1 password={SECRET} dbname",
+]
+
+
+@pytest.mark.parametrize("url", UNPARSABLE)
+def test_a_database_url_libpq_cannot_parse_is_one_line_naming_the_variable(
+    url: str, tmp_path: Path
+) -> None:
+    workspace = Workspace(Settings(home=tmp_path, database_url=url))
+    with pytest.raises(DatabaseError) as raised:
+        workspace.ids()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "check CODELENS_DATABASE_URL" in message
+    assert SECRET not in message
+    assert SECRET not in repr(workspace)
