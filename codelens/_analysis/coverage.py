@@ -24,14 +24,16 @@ def coverage_frame(counts: pd.DataFrame, by: str) -> pd.DataFrame:
     n = df["n"].fillna(0).astype("int64")
     on_disk = df["on_disk"].fillna(False).astype(bool)
     status = df["status"].fillna("")
-    reasons = [*SKIP_REASONS, *sorted(set(df["skip_reason"].dropna()) - set(SKIP_REASONS))]
+    # "duplicate_of <path>" counts under its reason, not as a reason per path.
+    skip_reason = df["skip_reason"].str.split(" ", n=1).str[0]
+    reasons = [*SKIP_REASONS, *sorted(set(skip_reason.dropna()) - set(SKIP_REASONS))]
     parts: dict[str, pd.Series] = {
         "on_disk": n.where(on_disk, 0),
         "indexed": n.where(on_disk & (status == "indexed"), 0),
         "skipped": n.where(on_disk & (status == "skipped"), 0),
     }
     for reason in reasons:
-        parts[f"skipped_{reason}"] = n.where(on_disk & (df["skip_reason"] == reason), 0)
+        parts[f"skipped_{reason}"] = n.where(on_disk & (skip_reason == reason), 0)
     parts["failed"] = n.where(on_disk & (status == "failed"), 0)
     parts["not_indexed"] = n.where(on_disk & (status == "not_indexed"), 0)
     parts["stale"] = n.where(df["change"].isin(["added", "modified"]), 0)

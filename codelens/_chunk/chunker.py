@@ -15,7 +15,7 @@ from codelens.errors import ConfigError
 __all__ = ["CHUNKER_VERSION", "Chunk", "chunk_text", "embedding_text", "estimate_tokens"]
 
 # Stored with every embedding: a new value tells the indexer to chunk files again.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 
 def chunk_text(

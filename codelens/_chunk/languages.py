@@ -17,6 +17,7 @@ from codelens._chunk.grammars import grammar
 from codelens._chunk.names import (
     Found,
     Handler,
+    c_declaration,
     c_function,
     c_record,
     c_typedef,
@@ -30,6 +31,7 @@ from codelens._chunk.names import (
     rust_mod,
     ts_module,
 )
+from codelens._chunk.types import MAX_SYMBOL
 
 __all__ = ["CLASS_LIKE", "Found", "Kinds", "Spec", "classify", "kinds"]
 
@@ -89,6 +91,7 @@ _C_TRANSPARENT = frozenset(
 )
 _C_SPECIAL: dict[str, Handler] = {
     "function_definition": c_function,
+    "declaration": c_declaration,
     "type_definition": c_typedef,
     "struct_specifier": c_record(False),
     "union_specifier": c_record(False),
@@ -208,6 +211,8 @@ def classify(spec: Spec, node: Node) -> tuple[Found, Node] | None:
         if not default:
             return None  # anonymous: its lines stay with the code around it
         found = found._replace(name=default)
+    if len(found.name) > MAX_SYMBOL:
+        return None  # a block the parser took for a name: its lines stay plain code
     return found, inner
 
 

@@ -14,6 +14,7 @@ from tree_sitter import Node
 __all__ = [
     "Found",
     "Handler",
+    "c_declaration",
     "c_function",
     "c_record",
     "c_typedef",
@@ -63,6 +64,26 @@ def named(node: Node, kind: str, container: bool) -> Found | None:
 
 
 def c_function(node: Node) -> Found | None:
+    declarator = _function_declarator(node)
+    if declarator is None or _bogus_old_style(node, declarator):
+        return None
+    name = _declared_name(declarator.child_by_field_name("declarator"))
+    return Found("function", name, False, node.child_by_field_name("body"))
+
+
+def c_declaration(node: Node) -> Found | None:
+    """A prototype or a function pointer (``int (*on_read)(int fd);``): a header's API.
+    Several declarators in one declaration stay plain code."""
+    if len(node.children_by_field_name("declarator")) != 1:
+        return None
+    declarator = _function_declarator(node)
+    if declarator is None:
+        return None
+    name = _declared_name(declarator.child_by_field_name("declarator"))
+    return Found("declaration", name, False, None)
+
+
+def _function_declarator(node: Node) -> Node | None:
     declarator = node.child_by_field_name("declarator")
     for _ in range(8):  # pointer, reference and parenthesized declarators wrap the function's
         if declarator is None or declarator.type == "function_declarator":
@@ -71,10 +92,36 @@ def c_function(node: Node) -> Found | None:
         if inner is None and declarator.named_child_count:
             inner = declarator.named_children[-1]
         declarator = inner
-    if declarator is None or declarator.type != "function_declarator":
-        return None
-    name = _qualified(declarator.child_by_field_name("declarator"))
-    return Found("function", name, False, node.child_by_field_name("body"))
+    return (
+        declarator if declarator is not None and declarator.type == "function_declarator" else None
+    )
+
+
+def _bogus_old_style(node: Node, declarator: Node) -> bool:
+    """Declarations between the signature and the body are an old-style (K&R) definition's
+    parameters, which need names in its parameter list: a macro the parser did not know
+    otherwise makes one "function" of every declaration up to the next body."""
+    if not any(child.type == "declaration" for child in node.named_children):
+        return False
+    params = declarator.child_by_field_name("parameters")
+    return (
+        params is None
+        or not params.named_child_count
+        or any(p.type != "identifier" for p in params.named_children)
+    )
+
+
+def _declared_name(node: Node | None) -> str:
+    """The identifier a declarator declares: ``(*on_read)`` and ``*const p`` name
+    ``on_read`` and ``p``, never the text around them."""
+    for _ in range(8):
+        if node is None or node.type not in ("parenthesized_declarator", "pointer_declarator"):
+            break
+        inner = node.child_by_field_name("declarator")
+        if inner is None and node.named_child_count:
+            inner = node.named_children[-1]
+        node = inner
+    return _qualified(node)
 
 
 def _qualified(node: Node | None) -> str:

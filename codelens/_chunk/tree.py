@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from tree_sitter import Node
@@ -11,6 +12,7 @@ from codelens._chunk.languages import CLASS_LIKE, Kinds, classify, kinds
 from codelens._chunk.lines import cost_of
 from codelens._chunk.plan import WHOLE, Plan
 from codelens._chunk.split import end_row
+from codelens._chunk.types import MAX_SYMBOL
 
 __all__ = ["plan_tree"]
 
@@ -18,6 +20,31 @@ __all__ = ["plan_tree"]
 _MAX_NESTING = 32
 # The most a byte of a symbol can cost: an upper bound of its cost without computing it.
 _PUNCT = cost_of(".")
+
+# Export and attribute macros around a one-line C declaration, as in
+# ``API_EXPORT void *(*Name)(int n) API_ATTR PRINTF_LIKE(2, 3);``. Without their
+# definitions the parser reads the first as a type and recovers by making one
+# function of every declaration up to the next body.
+_MACRO_BEFORE = re.compile(
+    rb"^[ \t]*([A-Z][A-Z0-9_]*[A-Z0-9])[ \t]+(?=[A-Za-z_]\w*[ \t*][^;{}\n]*\([^{}\n]*;[ \t]*$)",
+    re.MULTILINE,
+)
+_MACRO_AFTER = re.compile(
+    rb"\)((?:[ \t]+[A-Z][A-Z0-9_]*[A-Z0-9](?:[ \t]*\([^()\n]*\))?)+)[ \t]*;[ \t]*$", re.MULTILINE
+)
+_C_FAMILY = frozenset({"c", "cpp"})
+
+
+def _blank(match: re.Match[bytes]) -> bytes:
+    start, end = match.span(1)
+    text = match.group(0)
+    at = start - match.start()
+    return text[:at] + b" " * (end - start) + text[at + end - start :]
+
+
+def _without_macros(data: bytes) -> bytes:
+    """``data`` with those macros blanked: same length, same lines, so positions hold."""
+    return _MACRO_AFTER.sub(_blank, _MACRO_BEFORE.sub(_blank, data))
 
 
 class _Span:
@@ -47,7 +74,12 @@ class _Span:
 
 def plan_tree(plan: Plan, language: str) -> None:
     """Add the pieces of a file in ``language`` (one of the AST languages) to ``plan``."""
-    root = get_parser(language).parse(plan.lines.data).root_node
+    parser = get_parser(language)
+    root = parser.parse(plan.lines.data).root_node
+    if root.has_error and language in _C_FAMILY:
+        blanked = _without_macros(plan.lines.data)
+        if blanked != plan.lines.data:
+            root = parser.parse(blanked).root_node
     top: list[_Span] = []
     lang = kinds(language)
     _scan(lang, root.children, "", False, top, 0, -1)
@@ -130,7 +162,9 @@ def _scan(
             found, inner = result
             top = node.start_point[0]
             definition = "method" if found.kind == "function" and in_class else found.kind
-            span = _Span(top, end_row(node), definition, prefix + found.name, node, inner)
+            # A name in names nested past the cap keeps its end, where the name is.
+            symbol = (prefix + found.name)[-MAX_SYMBOL:]
+            span = _Span(top, end_row(node), definition, symbol, node, inner)
             span.body = found.body
             if attached >= 0 and attached_end >= top - 1:
                 span.start = attached

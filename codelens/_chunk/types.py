@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Chunk", "embed_header", "embedding_text", "embedding_text_of"]
+__all__ = ["MAX_SYMBOL", "Chunk", "embed_header", "embedding_text", "embedding_text_of"]
+
+# A symbol is a name (``pkg.Class.method``), never a block of code. Search compares symbols while it groups and ranks,
+# so it reads only this much of one, whatever a stored row holds.
+MAX_SYMBOL = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,10 @@ from codelens._ipynb import (
 from codelens._languages import detect_language
 from codelens._scan.nofollow import is_link_refused
 
-__all__ = ["SKIP_REASONS", "ScannedFile", "read_file"]
+__all__ = ["DUPLICATE_OF", "SKIP_REASONS", "ScannedFile", "read_file"]
+
+# Recorded as "duplicate_of <path>": the path the same file or folder was indexed under.
+DUPLICATE_OF = "duplicate_of"
 
 # In the order they are checked: the first that applies is recorded.
 SKIP_REASONS: dict[str, str] = {
@@ -33,6 +36,8 @@ SKIP_REASONS: dict[str, str] = {
     "broken_symlink": "a symlink whose target does not exist",
     "symlink_outside": "a symlink whose target is outside the repository root, or swapped in after the check",
     "symlink_loop": "a symlink that points to itself or to a folder that contains it",
+    DUPLICATE_OF: "a symlink to a file or folder inside the root, indexed under its real path"
+    " (recorded as 'duplicate_of <that path>')",
     "unreadable": "could not be read: no permission, vanished during the scan, or not a regular file",
     "empty": "0 bytes, or only whitespace",
     "too_large": "larger than ScanOptions.max_file_bytes; not read, so no hash",

@@ -6,9 +6,11 @@ What is excluded is decided in :mod:`codelens._scan.ignore`, and how a file is r
 package (CPython's own ``Lib/venv``). Excluded folders are never entered; a
 would-be environment is listed once to look for those markers.
 
-Symlinks (``follow_symlinks=True``) are read or entered when their target is
-inside the root, recorded under the link's own path; a link to a folder that is
-being walked is ``symlink_loop``. A dangling link is ``broken_symlink``; the
+Symlinks (``follow_symlinks=True``) whose target is inside the root are followed
+after everything reached without a link: a target the walk reached already (the same
+device and inode) is recorded as ``duplicate_of <its path>``, anything else is read or
+entered under the link's own path; a link to a folder that is being walked is
+``symlink_loop``. A dangling link is ``broken_symlink``; the
 target of a ``symlink_outside`` link is never touched, and neither is a link
 swapped in after its entry was checked (see :mod:`codelens._scan.nofollow`). The
 database stores paths as UTF-8, so a file whose name is not valid UTF-8 is
@@ -34,7 +36,7 @@ from codelens._scan.ignore import (
     rules_from_lines,
 )
 from codelens._scan.nofollow import DIR_FLAGS, CheckedFolder, is_link_refused, open_beneath, reopen
-from codelens._scan.read import SKIP_REASONS, ScannedFile, read_file
+from codelens._scan.read import DUPLICATE_OF, SKIP_REASONS, ScannedFile, read_file
 from codelens.errors import IndexingError
 
 __all__ = [
@@ -75,6 +77,7 @@ class _Entry(NamedTuple):
     kind: str  # "dir" (to enter), "file" (regular) or "other"
     real: str | None  # resolved target, for symlinks only
     problem: str | None  # skip reason found while resolving a symlink
+    ident: tuple[int, int] | None  # device and inode: the target's, for a link
 
 
 @dataclass(slots=True)
@@ -85,6 +88,7 @@ class _Frame:
     rules: tuple[Rules, ...]  # strongest first
     entries: Iterator[_Entry]
     venv: str | None  # what marks the folder as a virtual environment
+    dev: int
 
 
 def scan(
@@ -155,6 +159,10 @@ class _Walk:
         )
         self.forced = rules_from_lines(options.extra_excludes, "", "extra_excludes")
         self.stack: list[_Frame] = []
+        # Links are followed after everything reached without one, so a file reached both
+        # ways is indexed once, under its real path: (device, inode) -> where it was.
+        self.seen: dict[tuple[int, int], str] = {}
+        self.links: list[tuple[str, _Entry, tuple[Rules, ...]]] = []
 
     def run(self) -> Iterator[ScannedFile | IgnoredPath]:
         top = self.top
@@ -187,7 +195,10 @@ class _Walk:
 
     def _entries(self) -> Iterator[ScannedFile | IgnoredPath]:
         stack = self.stack
-        while stack:
+        while stack or self.links:
+            if not stack:
+                yield from self._follow(*self.links.pop(0))
+                continue
             frame = stack[-1]
             entry = next(frame.entries, None)
             if entry is None:
@@ -215,45 +226,75 @@ class _Walk:
             if entry.problem is not None:
                 yield _skipped(rel, entry.problem)
                 continue
-            if before_open is not None:
-                before_open(rel)
-            if not is_dir:
-                yield read_file(
-                    self._opener(frame, entry),
-                    rel,
-                    regular=entry.kind == "file",
-                    limit=self.options.max_file_bytes,
-                    keep_text=self.read,
-                    notebook_outputs=self.options.notebook_outputs,
-                )
+            inherited = frame.rules[len(self.forced) :]
+            if entry.real is not None:
+                self.links.append((rel, entry, inherited))
                 continue
-            real = entry.real or os.path.join(frame.real, entry.name)
-            try:
-                fd = self._opener(frame, entry)(DIR_FLAGS)
-            except OSError as exc:
-                if is_link_refused(exc):
-                    yield _skipped(rel, "symlink_outside")
-                else:
-                    yield IgnoredPath(rel, True, f"unreadable: {exc.strerror}")
-                continue
-            try:
-                child = self._open(fd, entry.path, rel + "/", real, frame.rules[len(self.forced) :])
-            except OSError as exc:
-                yield IgnoredPath(rel, True, f"unreadable: {exc.strerror}")
-                continue
-            if child.venv:
-                os.close(child.fd)
-                yield IgnoredPath(rel, True, f"default: virtual environment ({child.venv})")
+            if entry.ident is not None:
+                self.seen.setdefault((frame.dev, entry.ident[1]), rel)
+            opener = self._opener(frame, entry)
+            yield from self._visit(
+                rel, entry, opener, os.path.join(frame.real, entry.name), inherited
+            )
+
+    def _follow(
+        self, rel: str, entry: _Entry, inherited: tuple[Rules, ...]
+    ) -> Iterator[ScannedFile | IgnoredPath]:
+        """A link inside the root: read or entered unless its target was reached already."""
+        assert entry.real is not None
+        assert entry.ident is not None
+        original = self.seen.get(entry.ident)
+        if original is not None:
+            yield _skipped(rel, f"{DUPLICATE_OF} {original}")
+            return
+        self.seen[entry.ident] = rel
+        below = "" if entry.real == self.real_root else os.path.relpath(entry.real, self.real_root)
+        opener: Callable[[int], int] = lambda flags: open_beneath(self.root_fd, below, flags)  # noqa: E731
+        yield from self._visit(rel, entry, opener, entry.real, inherited)
+
+    def _visit(
+        self,
+        rel: str,
+        entry: _Entry,
+        opener: Callable[[int], int],
+        real: str,
+        inherited: tuple[Rules, ...],
+    ) -> Iterator[ScannedFile | IgnoredPath]:
+        if before_open is not None:
+            before_open(rel)
+        if entry.kind != "dir":
+            yield read_file(
+                opener,
+                rel,
+                regular=entry.kind == "file",
+                limit=self.options.max_file_bytes,
+                keep_text=self.read,
+                notebook_outputs=self.options.notebook_outputs,
+            )
+            return
+        try:
+            fd = opener(DIR_FLAGS)
+        except OSError as exc:
+            if is_link_refused(exc):
+                yield _skipped(rel, "symlink_outside")
             else:
-                stack.append(child)
+                yield IgnoredPath(rel, True, f"unreadable: {exc.strerror}")
+            return
+        try:
+            child = self._open(fd, entry.path, rel + "/", real, inherited)
+        except OSError as exc:
+            yield IgnoredPath(rel, True, f"unreadable: {exc.strerror}")
+            return
+        if child.venv:
+            os.close(child.fd)
+            yield IgnoredPath(rel, True, f"default: virtual environment ({child.venv})")
+        else:
+            self.stack.append(child)
 
     def _opener(self, frame: _Frame, entry: _Entry) -> Callable[[int], int]:
-        """Opens the entry from its folder's descriptor, or a followed link's target from the
-        root's, with no link followed on the way."""
-        if entry.real is None:
-            return lambda flags: open_beneath(frame.fd, entry.name, flags)
-        below = "" if entry.real == self.real_root else os.path.relpath(entry.real, self.real_root)
-        return lambda flags: open_beneath(self.root_fd, below, flags)
+        """Opens the entry from its folder's descriptor, with no link followed on the way
+        (a followed link's target is opened from the root's: see ``_follow``)."""
+        return lambda flags: open_beneath(frame.fd, entry.name, flags)
 
     def _open(
         self, fd: int, path: str, rel: str, real: str, inherited: tuple[Rules, ...]
@@ -262,6 +303,8 @@ class _Walk:
         so that paths come out sorted."""
         walking = [f.real for f in self.stack] + [real]
         try:
+            folder = os.fstat(fd)
+            self.seen.setdefault((folder.st_dev, folder.st_ino), rel.rstrip("/"))
             with os.scandir(fd) as it:
                 entries = [_classify(e, path, walking, self.real_root) for e in it]
         except OSError:
@@ -276,7 +319,9 @@ class _Walk:
                 own.extend(rules_from_file(found.path, rel, rel + name))
         # "a-b" < "a.py" < "a/x": a folder sorts as "name/"
         entries.sort(key=lambda e: e.name + "/" if e.kind == "dir" else e.name)
-        return _Frame(rel, real, fd, (*self.forced, *own, *inherited), iter(entries), venv)
+        return _Frame(
+            rel, real, fd, (*self.forced, *own, *inherited), iter(entries), venv, folder.st_dev
+        )
 
 
 def _skipped(rel: str, reason: str) -> ScannedFile:
@@ -300,22 +345,24 @@ def _classify(e: os.DirEntry[str], folder: str, walking: list[str], real_root: s
             kind = "dir" if e.is_dir() else "file" if e.is_file() else "other"
         except OSError:  # only when the file system gives no type and lstat() fails
             kind = "other"
-        return _Entry(e.name, path, kind, None, None)
+        # The folder's device goes with it (see _entries); the inode comes with the listing.
+        return _Entry(e.name, path, kind, None, None, (0, e.inode()) if kind == "file" else None)
     real = os.path.realpath(path)
     if not _within(real, real_root):
-        return _Entry(e.name, path, "other", real, "symlink_outside")
+        return _Entry(e.name, path, "other", real, "symlink_outside", None)
     try:
-        mode = os.stat(path).st_mode
+        target = os.stat(path)
     except FileNotFoundError:
-        return _Entry(e.name, path, "other", real, "broken_symlink")
+        return _Entry(e.name, path, "other", real, "broken_symlink", None)
     except OSError as exc:
         problem = "symlink_loop" if exc.errno == errno.ELOOP else "unreadable"
-        return _Entry(e.name, path, "other", real, problem)
+        return _Entry(e.name, path, "other", real, problem, None)
+    mode, ident = target.st_mode, (target.st_dev, target.st_ino)
     if stat.S_ISDIR(mode):
         if any(_within(w, real) for w in walking):
-            return _Entry(e.name, path, "other", real, "symlink_loop")
-        return _Entry(e.name, path, "dir", real, None)
-    return _Entry(e.name, path, "file" if stat.S_ISREG(mode) else "other", real, None)
+            return _Entry(e.name, path, "other", real, "symlink_loop", ident)
+        return _Entry(e.name, path, "dir", real, None, ident)
+    return _Entry(e.name, path, "file" if stat.S_ISREG(mode) else "other", real, None, ident)
 
 
 def _within(path: str, folder: str) -> bool:

@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from codelens._chunk.types import MAX_SYMBOL
+
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.fusion import Fused
@@ -55,20 +57,26 @@ DEFINITION_REACH = 256
 # each hit, walk the file's chunk order (the (file_id, chunk_index) index) both ways while
 # symbol and kind stay the same; a unit costs one index probe per part, not a file scan,
 # and a hit that is a unit of its own (most are) none more.
+# Symbols are compared by their stored size (read from the value's header) and their
+# first MAX_SYMBOL characters (decompressed alone): comparing whole symbols decompressed
+# each one at every step, and a header whose 42,000-character block was the symbol of
+# 722 parts made one search take a minute.
 _UNITS = """
 WITH RECURSIVE hits AS MATERIALIZED (
-    SELECT id, file_id, chunk_index, symbol, kind, cell_number, path, language
+    SELECT id, file_id, chunk_index, octet_length(symbol) AS size, left(symbol, %(chars)s) AS name,
+        kind, cell_number, path, language
     FROM chunks WHERE id = ANY(%(ids)s)
 ),
 walk AS (
-    SELECT h.id AS hit, h.file_id, h.symbol, h.kind, h.cell_number, h.chunk_index AS at, d.step,
-        CASE WHEN h.symbol = '' THEN %(stretch)s::int ELSE %(definition)s::int END AS left
+    SELECT h.id AS hit, h.file_id, h.size, h.name, h.kind, h.cell_number, h.chunk_index AS at,
+        d.step, CASE WHEN h.size = 0 THEN %(stretch)s::int ELSE %(definition)s::int END AS left
     FROM hits h CROSS JOIN (VALUES (-1), (1)) AS d(step)
     UNION ALL
-    SELECT w.hit, w.file_id, w.symbol, w.kind, w.cell_number, c.chunk_index, w.step, w.left - 1
+    SELECT w.hit, w.file_id, w.size, w.name, w.kind, w.cell_number, c.chunk_index, w.step,
+        w.left - 1
     FROM walk w JOIN chunks c ON c.file_id = w.file_id AND c.chunk_index = w.at + w.step
-    WHERE w.left > 0 AND c.symbol = w.symbol AND c.kind = w.kind
-        AND c.cell_number IS NOT DISTINCT FROM w.cell_number
+    WHERE w.left > 0 AND octet_length(c.symbol) = w.size AND left(c.symbol, %(chars)s) = w.name
+        AND c.kind = w.kind AND c.cell_number IS NOT DISTINCT FROM w.cell_number
 ),
 spans AS (
     SELECT hit, file_id, kind, min(at) AS first, max(at) AS last
@@ -78,7 +86,7 @@ SELECT s.hit, CASE WHEN s.first = s.last THEN ARRAY[s.hit] ELSE ARRAY(
     SELECT c.id FROM chunks c
     WHERE c.file_id = s.file_id AND c.chunk_index BETWEEN s.first AND s.last
     ORDER BY c.chunk_index
-) END, s.file_id, h.path, h.symbol, s.kind, h.language
+) END, s.file_id, h.path, h.name, s.kind, h.language
 FROM spans s JOIN hits h ON h.id = s.hit
 """
 
@@ -112,7 +120,7 @@ def units_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[tuple[int,
     Chunks deleted since they were ranked are missing."""
     if not ids:
         return {}
-    reach = {"stretch": STRETCH_REACH, "definition": DEFINITION_REACH}
+    reach = {"stretch": STRETCH_REACH, "definition": DEFINITION_REACH, "chars": MAX_SYMBOL}
     rows = conn.execute(_UNITS, {"ids": list(ids), **reach}, prepare=True).fetchall()
     return {
         int(hit): (

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from codelens._chunk.types import MAX_SYMBOL
 from codelens._search.fusion import idf
 from codelens._search.query import MAX_TERMS, TERMS
 
@@ -72,7 +73,9 @@ SELECT h.id,
 FROM (
     -- "|| ''" decompresses each chunk's tsvector once here, not once per use below.
     SELECT c.id, c.path, c.start_line, c.search_tsv || ''::tsvector AS search_tsv,
-        lower(c.symbol) = %s OR right(lower(c.symbol), %s) = %s AS named
+        -- The stored size is read without decompressing: a longer symbol is no name.
+        CASE WHEN octet_length(c.symbol) <= %s
+            THEN lower(c.symbol) = %s OR right(lower(c.symbol), %s) = %s ELSE false END AS named
     FROM chunks c
     WHERE c.search_tsv @@ websearch_to_tsquery('simple', %s) AND {where}
     LIMIT %s
@@ -189,7 +192,7 @@ def lexical_hits(
     statement = sql.SQL(_LEXICAL).format(where=where)
     # Lowered here, not by lower(%s) in the statement, for the same reason as the tie query.
     name = query.strip().lower()
-    named = [name, len(name) + 1, "." + name]
+    named = [4 * MAX_SYMBOL, name, len(name) + 1, "." + name]  # 4: UTF-8's widest character
     found = conn.execute(
         statement, [*words, *named, plan.match_query(), *params, CAP, depth], prepare=True
     ).fetchall()

@@ -747,3 +747,35 @@ def test_one_pooled_connection_serves_projects_of_different_widths(
             one.close()
     finally:
         workspace.drop(wide.id, force=True)
+
+
+def test_a_linked_folder_and_a_linked_file_are_indexed_once_under_their_real_paths(
+    project: Project, tmp_path: Path
+) -> None:
+    # As in a library whose src/core links to a sibling crate's src, and whose CLAUDE.md
+    # links to AGENTS.md: each result came twice, under two paths.
+    repo = tmp_path / "linked"
+    (repo / "crate" / "src").mkdir(parents=True)
+    (repo / "crate" / "src" / "ledger.py").write_text(
+        "def settle_ledger_balance(entries):\n    return sum(e.amount for e in entries)\n"
+    )
+    (repo / "AGENTS.md").write_text("# Agents\n\nRun the quokka suite before every commit.\n")
+    (repo / "src").mkdir()
+    (repo / "src" / "core").symlink_to("../crate/src", target_is_directory=True)
+    (repo / "CLAUDE.md").symlink_to("AGENTS.md")
+    report = project.index(repo, progress=False, scan_options=SMALL)
+    assert report.files_skipped == {
+        "duplicate_of crate/src": 1,
+        "duplicate_of AGENTS.md": 1,
+    }
+    with project.connection() as conn:
+        counts = dict(conn.execute("SELECT path, count(*) FROM chunks GROUP BY path").fetchall())
+    assert set(counts) == {"crate/src/ledger.py", "AGENTS.md"}
+    for query in ("settle ledger balance", "quokka suite"):
+        for mode in ("lexical", "hybrid"):
+            results = project.search(query, mode=mode, limit=10)
+            assert len(set(results.content)) == len(results), (query, mode)
+            assert not results.path.str.startswith(("src/", "CLAUDE")).any()
+    coverage = project.analyze().coverage(by="repository")
+    assert coverage["skipped_duplicate_of"].sum() == 2
+    assert not any(" " in column for column in coverage.columns)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,49 @@ def test_among_equal_matches_the_chunk_named_by_the_query_comes_first(project: P
     ]:
         results = search(project.handle, query, mode="lexical", limit=2)
         assert results["symbol"].iloc[0] == first, query
+
+
+def _timed(project: Project, query: str, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        results = search(project.handle, query, mode="lexical", limit=10)
+        times.append(time.perf_counter() - start)
+        assert len(results)
+    return sorted(times)
+
+
+def test_a_chunk_holding_a_block_for_a_symbol_costs_a_search_no_more_than_a_name(
+    project: Project,
+) -> None:
+    # A C header's declaration block once came out as one "function" cut in 722 parts,
+    # each with the whole 42,000-character block as its symbol: a search that matched
+    # them took a minute. The same chunks with a name for symbol set the normal cost.
+    names = [f"Module_HandleFileEvent{i}" for i in range(400)]
+    block = "\n".join(f"API int (*{name})(Ctx *ctx, long when) API_ATTR;" for name in names)
+    chunks = [
+        Chunk(
+            "module.h",
+            "Module_Api",
+            f"API void (*{name})(Ctx *ctx, EventLoop *loop, long time) API_ATTR;",
+            language="c",
+            start_line=n + 1,
+        )
+        for n, name in enumerate(names[:120])
+    ]
+    chunks += [
+        Chunk(f"m{i}.py", f"f{i}", f"def f{i}():\n    return handle(file, loop)\n")
+        for i in range(100)
+    ]
+    load(project, chunks, vectors=np.eye(len(chunks), 384, dtype=np.float32).tolist())
+    query = "how the event loop handles file events and time events"
+    _timed(project, query, 2)  # warm: statements prepared, pages cached
+    normal = _timed(project, query, 7)
+    with project.connection() as conn:
+        conn.execute("UPDATE chunks SET symbol = %s WHERE path = 'module.h'", [block])
+        conn.execute("ANALYZE chunks")
+        conn.commit()
+    _timed(project, query, 1)
+    monster = _timed(project, query, 5)
+    # The median against the normal p95 (the slowest of 7), with room for a loaded machine.
+    assert monster[len(monster) // 2] < 5 * normal[-1], (monster, normal)

@@ -19,6 +19,7 @@ from codelens._chunk.chunker import (
     embedding_text,
     estimate_tokens,
 )
+from codelens._chunk.types import MAX_SYMBOL
 from codelens.errors import ConfigError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "chunking"
@@ -393,3 +394,19 @@ def test_language_corners(path: str, text: str, expected: list[tuple[str, str]])
     chunks = chunk_text(path, None, text, max_tokens=256)
     assert [(c.kind, c.symbol) for c in chunks] == expected
     check(path, text, chunks, 256)
+
+
+def test_a_symbol_is_the_declared_name_never_a_block() -> None:
+    def chunks(path: str, text: str) -> list[tuple[str, str]]:
+        return [(c.kind, c.symbol) for c in chunk_text(path, None, text, max_tokens=256)]
+
+    # Old-style parameters still make a definition.
+    old_style = "int add(a, b)\nint a;\nint b;\n{\n    return a + b;\n}\n"
+    assert chunks("add.c", old_style) == [("function", "add")]
+    # An unknown macro after "()" reads as old-style parameters up to the next body: that
+    # is no definition of "(*on_tick)", and its lines stay plain code.
+    unknown = (
+        "int (*on_tick)() api;\nint (*on_stop)(int code);\nint run(void) {\n    return 0;\n}\n"
+    )
+    assert chunks("api.c", unknown) == [("module", "")]
+    assert chunks("long.py", f"def {'f' * (MAX_SYMBOL + 1)}():\n    return 1\n") == [("module", "")]

@@ -37,6 +37,7 @@ CASES = {
     "rust_parser.rs": 256,
     "java_inventory.java": 256,
     "c_buffer.c": 256,
+    "c_module_api.h": 256,
     "cpp_matrix.cpp": 256,
     "ruby_account.rb": 256,
     "markdown_readme.md": 256,

@@ -274,6 +274,7 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
     (repo / "self").symlink_to(repo / "self")
     write(repo, "sub/ok.py")
     (repo / "sub" / "up").symlink_to(repo, target_is_directory=True)
+    (repo / "sub" / "again.py").symlink_to("ok.py")
     write(repo, os.fsdecode(b"caf\xe9.py"))
     files = by_path(repo, ScanOptions(max_file_bytes=100))
     reasons = {path: f.skip_reason for path, f in files.items()}
@@ -295,11 +296,12 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
         "nb/long.ipynb": "notebook_too_many_cells",
         "pipe.py": "unreadable",
         "self": "symlink_loop",
+        "sub/again.py": "duplicate_of sub/ok.py",
         "sub/ok.py": None,
         "sub/up": "symlink_loop",
         "utf32.py": "undecodable",
     }
-    assert set(reasons.values()) - {None} == set(SKIP_REASONS)
+    assert {r.split()[0] for r in reasons.values() if r} == set(SKIP_REASONS)
     assert all(not f.indexable and f.text is None for f in files.values() if f.skip_reason)
     big = files["big.py"]
     assert (big.size, big.sha256, big.line_count, big.language) == (101, None, 0, "python")
@@ -315,20 +317,32 @@ def test_a_nul_after_the_first_8_kib_is_binary(tmp_path: Path) -> None:
     assert by_path(tmp_path)["late_nul.py"].skip_reason == "binary"
 
 
-def test_symlinks_inside_root_are_followed_under_their_own_path(tmp_path: Path) -> None:
+def test_what_a_link_inside_the_root_reaches_is_read_once_under_its_real_path(
+    tmp_path: Path,
+) -> None:
     write(tmp_path, "real/mod.py", "a = 1\n")
+    write(tmp_path, "ignored/only.py", "b = 2\n")
+    write(tmp_path, ".gitignore", "ignored/\n")
     (tmp_path / "alias.py").symlink_to("real/mod.py")
     (tmp_path / "linked").symlink_to("real", target_is_directory=True)
+    (tmp_path / "through").symlink_to("ignored", target_is_directory=True)
     files = by_path(tmp_path)
-    assert list(files) == ["alias.py", "linked/mod.py", "real/mod.py"]
-    assert files["alias.py"].text == "a = 1\n"
-    assert files["alias.py"].sha256 == files["real/mod.py"].sha256
+    assert {path: f.skip_reason for path, f in files.items()} == {
+        ".gitignore": "unsupported",
+        "real/mod.py": None,
+        "alias.py": "duplicate_of real/mod.py",
+        "linked": "duplicate_of real",
+        "through/only.py": None,  # reached only through the link: read under its path
+    }
+    assert files["alias.py"].text is None
 
     options = ScanOptions(follow_symlinks=False)
-    assert paths(tmp_path, options) == ["real/mod.py"]
+    assert paths(tmp_path, options) == [".gitignore", "real/mod.py"]
     assert list(scan_ignored(tmp_path, options)) == [
         IgnoredPath("alias.py", False, "option: follow_symlinks=False"),
+        IgnoredPath("ignored", True, ".gitignore: ignored/"),
         IgnoredPath("linked", True, "option: follow_symlinks=False"),
+        IgnoredPath("through", True, "option: follow_symlinks=False"),
     ]
 
 
@@ -339,11 +353,9 @@ def test_symlinked_folder_cycle_ends(tmp_path: Path) -> None:
     (tmp_path / "y" / "to_x").symlink_to("../x", target_is_directory=True)
     assert {f.path: f.skip_reason for f in scan(tmp_path)} == {
         "x/a.py": None,
-        "x/to_y/b.py": None,
-        "x/to_y/to_x": "symlink_loop",
+        "x/to_y": "duplicate_of y",
         "y/b.py": None,
-        "y/to_x/a.py": None,
-        "y/to_x/to_y": "symlink_loop",
+        "y/to_x": "duplicate_of x",
     }
 
 
@@ -353,7 +365,7 @@ def test_root_given_through_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "repo", target_is_directory=True)
     assert {f.path: f.skip_reason for f in scan(tmp_path / "link")} == {
         "a.py": None,
-        "abs.py": None,
+        "abs.py": "duplicate_of a.py",
     }
 
 
@@ -459,6 +471,7 @@ def test_skip_reasons_are_documented() -> None:
         "broken_symlink",
         "symlink_outside",
         "symlink_loop",
+        "duplicate_of",
         "unreadable",
         "empty",
         "too_large",
@@ -557,6 +570,7 @@ def test_a_followed_link_whose_folder_is_swapped_after_its_check_is_not_read(
     write(tmp_path, "outside/mod.py", "TOKEN = 'hunter2'\n")
     repo = tmp_path / "repo"
     write(repo, "real/mod.py", "a = 1\n")
+    write(repo, ".gitignore", "real/\n")  # reached only through the link, so it is followed
     (repo / "alias.py").symlink_to("real/mod.py")  # inside the root: checked, then followed
     # The link itself stays; a folder on its way now leads outside.
     swap_at["alias.py"] = _link_instead(repo / "real", tmp_path / "outside")
