@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
-from codelens._db.pool import POOL_LOGGER
+from codelens._db.pool import DRIVER_LOGGERS
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
@@ -280,8 +280,8 @@ def _parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help=f"also print the warnings of the libraries below codelens to stderr ({POOL_LOGGER}:"
-        " each connection discarded or reconnect that failed)",
+        help="also print the warnings of the libraries below codelens to stderr"
+        f" ({', '.join(DRIVER_LOGGERS)}: each connection discarded or reconnect that failed)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -408,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     if args.verbose:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(levelname)s: %(message)s")
-        logging.getLogger(POOL_LOGGER).setLevel(logging.INFO)
+        for name in DRIVER_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
     session = _Session()
     try:
         _check_unicode(args)

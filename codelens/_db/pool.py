@@ -20,7 +20,7 @@ from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
 from codelens.errors import DatabaseError, MissingExtension
 
-__all__ = ["POOL_LOGGER", "Connection", "Database"]
+__all__ = ["DRIVER_LOGGERS", "POOL_LOGGER", "Connection", "Database"]
 
 Connection = psycopg.Connection[Any]
 
@@ -41,15 +41,23 @@ PREPARE_WHEN_ASKED = 2**62
 
 # psycopg_pool warns of each connection it discards and each reconnect that fails: ten
 # lines when the server dies mid-run, printed by Python's last-resort handler (or the MCP
-# SDK's) before codelens's own one line, which says all a user can act on. They stay quiet
-# unless asked for: `codelens --verbose`, or this logger's level set to WARNING or INFO.
+# SDK's) before codelens's own one line, which says all a user can act on; psycopg itself
+# warns of a pipeline it could not end on a connection that was lost. They stay quiet
+# unless asked for: `codelens --verbose`, or these loggers' levels set to WARNING or INFO.
 POOL_LOGGER = "psycopg.pool"
+DRIVER_LOGGERS = ("psycopg", POOL_LOGGER)
+
+
+# The level each logger has when nobody set one: psycopg sets its own to WARNING on import.
+_LIBRARY_LEVELS = {"psycopg": logging.WARNING}
 
 
 def _quiet_pool_logger() -> None:
-    logger = logging.getLogger(POOL_LOGGER)
-    if logger.level == logging.NOTSET:  # a level the user set stays
-        logger.setLevel(logging.ERROR)
+    for name in DRIVER_LOGGERS:
+        logger = logging.getLogger(name)
+        # A level the user set stays.
+        if logger.level in (logging.NOTSET, _LIBRARY_LEVELS.get(name, logging.NOTSET)):
+            logger.setLevel(logging.ERROR)
 
 
 _quiet_pool_logger()

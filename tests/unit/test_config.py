@@ -53,3 +53,23 @@ def test_a_database_url_libpq_cannot_parse_is_one_line_naming_the_variable(
     assert "check CODELENS_DATABASE_URL" in message
     assert SECRET not in message
     assert SECRET not in repr(workspace)
+
+
+def test_the_drivers_warnings_stay_off_stderr_unless_asked_for() -> None:
+    """psycopg warns of a pipeline it could not end on a lost connection, psycopg_pool of
+    each connection it discards: with no logging configured Python's last-resort handler
+    would print them before codelens's one line."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, codelens\n"
+        "for name in ('psycopg', 'psycopg.pool'):\n"
+        "    logging.getLogger(name).warning('error ignored terminating <Pipeline [BAD]>')\n"
+        "logging.getLogger('psycopg').setLevel(logging.WARNING)\n"
+        "logging.getLogger('psycopg').warning('asked for')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stderr.splitlines() == ["asked for"]
