@@ -29,7 +29,7 @@ import pandas as pd
 
 from codelens import Settings, Workspace
 from codelens._db.model_record import search_embedder
-from codelens._search.engine import CANDIDATES, _semantic
+from codelens._search.engine import CANDIDATES, _semantic, hybrid_head
 from codelens._search.evaluate import _hit, _scores, answer_gains, file_scores, score_files
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, fuse
@@ -93,7 +93,7 @@ def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Ca
 
 def top(case: Case, rules: Rules) -> list[Place]:
     fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, rules))
-    units = rank_units(fused, case.units, None, KIND_WEIGHTS)
+    units = rank_units(fused[: hybrid_head(LIMIT)], case.units, None, KIND_WEIGHTS)
     return [u.place for u in rerank(units, case.shape, rules)[:LIMIT]]
 
 
