@@ -12,6 +12,7 @@ Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ MIN_PREFIX = 4
 MIN_SHARE = 0.1
 
 
+@functools.lru_cache(maxsize=8192)
 def path_words(path: str) -> frozenset[str]:
     """The words of a file's name (without its extension) and of its folder."""
     folder, name = os.path.split(path)
@@ -52,12 +54,15 @@ def boost_file_words(scored: list[Scored], shape: QueryShape, weight: float) -> 
     if shape.is_symbol or not shape.words or weight <= 0:
         return
     best = top_score(scored)
-    shares: dict[str, float] = {}
     for item in scored:
-        path = item.place.path
-        if path not in shares:
-            words = path_words(path)
-            matched = sum(any(word_match(q, w) for w in words) for q in shape.words)
-            shares[path] = matched / len(shape.words)
-        if shares[path] >= MIN_SHARE:
-            item.score += weight * best * shares[path]
+        share = _share(item.place.path, shape.words)
+        if share >= MIN_SHARE:
+            item.score += weight * best * share
+
+
+# Searches repeat paths (and a notebook its queries): each pair is worked out once.
+@functools.lru_cache(maxsize=8192)
+def _share(path: str, query: tuple[str, ...]) -> float:
+    """The share of the query's words that the file's name and folder match."""
+    words = path_words(path)
+    return sum(any(word_match(q, w) for w in words) for q in query) / len(query)

@@ -13,6 +13,7 @@ Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -56,6 +57,7 @@ ASKED_BY: Mapping[str, frozenset[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=8192)
 def path_class(path: str, language: str) -> str | None:
     """The class of the file at ``path`` (see the module docstring), or None for code."""
     *folders, name = path.split("/")

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from codelens._search.fusion import Fused
+from codelens._search.grouping import Unit
 from codelens._search.signals.coherence import lift_coherent_files
 from codelens._search.signals.definition import boost_definitions
 from codelens._search.signals.file_words import boost_file_words
@@ -32,16 +34,15 @@ from codelens._search.signals.saturation import saturate_files
 from codelens._search.signals.scored import Scored
 
 if TYPE_CHECKING:
-    from codelens._search.grouping import Unit
     from codelens._search.signals.shape import QueryShape
 
 __all__ = ["RULES", "Rules", "rerank", "semantic_weight"]
 
 _PRIORS: Mapping[str, float] = MappingProxyType(
     {
-        "test": 0.3,
+        "test": 0.5,
         "example": 0.3,
-        "docs": 0.3,
+        "docs": 0.2,
         "vendored": 0.3,
         "compat": 0.3,
         "generated": 0.3,
@@ -61,7 +62,7 @@ class Rules:
     definition_stem: float = 1.5
     file_words: float = 1.0
     priors: Mapping[str, float] = field(default_factory=lambda: _PRIORS)
-    saturation: float = 0.5
+    saturation: float = 0.7
 
     def without(self, name: str) -> Rules:
         """These rules with one turned off (for measuring what it does)."""
@@ -98,4 +99,12 @@ def rerank(
     scored.sort(key=lambda s: -s.score)  # stable: ties keep the fused order
     saturate_files(scored, rules.saturation)
     scored.sort(key=lambda s: -s.score)
-    return [replace(s.unit, best=replace(s.unit.best, score=s.score)) for s in scored]
+    # Built, not dataclasses.replace()d: this runs for every candidate of every search.
+    return [
+        Unit(
+            Fused(s.unit.best.id, s.score, s.unit.best.semantic_rank, s.unit.best.lexical_rank),
+            s.unit.part_ids,
+            s.unit.place,
+        )
+        for s in scored
+    ]
