@@ -4,7 +4,9 @@ An answer to a question about behaviour or architecture is often a file whose se
 definitions each match a little; its best result gains ``weight`` times the best score
 times the file's summed score over the largest file's sum.
 
-Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
+Measured (benchmarks/ranking_variants.py, hybrid): alone on the plain fusion, file
+questions NDCG@10 0.702 -> 0.715 and definition questions MRR@10 0.658 -> 0.666; left out
+of all the rules, 0.793 -> 0.787 and 0.668 -> 0.664.
 """
 
 from __future__ import annotations

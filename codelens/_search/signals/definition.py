@@ -11,7 +11,10 @@ A result defines a name when its symbol is the name, or ends with it after a ``.
 (``Router.handle`` for ``handle``; ``pkg.Router.handle`` for ``Router.handle``),
 compared without case. Module code, prose sections and windows define nothing.
 
-Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
+Measured (benchmarks/ranking_variants.py, hybrid): alone on the plain fusion, definition
+questions MRR@10 0.658 -> 0.678 (0.824 -> 0.870 on those that share a word with their
+target), file questions of the symbol kind NDCG@10 0.979 -> 0.987; left out of all the
+rules, MRR@10 0.668 -> 0.649 (file questions 0.793 -> 0.795).
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ equal, or one a prefix of the other of at least ``MIN_PREFIX`` letters
 score times the share of the query's words its file matches, when that share is at
 least ``MIN_SHARE``. Symbol queries are left to the definition boost.
 
-Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
+Measured (benchmarks/ranking_variants.py, hybrid): alone on the plain fusion, file
+questions NDCG@10 0.702 -> 0.713 (architecture 0.571 -> 0.584), definition questions
+MRR@10 0.658 -> 0.651; left out of all the rules, 0.793 -> 0.781 and 0.668 -> 0.673.
+A weight of 0.5 or 2 did no better.
 """
 
 from __future__ import annotations

@@ -8,7 +8,13 @@ code, and type stubs. Its score is multiplied by its class's factor. A question
 that names the class ("where are the tests for ...", "an example of ...", "the docs
 for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
 
-Measured effect: see ``Rules`` in :mod:`codelens._search.signals.rules`.
+Measured (benchmarks/ranking_variants.py, hybrid), on file questions over codebases that
+ship their tests and docs: alone on the plain fusion NDCG@10 0.702 -> 0.760; left out of
+all the rules 0.793 -> 0.744; without the docs factor 0.738, without the tests factor
+0.786. Tests at 0.5 did better than at 0.3 or 0.15, docs at 0.2 better than at 0.3 or
+0.5 (each tried with the others fixed). The definition questions' corpora hold no tests or docs: no
+change there. Examples, vendored, generated and compatibility code and stubs are too rare
+in the evaluation's codebases to move a figure (examples: -0.002 on one of them).
 """
 
 from __future__ import annotations
