@@ -24,9 +24,10 @@ def coverage_frame(counts: pd.DataFrame, by: str) -> pd.DataFrame:
     n = df["n"].fillna(0).astype("int64")
     on_disk = df["on_disk"].fillna(False).astype(bool)
     status = df["status"].fillna("")
-    # "duplicate_of <path>" counts under its reason, not as a reason per path.
-    skip_reason = df["skip_reason"].str.split(" ", n=1).str[0]
-    reasons = [*SKIP_REASONS, *sorted(set(skip_reason.dropna()) - set(SKIP_REASONS))]
+    # "duplicate_of <path>" counts under its reason, not as a reason per path. A column of
+    # nothing but NULLs (no file skipped) arrives as floats: text first.
+    skip_reason = df["skip_reason"].fillna("").astype(str).str.split(" ", n=1).str[0]
+    reasons = [*SKIP_REASONS, *sorted(set(skip_reason) - set(SKIP_REASONS) - {""})]
     parts: dict[str, pd.Series] = {
         "on_disk": n.where(on_disk, 0),
         "indexed": n.where(on_disk & (status == "indexed"), 0),
