@@ -36,7 +36,15 @@ from codelens._search.fusion import KIND_WEIGHTS, fuse
 from codelens._search.grouping import Place, rank_units, units_of
 from codelens._search.lexical import lexical_hits, plan_query
 from codelens._search.query import query_cache
-from codelens._search.signals import RULES, QueryShape, Rules, rerank, semantic_weight, shape_of
+from codelens._search.signals import (
+    NO_RULES,
+    RULES,
+    QueryShape,
+    Rules,
+    rerank,
+    semantic_weight,
+    shape_of,
+)
 
 LIMIT = 10
 
@@ -147,13 +155,7 @@ def headline(set_name: object, group: pd.DataFrame) -> float:
 
 
 def variants() -> dict[str, Rules]:
-    off = Rules(
-        coherence=0.0,
-        definition=0.0,
-        file_words=0.0,
-        priors=MappingProxyType({}),
-        saturation=1.0,
-    )
+    off = NO_RULES
     alone = {f"only {n}": replace(off, **{n: getattr(RULES, n)}) for n in _SIGNALS}
     without = {f"all but {n}": RULES.without(n) for n in _SIGNALS}
     weights = {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from codelens._search.fusion import Fused
 from codelens._search.grouping import Place, Unit
-from codelens._search.signals import RULES, Rules, rerank, semantic_weight, shape_of
+from codelens._search.signals import NO_RULES, RULES, Rules, rerank, semantic_weight, shape_of
 from codelens._search.signals.file_words import path_words, word_match
 from codelens._search.signals.path_prior import path_class
 
@@ -30,9 +33,8 @@ def order(units: list[Unit], query: str, rules: Rules = RULES, **kw: bool) -> li
     ]
 
 
-def only(**on: object) -> Rules:
-    off = Rules(coherence=0.0, definition=0.0, file_words=0.0, priors={}, saturation=1.0)
-    return Rules(**{**off.__dict__, **on})
+def only(**on: Any) -> Rules:
+    return replace(NO_RULES, **on)
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from codelens._search.signals.scored import Scored
 if TYPE_CHECKING:
     from codelens._search.signals.shape import QueryShape
 
-__all__ = ["RULES", "Rules", "rerank", "semantic_weight"]
+__all__ = ["NO_RULES", "RULES", "Rules", "rerank", "semantic_weight"]
 
 _PRIORS: Mapping[str, float] = MappingProxyType(
     {
@@ -68,17 +68,14 @@ class Rules:
 
     def without(self, name: str) -> Rules:
         """These rules with one turned off (for measuring what it does)."""
-        off = Rules(
-            coherence=0.0,
-            definition=0.0,
-            file_words=0.0,
-            priors=MappingProxyType({}),
-            saturation=1.0,
-        )
-        return replace(self, **{name: getattr(off, name)})
+        return replace(self, **{name: getattr(NO_RULES, name)})
 
 
 RULES = Rules()
+# Every rule off: the fused order, grouped (what ranking_variants calls "fusion only").
+NO_RULES = Rules(
+    coherence=0.0, definition=0.0, file_words=0.0, priors=MappingProxyType({}), saturation=1.0
+)
 
 
 def semantic_weight(shape: QueryShape, rules: Rules = RULES) -> float:
