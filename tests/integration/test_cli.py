@@ -339,6 +339,10 @@ def test_user_and_usage_errors_exit_1_and_2(settings: Settings, workspace: Works
     assert "usage: codelens" in done.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_an_index_run_exits_130(
     settings: Settings, workspace: Workspace, tmp_path: Path, drop_after: list[str]
 ) -> None:
@@ -348,12 +352,16 @@ def test_ctrl_c_during_an_index_run_exits_130(
     with FakeOllama() as ollama:
         ollama.stall_next(1, 5.0)  # the run waits on the model: press Ctrl-C then
         env = child_env(settings, workspace, CODELENS_EMBEDDER="ollama", OLLAMA_HOST=ollama.host)
+        parent_sigint = signal.getsignal(signal.SIGINT)
         child = subprocess.Popen(
             [command, *args, "index", str(repo), "-p", "cli-exit-interrupted", "-q"],
             env={"PATH": os.environ.get("PATH", ""), **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A child inherits an ignored SIGINT, and Python then keeps ignoring it: a user's
+            # shell gives codelens the default, whatever this test process was left with.
+            preexec_fn=_default_sigint,
         )
         try:
             deadline = time.monotonic() + 120
@@ -366,7 +374,9 @@ def test_ctrl_c_during_an_index_run_exits_130(
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    assert child.returncode == ExitCode.INTERRUPTED == 130, err
+    assert child.returncode == ExitCode.INTERRUPTED == 130, (
+        f"{err!r} (SIGINT here: {parent_sigint})"
+    )
     assert err.strip().splitlines()[-1] == "codelens: interrupted"
     assert "Traceback" not in err
 
