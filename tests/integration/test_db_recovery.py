@@ -275,10 +275,10 @@ def test_a_codelens_index_child_whose_server_is_killed_prints_only_its_one_line(
     assert child.returncode == 1
     line = f"codelens: error: {SERVER_STOPPED_DURING_INDEXING}"
     if verbose:
-        # The pool reconnects on its own thread: its lines may come after codelens's too.
-        lines = err.splitlines()
-        assert line in lines
-        assert lines[0].startswith("psycopg.pool: ")
+        # The pool logs from its own thread, unsynchronised with codelens's own print: its
+        # lines come before, after, or even run into that line.
+        assert line in err
+        assert err.startswith("psycopg.pool: ")
     else:
         assert err.splitlines() == [line]
 
