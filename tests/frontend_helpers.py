@@ -88,3 +88,11 @@ def find(widget: Any, css_class: str) -> Any:
     found = find_all(widget, css_class)
     assert len(found) == 1, f"{len(found)} widgets with class {css_class}"
     return found[0]
+
+
+def with_password(url: str, secret: str) -> str:
+    """The embedded server's URL carrying a password: the server trusts its socket, so the
+    password is sent and ignored, and each front end works while its output is checked."""
+    carried = url.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
+    assert secret in carried
+    return carried

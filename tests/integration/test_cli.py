@@ -22,6 +22,7 @@ from codelens._cli import DEMO_PACKAGES, ExitCode, main
 from codelens._db.embedded import stop_server
 from codelens._search.modes import MODES
 from tests.fake_ollama import FakeOllama
+from tests.frontend_helpers import with_password
 from tests.mcp_helpers import child_env, codelens_command, make_repo
 
 
@@ -440,10 +441,7 @@ def test_a_password_in_the_database_url_is_shown_by_no_command(
     if settings.database_url is not None:
         pytest.skip("the embedded server's URL is the one a password is added to")
     secret = "s3cretpw"
-    # The embedded server trusts its socket: the password is sent and ignored, so each
-    # command works while its output is checked.
-    url = workspace.db.url().replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
-    assert secret in url
+    url = with_password(workspace.db.url(), secret)
     drop_after.append("cli-secret")
     env = child_env(settings, workspace, CODELENS_DATABASE_URL=url)
     for argv in (["create", "cli-secret"], ["status", "-p", "cli-secret"], ["projects"]):

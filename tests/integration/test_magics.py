@@ -29,7 +29,7 @@ from codelens.errors import (
     ProjectNotFound,
     SearchError,
 )
-from tests.frontend_helpers import find, write_repo
+from tests.frontend_helpers import find, with_password, write_repo
 from tests.mcp_helpers import free_port
 
 
@@ -591,10 +591,7 @@ def test_a_password_in_the_database_url_is_shown_by_no_magic(
     if settings.database_url is not None:
         pytest.skip("the embedded server's URL is the one a password is added to")
     secret = "s3cretpw"
-    # The embedded server trusts its socket: the password is sent and ignored, so the
-    # magics work while their output is checked.
-    url = ws.db.url().replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
-    assert secret in url
+    url = with_password(ws.db.url(), secret)
     # Nothing listens on a free loopback port: each call fails to connect.
     refused = f"postgresql://postgres:{secret}@127.0.0.1:{free_port()}/postgres"
     for database_url, works in ((url, True), (refused, False)):
