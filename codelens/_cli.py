@@ -135,6 +135,25 @@ def _drop(args: argparse.Namespace, s: _Session) -> int:
     return ExitCode.OK
 
 
+def _grant(args: argparse.Namespace, s: _Session) -> int:
+    s.ws.grant(args.project, args.role, write=args.write)
+    _out(f"role {args.role!r} may now {'write' if args.write else 'read'} project {args.project!r}")
+    return ExitCode.OK
+
+
+def _revoke(args: argparse.Namespace, s: _Session) -> int:
+    s.ws.revoke(args.project, args.role, write=args.write)
+    taken = "no longer write" if args.write else "no longer read or write"
+    _out(f"role {args.role!r} may {taken} project {args.project!r}")
+    return ExitCode.OK
+
+
+def _access(args: argparse.Namespace, s: _Session) -> int:
+    table = s.ws.access(args.project)
+    _out(_table(table) if not table.empty else "no projects this role can see")
+    return ExitCode.OK
+
+
 def _status(args: argparse.Namespace, s: _Session) -> int:
     _out("\n".join(status_lines(s.ws, s.ws.get(args.project))))
     return ExitCode.OK
@@ -307,6 +326,20 @@ def _parser() -> argparse.ArgumentParser:
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    p = command("grant", _grant, "let a PostgreSQL role read or write a project (its owner only)")
+    p.add_argument("project")
+    level = p.add_mutually_exclusive_group(required=True)
+    level.add_argument("--read", action="store_true", help="list, search and analyse it")
+    level.add_argument("--write", action="store_true", help="also index it")
+    p.add_argument("role", help="a role that exists on the server")
+    p = command("revoke", _revoke, "take a role's access to a project back (its owner only)")
+    p.add_argument("project")
+    level = p.add_mutually_exclusive_group()
+    level.add_argument("--read", action="store_true", help="all of it (the default)")
+    level.add_argument("--write", action="store_true", help="only writing: it still reads")
+    p.add_argument("role")
+    p = command("access", _access, "who may read, write or own each project you can see")
+    p.add_argument("project", nargs="?")
     p = command("status", _status, "a project's model, counts and repositories")
     p.add_argument("-p", "--project", required=True)
 

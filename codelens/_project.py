@@ -10,6 +10,7 @@ import pandas as pd
 from psycopg.rows import dict_row
 
 from codelens._analysis.analysis import Analysis
+from codelens._db.access import my_access
 from codelens._db.awaiting import VectorCoverage, vector_coverage
 from codelens._db.handle import ProjectHandle
 from codelens._db.model_record import search_embedder
@@ -65,6 +66,12 @@ class Project:
     def info(self) -> dict[str, Any]:
         """The registry row: description, embedder, model and dimensions, settings."""
         return self.handle.info()
+
+    def access_line(self) -> str:
+        """What this workspace's role may do to the project: owner, write or read (with the
+        owner), or superuser."""
+        with self.connection() as conn:
+            return f"{conn.info.user}, {my_access(conn, self.schema)}"
 
     def repositories(self) -> pd.DataFrame:
         """The repositories of this project with their file and chunk counts."""

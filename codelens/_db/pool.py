@@ -20,7 +20,7 @@ from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
 from codelens.errors import DatabaseError, MissingExtension
 
-__all__ = ["DRIVER_LOGGERS", "POOL_LOGGER", "Connection", "Database"]
+__all__ = ["DRIVER_LOGGERS", "POOL_LOGGER", "Connection", "Database", "shown_url"]
 
 Connection = psycopg.Connection[Any]
 
@@ -74,11 +74,53 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+# What a user does about each way a connection fails, by the words libpq reports it with.
+_CONNECT_FIXES = (
+    (
+        ("password authentication failed", "no password supplied"),
+        "check that role's password (in CODELENS_DATABASE_URL, PGPASSWORD or ~/.pgpass)",
+    ),
+    (
+        ("certificate verify failed", "certificate has expired"),
+        "the server's TLS certificate was refused (expired, or not signed by the CA in"
+        " sslrootcert): renew the server's certificate, or set sslrootcert to the CA that signed it",
+    ),
+    (
+        ("does not match host name",),
+        "the server's certificate names another host: connect by the name it names",
+    ),
+    (
+        ("no pg_hba.conf entry",),
+        "the server lets no such connection in: its admin adds a pg_hba.conf line for it"
+        " (hostssl DATABASE ROLE ADDRESS scram-sha-256)",
+    ),
+    (
+        ("Connection refused", "timeout expired", "could not translate host name", "No route"),
+        "is PostgreSQL running and reachable at that host and port? check CODELENS_DATABASE_URL",
+    ),
+)
+
+
 def _cannot_connect(exc: BaseException) -> DatabaseError:
-    return DatabaseError(
-        f"cannot connect to PostgreSQL ({_first_line(exc)}): check CODELENS_DATABASE_URL "
-        "or run `codelens db status`"
+    reason = _first_line(exc)
+    fix = next(
+        (fix for words, fix in _CONNECT_FIXES if any(w in str(exc) for w in words)),
+        "check CODELENS_DATABASE_URL or run `codelens db status`",
     )
+    return DatabaseError(f"cannot connect to PostgreSQL ({reason}): {fix}")
+
+
+def shown_url(url: str) -> str:
+    """Where ``url`` leads, as ``postgresql://user@host:port/db``: never its password."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return redact_password(url)
+    if "host" not in params and "service" in params:
+        return f"service={params['service']}"
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{user}{params.get('host', '')}{port}/{params.get('dbname', '')}"
 
 
 def _check_url(url: str) -> None:
@@ -251,6 +293,14 @@ class Database:
             else "run it again once the server at CODELENS_DATABASE_URL is back"
         )
         return DatabaseError(f"the connection to PostgreSQL was lost ({_first_line(exc)}): {then}")
+
+    def address(self) -> str:
+        """The server and role this workspace's connections use, as the server reports them:
+        ``postgresql://user@host:port/db``, with TLS or not (a service file's, too)."""
+        with self.connection() as conn:
+            info = conn.info
+            tls = "TLS" if conn.pgconn.ssl_in_use else "no TLS"
+            return f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname} ({tls})"
 
     def idle(self) -> bool:
         """True when no connection is checked out: what the leak tests assert after every call."""
