@@ -263,9 +263,9 @@ class TeamServer:
             f"-h 127.0.0.1 -p {port} -k {data} -c password_encryption=scram-sha-256"
             " -c fsync=off -c max_connections=100"
         )
+        pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log")]
         subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log"),
-             "-o", options, "start"],  # fmt: skip
+            [*pg_ctl, "-o", options, "start"],
             check=True,
             capture_output=True,
             user=user,
