@@ -96,7 +96,7 @@ _CONNECT_FIXES = (
     ),
     (
         ("Connection refused", "timeout expired", "could not translate host name", "No route"),
-        "is PostgreSQL running and reachable at that host and port? check CODELENS_DATABASE_URL",
+        "check that PostgreSQL runs and is reachable at that host and port (CODELENS_DATABASE_URL)",
     ),
 )
 

@@ -376,7 +376,7 @@ def test_each_bad_connection_is_one_line_that_names_its_fix(team: TeamServer, ho
 
     port = free_port()
     unreachable = _refusal(team.url("reader").replace(str(team.proxy.port), str(port)), home)
-    assert "Connection refused" in unreachable and "is PostgreSQL running" in unreachable
+    assert "Connection refused" in unreachable and "check that PostgreSQL runs" in unreachable
 
     expired = _refusal(team.url("reader", port=team.expired_proxy.port), home)
     assert "certificate verify failed" in expired and "renew the server's certificate" in expired
