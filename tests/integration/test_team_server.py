@@ -148,6 +148,10 @@ def test_each_role_does_what_it_was_granted_over_verified_tls(
     with pytest.raises(AccessDenied, match="cannot create project"):
         reader.create("team-by-reader")
 
+    assert reader.access()[["project", "role", "access"]].values.tolist() == [
+        [shared, "codelens_admin", "owner"],
+        [shared, "reader", "read"],
+    ]
     access = admin.access(fresh)
     assert access[["role", "access"]].values.tolist() == [
         ["codelens_admin", "owner"],
@@ -271,7 +275,11 @@ def test_cli_grants_indexes_and_searches_with_each_role(
 
 
 def test_magics_show_the_role_and_its_access(
-    team: TeamServer, reader: Workspace, shared: str, capsys: pytest.CaptureFixture[str]
+    team: TeamServer,
+    reader: Workspace,
+    shared: str,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     shell = InteractiveShell.instance()
     load_ipython_extension(shell)
@@ -288,7 +296,7 @@ def test_magics_show_the_role_and_its_access(
         assert result.success and "compute_invoice_total" in str(result.result)
         result = shell.run_cell("%codelens projects")
         assert list(result.result["id"]) == [shared]
-        result = shell.run_cell(f"%codelens index {Path.cwd()}")
+        result = shell.run_cell(f"%codelens index {repo} --force")
         assert isinstance(result.error_in_exec, AccessDenied)
         assert all(pw not in capsys.readouterr().out for pw in PASSWORDS.values())
     finally:
