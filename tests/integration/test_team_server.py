@@ -28,7 +28,7 @@ from codelens._notebook.magics import (
 )
 from codelens.errors import AccessDenied, DatabaseError, MissingExtension, ProjectNotFound
 from tests.mcp_helpers import make_repo, payload, poll_job, run, text_of
-from tests.team_server import PASSWORDS, TeamServer, free_port
+from tests.team_server import PASSWORDS, PlainServer, TeamServer, debian_postgres, free_port
 
 QUERY = "sum the line items of an invoice with tax"
 
@@ -254,6 +254,10 @@ def test_cli_grants_indexes_and_searches_with_each_role(
     code, out, _ = cli("reader", "status", "-p", fresh)
     assert "access: reader, read (owner codelens_admin)" in out
     assert f"postgresql://reader@127.0.0.1:{team.proxy.port}/codelens (TLS)" in out
+    code, out, _ = cli("reader", "db", "status")
+    assert (
+        f"external PostgreSQL at postgresql://reader@127.0.0.1:{team.proxy.port}/codelens " in out
+    )
     code, out, _ = cli("reader", "access", fresh)
     assert code == ExitCode.OK and out.split()[3:] == [
         fresh, "codelens_admin", "owner", fresh, "reader", "read", fresh, "writer", "write"
@@ -304,13 +308,26 @@ def test_magics_show_the_role_and_its_access(
 
 
 def test_mcp_tools_use_the_servers_role(
-    reader: Workspace, shared: str, fresh: str, tmp_path: Path
+    admin: Workspace, reader: Workspace, writer: Workspace, shared: str, fresh: str, tmp_path: Path
 ) -> None:
+    admin.grant(fresh, "writer", write=True)
     jobs = JobManager(reader)
     server = build_server(reader, AllowedRoots([tmp_path]), jobs)
+    writer_jobs = JobManager(writer)
+    writer_server = build_server(writer, AllowedRoots([tmp_path]), writer_jobs)
     repo = make_repo(tmp_path / "shop")
 
     async def session() -> None:
+        async with Client(writer_server) as client:
+            started = payload(
+                await client.call_tool(
+                    "index_repository", {"repo_path": str(repo), "project_id": fresh}
+                )
+            )
+            status, _ = await poll_job(client, started["job_id"], timeout=120)
+            assert status["state"] == "completed", status
+            listed = payload(await client.call_tool("list_projects", {}))
+            assert [p["id"] for p in listed["projects"]] == [fresh]
         async with Client(server) as client:
             listed = payload(await client.call_tool("list_projects", {}))
             assert [p["id"] for p in listed["projects"]] == [shared]
@@ -337,6 +354,7 @@ def test_mcp_tools_use_the_servers_role(
         run(session)
     finally:
         jobs.shutdown()
+        writer_jobs.shutdown()
 
 
 # -- connecting: libpq's conventions, and what goes wrong -------------------------------
@@ -396,6 +414,19 @@ def test_each_bad_connection_is_one_line_that_names_its_fix(team: TeamServer, ho
     # A database whose owner never created the extension, which only a superuser may.
     bare = _refusal(team.url("codelens_admin", dbname="bare"), home, MissingExtension)
     assert "CREATE EXTENSION vector" in bare
+
+
+@pytest.mark.skipif(debian_postgres() is None, reason="no PostgreSQL without pgvector here")
+def test_a_server_without_pgvector_is_one_line_that_says_how_to_install_it(home: Path) -> None:
+    bin_dir = debian_postgres()
+    assert bin_dir is not None
+    plain = PlainServer.start(bin_dir)
+    try:
+        refused = _refusal(plain.url(), home, MissingExtension)
+        assert "has no pgvector extension" in refused and "install pgvector" in refused
+        assert "plain-pw-5" not in refused
+    finally:
+        plain.stop()
 
 
 def test_a_role_without_create_on_the_database_is_told_what_an_admin_runs(
