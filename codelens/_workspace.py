@@ -89,6 +89,13 @@ class Workspace:
         except pg_errors.InsufficientPrivilege as exc:
             raise cannot_create(project_id, exc) from None
         except pg_errors.UniqueViolation:
+            if self._row(project_id) is None:
+                # Names are unique on the server: one this role may not read is taken too.
+                raise ProjectExists(
+                    f"project {project_id!r} exists already and this role may not read it:"
+                    f" ask its owner for `codelens grant {project_id} --read ROLE`, or choose"
+                    " another name"
+                ) from None
             if not exist_ok:
                 raise exists_already(project_id) from None
             # Someone else's row, perhaps of an older codelens: bring its schema up to date

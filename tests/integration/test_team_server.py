@@ -26,7 +26,13 @@ from codelens._notebook.magics import (
     load_ipython_extension,
     unload_ipython_extension,
 )
-from codelens.errors import AccessDenied, DatabaseError, MissingExtension, ProjectNotFound
+from codelens.errors import (
+    AccessDenied,
+    DatabaseError,
+    MissingExtension,
+    ProjectExists,
+    ProjectNotFound,
+)
 from tests.mcp_helpers import make_repo, payload, poll_job, run, text_of
 from tests.team_server import PASSWORDS, PlainServer, TeamServer, debian_postgres, free_port
 
@@ -128,6 +134,8 @@ def test_each_role_does_what_it_was_granted_over_verified_tls(
     assert found["symbol"].iloc[0] == "compute_invoice_total"
     for mode in ("lexical", "semantic"):
         assert not reader.get(shared).search("invoice", mode=mode, limit=3).empty
+    chunks = reader.get(shared).analyze().sql("SELECT count(*) AS n FROM chunks")
+    assert chunks["n"].iloc[0] == reader.get(shared).counts()["chunks"] > 0
     with pytest.raises(ProjectNotFound) as hidden:
         reader.get(fresh)
     with pytest.raises(ProjectNotFound) as missing:
@@ -430,7 +438,7 @@ def test_a_server_without_pgvector_is_one_line_that_says_how_to_install_it(home:
 
 
 def test_a_role_without_create_on_the_database_is_told_what_an_admin_runs(
-    team: TeamServer, home: Path
+    team: TeamServer, home: Path, admin: Workspace
 ) -> None:
     database = f"empty_{uuid.uuid4().hex[:6]}"
     with team.superuser() as conn:
@@ -441,6 +449,7 @@ def test_a_role_without_create_on_the_database_is_told_what_an_admin_runs(
     assert "cannot create or upgrade the codelens registry" in no_registry
     assert "`codelens projects`" in no_registry
 
+    admin.ids()  # the admin set the registry up
     ws = _workspace(team, home, "outsider")
     try:
         assert ws.ids() == []
@@ -449,3 +458,22 @@ def test_a_role_without_create_on_the_database_is_told_what_an_admin_runs(
         assert "GRANT CREATE ON DATABASE" in _one_line(refused)
     finally:
         ws.close()
+
+
+def test_a_taken_name_the_role_may_not_read_is_refused_without_its_contents(
+    team: TeamServer, home: Path, fresh: str
+) -> None:
+    with team.superuser("codelens") as conn:
+        conn.execute("GRANT CREATE ON DATABASE codelens TO outsider")
+    ws = _workspace(team, home, "outsider")
+    try:
+        with pytest.raises(ProjectExists) as taken:
+            ws.project(fresh)
+        assert "may not read it" in _one_line(taken)
+        mine = ws.create("team-outsiders-own", embedder="local")
+        assert ws.ids() == [mine.id] and ws.access()["access"].tolist() == ["owner"]
+        ws.drop(mine.id, force=True)
+    finally:
+        ws.close()
+        with team.superuser("codelens") as conn:
+            conn.execute("REVOKE CREATE ON DATABASE codelens FROM outsider")
