@@ -373,9 +373,11 @@ def test_a_service_file_and_pgpass_connect_without_a_password_in_the_url(
 ) -> None:
     services = tmp_path / "pg_service.conf"
     services.write_text(
-        f"[codelens-team]\nhost=127.0.0.1\nport={team.proxy.port}\ndbname=codelens\n"
-        f"user=reader\nsslmode=verify-full\nsslrootcert={team.certificates.ca}\n"
+        f"[codelens-team]\nhost=127.0.0.1\nport={team.proxy.port}\ndbname=codelens\nuser=reader\n"
     )
+    # TLS from libpq's own variables: the proxy accepts no connection without it.
+    monkeypatch.setenv("PGSSLMODE", "verify-full")
+    monkeypatch.setenv("PGSSLROOTCERT", str(team.certificates.ca))
     passfile = tmp_path / "pgpass"
     passfile.write_text(f"127.0.0.1:{team.proxy.port}:codelens:reader:{PASSWORDS['reader']}\n")
     passfile.chmod(0o600)
@@ -390,6 +392,9 @@ def test_a_service_file_and_pgpass_connect_without_a_password_in_the_url(
         )
     finally:
         ws.close()
+    # The variables are what libpq reads: without the CA file, verify-full cannot verify.
+    monkeypatch.setenv("PGSSLROOTCERT", str(tmp_path / "no-such-ca.crt"))
+    assert "root certificate file" in _refusal("service=codelens-team", home)
 
 
 def _refusal(url: str, home: Path, error: type[Exception] = DatabaseError) -> str:
