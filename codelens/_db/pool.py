@@ -86,6 +86,11 @@ _CONNECT_FIXES = (
         " sslrootcert): renew the server's certificate, or set sslrootcert to the CA that signed it",
     ),
     (
+        ("root certificate file",),
+        "set sslrootcert (or PGSSLROOTCERT) to the file of the CA that signed the server's"
+        " certificate",
+    ),
+    (
         ("does not match host name",),
         "the server's certificate names another host: connect by the name it names",
     ),

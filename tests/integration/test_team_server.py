@@ -222,6 +222,24 @@ def test_a_revoked_grant_takes_effect_on_the_next_call(
     assert list(admin.access(fresh)["role"]) == ["codelens_admin", "writer"]
 
 
+def test_a_project_awaiting_a_migration_tells_a_reader_who_upgrades_it(
+    team: TeamServer, admin: Workspace, reader: Workspace, fresh: str
+) -> None:
+    admin.grant(fresh, "reader")
+    schema = f"project_{fresh.replace('-', '_')}"
+    # As after an upgrade of codelens whose newest project migration has not run here yet.
+    with team.superuser("codelens") as conn:
+        conn.execute(
+            psycopg.sql.SQL("DELETE FROM {} WHERE version = (SELECT max(version) FROM {})").format(
+                psycopg.sql.Identifier(schema, "schema_migrations"),
+                psycopg.sql.Identifier(schema, "schema_migrations"),
+            )
+        )
+    with pytest.raises(AccessDenied) as refused:
+        reader.get(fresh)
+    assert "the project's owner upgrades it by running `codelens status -p" in _one_line(refused)
+
+
 # -- CLI, magics, MCP -------------------------------------------------------------------
 
 
@@ -394,7 +412,8 @@ def test_a_service_file_and_pgpass_connect_without_a_password_in_the_url(
         ws.close()
     # The variables are what libpq reads: without the CA file, verify-full cannot verify.
     monkeypatch.setenv("PGSSLROOTCERT", str(tmp_path / "no-such-ca.crt"))
-    assert "root certificate file" in _refusal("service=codelens-team", home)
+    no_ca = _refusal("service=codelens-team", home)
+    assert "root certificate file" in no_ca and "set sslrootcert (or PGSSLROOTCERT)" in no_ca
 
 
 def _refusal(url: str, home: Path, error: type[Exception] = DatabaseError) -> str:
