@@ -280,6 +280,7 @@ def test_cli_grants_indexes_and_searches_with_each_role(
     code, out, _ = cli("reader", "status", "-p", fresh)
     assert "access: reader, read (owner codelens_admin)" in out
     assert f"postgresql://reader@127.0.0.1:{team.proxy.port}/codelens (TLS)" in out
+    assert "access: codelens_admin, owner" in cli("codelens_admin", "status", "-p", fresh)[1]
     code, out, _ = cli("reader", "db", "status")
     assert (
         f"external PostgreSQL at postgresql://reader@127.0.0.1:{team.proxy.port}/codelens " in out
