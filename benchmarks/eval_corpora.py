@@ -74,7 +74,7 @@ CORPORA: tuple[Corpus, ...] = (
         "0.10.3-1",
         "usr/share/cargo/registry/itertools-0.10.3",
     ),
-    # Languages that are not chunked by syntax yet (Lua, PHP, shell, Swift): their questions
+    # Languages that are not chunked by syntax yet (Lua, PHP, shell, Swift, Kotlin): their questions
     # were written from reading the code, before any tuning for these languages.
     Corpus("penlight", "lua", "apt", "lua-penlight", "1.13.1-3", "usr/share/lua/5.1/pl"),
     Corpus(
@@ -87,6 +87,15 @@ CORPORA: tuple[Corpus, ...] = (
     ),
     Corpus("rbenv", "shell", "apt", "rbenv", "1.1.2-1", "usr/lib/rbenv"),
     Corpus("capacitor-ios", "swift", "npm", "@capacitor/ios", "6.2.1", "package"),
+    # The npm package also ships iOS, C++ and TypeScript code: only the Android sources.
+    Corpus(
+        "rnscreens",
+        "kotlin",
+        "npm",
+        "react-native-screens",
+        "3.35.0",
+        "package/android/src/main/java/com/swmansion/rnscreens",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
