@@ -117,6 +117,16 @@ def test_language_names_are_stable_lowercase_and_complete() -> None:
         "c",
         "cpp",
         "ruby",
+        "csharp",
+        "php",
+        "kotlin",
+        "scala",
+        "swift",
+        "lua",
+        "shell",
+        "elixir",
+        "haskell",
+        "zig",
     } == TREE_SITTER_LANGUAGES
     assert TREE_SITTER_LANGUAGES < LANGUAGES
     assert all(name == name.lower() and name.isidentifier() for name in LANGUAGES)

@@ -77,7 +77,7 @@ def test_cells_are_chunked_by_their_own_language_with_true_lines(tmp_path: Path)
         [2, "code", "python", "function", "load", 6, 7, 13, 14, 3],
         # cell 3 is empty: no chunk, no lines
         [4, "raw", None, "text", "", 1, 2, 15, 16, None],
-        [5, "code", "shell", "text", "", 1, 3, 17, 19, 5],
+        [5, "code", "shell", "module", "", 1, 3, 17, 19, 5],  # %%bash: the bash grammar
         [6, "code", "python", "module", "", 1, 2, 20, 21, 6],
     ]
 
