@@ -267,6 +267,8 @@ SPECS: dict[str, Spec] = {
     "haskell": Spec(
         {},
         {
+            # A signature starts its function: the clauses after it join it.
+            "signature": haskell_named("function", False),
             "function": haskell_named("function", False),
             "bind": haskell_named("function", False),
             "data_type": haskell_named("struct", False),
@@ -277,7 +279,6 @@ SPECS: dict[str, Spec] = {
             "instance": haskell_instance,
         },
         comments=frozenset({"comment", "haddock"}),
-        decorators=frozenset({"signature"}),
         spliced=frozenset({"imports", "declarations"}),
         transparent=frozenset({"ERROR", "class_declarations", "instance_declarations"}),
         clauses=True,

@@ -33,6 +33,8 @@ _MACRO_AFTER = re.compile(
     rb"\)((?:[ \t]+[A-Z][A-Z0-9_]*[A-Z0-9](?:[ \t]*\([^()\n]*\))?)+)[ \t]*;[ \t]*$", re.MULTILINE
 )
 _C_FAMILY = frozenset({"c", "cpp"})
+# Languages whose indentation is syntax and whose grammar reads a tab as one column.
+_TAB_STOPS = frozenset({"haskell"})
 
 
 def _blank(match: re.Match[bytes]) -> bytes:
@@ -75,7 +77,12 @@ class _Span:
 def plan_tree(plan: Plan, language: str) -> None:
     """Add the pieces of a file in ``language`` (one of the AST languages) to ``plan``."""
     parser = get_parser(language)
-    root = parser.parse(plan.lines.data).root_node
+    data = plan.lines.data
+    if language in _TAB_STOPS and b"\t" in data:
+        # The layout rule reads a tab as up to the next multiple of 8 columns; this grammar
+        # counts it as one. Rows stay the same, and the chunker cuts along rows.
+        data = data.expandtabs(8)
+    root = parser.parse(data).root_node
     if root.has_error and language in _C_FAMILY:
         blanked = _without_macros(plan.lines.data)
         if blanked != plan.lines.data:
@@ -145,7 +152,7 @@ def _scan(
         nodes = _spliced(lang, nodes, depth)
     for node in nodes:
         kind = node.kind_id
-        if kind in lang.comments or kind in lang.decorators:
+        if (kind in lang.comments or kind in lang.decorators) and not _is_shebang(node):
             top, bottom = node.start_point[0], end_row(node)
             if previous is not None:
                 previous_end, previous = end_row(previous), None
@@ -203,6 +210,11 @@ def _scan(
         previous = node  # its last row matters only if a comment follows
         clause = None
         attached = decorated = -1
+
+
+def _is_shebang(node: Node) -> bool:
+    """``#!/bin/sh`` on a file's first line: what runs the file, not a doc comment."""
+    return node.start_byte == 0 and node.text is not None and node.text.startswith(b"#!")
 
 
 def _spliced(lang: Kinds, nodes: Sequence[Node], depth: int) -> list[Node]:
