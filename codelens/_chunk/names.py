@@ -404,7 +404,7 @@ def elixir_call(node: Node) -> Found | None:
     kind = _ELIXIR_FUNCTIONS.get(macro)
     if kind is None:
         return None
-    if head.type == "binary_operator" and head.child_by_field_name("operator") is not None:
+    if head.type == "binary_operator" and text_of(head.child_by_field_name("operator")) == "when":
         head = head.child_by_field_name("left") or head  # ``def f(x) when x > 0``
     if head.type == "call":
         head = head.child_by_field_name("target") or head

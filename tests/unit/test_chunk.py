@@ -173,6 +173,7 @@ def test_doc_comments_and_decorators_stay_with_their_definition() -> None:
     # this grammar puts the comment inside the function before it
     assert by_symbol["scala_shapes.scala:Shapes.largest"].startswith("  // The largest shape")
     assert "The largest" not in by_symbol["scala_shapes.scala:Shapes.totalArea"]
+    assert by_symbol["scala_shapes.scala:Shapes.totalArea"].endswith("shapes.map(_.area).sum")
     assert by_symbol["swift_queue.swift:JobQueue.push"].startswith("    /// Adds a job")
     assert by_symbol["lua_config.lua:trim"].startswith("--- Trims spaces")
     assert by_symbol["shell_deploy.sh:log"].startswith("# Prints a message")
@@ -448,6 +449,17 @@ def test_chunker_version_is_a_nonempty_string() -> None:
             "a.cs",
             "namespace A.B;\npublic interface IShape\n{\n    double Area();\n}\n",
             [("module", ""), ("interface", "IShape")],
+        ),
+        (
+            "a.ex",
+            "defmodule A do\n  def a + b, do: a\n  start()\n  def unquote(name)(x), do: x\nend\n"
+            "defimpl Proto do\n  def f(x) when is_integer(x), do: x\nend\n",
+            [("namespace", "A"), ("impl", "Proto"), ("method", "Proto.f")],
+        ),
+        (
+            "a.scala",
+            "object O {\n  def f =\n    1 // one\n  // doc of g\n  def g = 2\n}\n",
+            [("class", "O"), ("method", "O.f"), ("method", "O.g")],
         ),
         (
             "bin/deploy",
