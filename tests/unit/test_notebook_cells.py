@@ -92,6 +92,24 @@ def test_magic_lines_do_not_break_the_parse_and_stay_in_the_content(tmp_path: Pa
     assert chunks[-1].content == "%%time\nx = sum(range(10))"
 
 
+@pytest.mark.parametrize(
+    ("kernel", "language", "source", "expected"),
+    [
+        ("C#", "csharp", "record Point(int X, int Y);\nvar p = new Point(1, 2);", "Point"),
+        ("haskell", "haskell", "double :: Int -> Int\ndouble x = 2 * x", "double"),
+        ("elixir", "elixir", "defmodule M do\n  def f, do: 1\nend", "M"),
+    ],
+)
+def test_a_kernel_of_a_new_grammar_is_chunked_by_definition(
+    tmp_path: Path, kernel: str, language: str, source: str, expected: str
+) -> None:
+    f = _read(tmp_path, _notebook([_code(source, 1)], kernel))
+    assert f.notebook is not None
+    chunks = chunk_notebook(f.path, f.notebook, max_tokens=256)
+    assert {c.language for c in chunks} == {language}
+    assert chunks[0].symbol == expected
+
+
 def test_a_kernel_without_a_grammar_is_cut_into_line_windows(tmp_path: Path) -> None:
     f = _read(tmp_path, _notebook([_code("x <- c(1, 2)\n%not_a_magic\nmean(x)", 1)], "R"))
     assert f.notebook is not None
