@@ -126,6 +126,7 @@ _INTERPRETERS: dict[str, str] = {
     "runghc": "haskell",
     "stack": "haskell",
     "scala": "scala",
+    "scala-cli": "scala",
     "kotlin": "kotlin",
     "swift": "swift",
     "rscript": "r",
