@@ -233,8 +233,8 @@ def _loose_end(lang: Kinds, node: Node) -> tuple[int, tuple[int, int] | tuple[()
     """The last row of ``node``'s own text, and the rows of the comments after it that the
     grammar counts in (an indented body runs on to the next definition in some grammars).
 
-    The comments come back as (first row, last row) of their last block, when that block
-    ends right before the next line of code: they are what follows's doc comment.
+    The comments come back as (first row, last row) of their last block (a blank line
+    starts a new one): the doc comment of the next definition, when it follows at once.
     """
     comments: list[Node] = []
     last = node
