@@ -142,13 +142,18 @@ def _unpack(corpus: Corpus, archive: Path, into: Path) -> Path:
 
 
 def fetch(name: str, target: Path) -> Path:
-    """Fetch corpus ``name`` so that ``target`` is its root, and return ``target``.
+    """Fetch corpus ``name`` so that ``target`` is its root, and return ``target``."""
+    return fetch_corpus(BY_NAME[name], target)
+
+
+def fetch_corpus(corpus: Corpus, target: Path) -> Path:
+    """Fetch ``corpus`` so that ``target`` is its root, and return ``target``.
 
     An existing ``target`` is returned as it is: it was only ever created by the final
     rename below, so it is complete. The tree is assembled in ``target.with_suffix(".partial")``
     and renamed at the end, so an interrupted fetch leaves no half-written ``target``.
     """
-    corpus = BY_NAME[name]
+    name = corpus.name
     if target.exists():
         return target
     partial = target.with_suffix(".partial")
