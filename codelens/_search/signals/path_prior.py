@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from codelens._search.category import DOCS_LANGUAGES
 from codelens._search.signals.shape import word_set
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ _GENERATED_FILE = re.compile(
     r".*(?:_pb2(?:_grpc)?\.py|\.pb\.go|\.generated\.\w+|_generated\.\w+)\Z"
 )
 _STUB_FILE = re.compile(r".*(?:\.pyi|\.d\.ts)\Z")
-_PROSE = frozenset({"markdown", "rst", "text"})
 
 # The words of a question that ask for a class of file (compared with the query's words,
 # which are lower-cased and split as identifiers are).
@@ -73,7 +73,7 @@ def path_class(path: str, language: str) -> str | None:
             return kind
     if _TEST_FILE.fullmatch(name):
         return "test"
-    if language in _PROSE:
+    if language in DOCS_LANGUAGES:
         return "docs"
     if _GENERATED_FILE.fullmatch(name):
         return "generated"
