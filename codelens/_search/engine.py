@@ -134,8 +134,9 @@ def search(
     (a glob such as ``"src/billing/**"``, or a directory or file such as
     ``"src/billing"``), ``repository`` (its name), ``file_type`` (an extension,
     ``"py"`` or ``".py"``) and ``kind`` (``"code"`` or ``"docs"``, the ``category``
-    column; or a definition kind of the ``kind`` column such as ``"function"``). ``limit`` is 1..100; with filters, semantic search still
-    returns ``limit`` rows whenever that many rows pass them.
+    column; or a definition kind of the ``kind`` column such as ``"function"``).
+    ``limit`` is 1..100; with filters, semantic search still returns ``limit`` rows
+    whenever that many rows pass them.
 
     ``by="file"`` returns ranked files instead: one row per file, its best result's
     columns plus ``file_results`` and ``definitions`` (see :mod:`codelens._search.by_file`).

@@ -3,8 +3,8 @@ about ranks below it, unless the question asks for that kind of file.
 
 A file is classed by its folders and its name: tests (``tests/``, ``test_x.py``,
 ``x_test.go``, ``x.spec.ts``, ...), examples and benchmarks, documentation (``docs/`` and
-prose files: the docs category of :mod:`codelens._search.category`), vendored, generated and compatibility
-code, and type stubs. Its score is multiplied by its class's factor. A question
+prose files, the docs category of :mod:`codelens._search.category`), vendored, generated
+and compatibility code, and type stubs. Its score is multiplied by its class's factor. A question
 that names the class ("where are the tests for ...", "an example of ...", "the docs
 for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
 
