@@ -20,6 +20,7 @@ from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
+from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
@@ -233,6 +234,7 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
         repository=args.repo,
         file_type=args.type,
         by=args.by,
+        kind=args.kind,
     )
     if args.json:
         records = json.loads(results.to_json(orient="records", date_format="iso"))
@@ -372,6 +374,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="only under this folder, or matching this glob (src/**/*.py)")
     p.add_argument("--repo", help="only this repository")
     p.add_argument("--type", help="only this file extension, e.g. py")
+    p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
     p.add_argument(
         "--by", choices=BY, default=DEFAULT_BY, help="a row per definition (default) or per file"

@@ -309,6 +309,7 @@ class Project:
         repository: str | None = None,
         file_type: str | None = None,
         by: str = DEFAULT_BY,
+        kind: str | None = None,
     ) -> SearchResults:
         """Search this project; see :func:`codelens.search`."""
         return search(
@@ -321,6 +322,7 @@ class Project:
             repository=repository,
             file_type=file_type,
             by=by,
+            kind=kind,
         )
 
     def analyze(self, *, refresh: bool = True, scan_options: ScanOptions | None = None) -> Analysis:
