@@ -84,6 +84,7 @@ class Workspace:
                     [project_id, schema_name(project_id), description, embedder],
                 )
                 migrate_project(conn, project_id)
+            self._wrote()
         except pg_errors.UniqueViolation:
             if not exist_ok:
                 raise exists_already(project_id) from None
@@ -122,6 +123,12 @@ class Workspace:
             migrate_project(conn, project_id)
         with self._lock:
             self._migrated.add(project_id)
+
+    def _wrote(self) -> None:
+        # A read on the replica then waits until it has this project (or its drop).
+        if self.db.replica is not None:
+            with self.db.connection() as conn:
+                self.db.wrote(conn)
 
     def ids(self) -> list[str]:
         with self.db.connection() as conn:
@@ -167,6 +174,7 @@ class Workspace:
             conn.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(deleted[0]))
             )
+        self._wrote()
         with self._lock:
             self._migrated.discard(project_id)
             if self._current == project_id:

@@ -39,6 +39,12 @@ class ProjectHandle:
         with self.db.connection(self.schema) as conn:
             yield conn
 
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """Like :meth:`connection`, for reads only: on the read replica when there is one."""
+        with self.db.connection(self.schema, read=True) as conn:
+            yield conn
+
     def registry_row(self) -> dict[str, Any] | None:
         with self.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [self.id])

@@ -55,3 +55,5 @@ def index_lock(project: ProjectHandle, *, wait: bool = False) -> Iterator[None]:
             # A lost connection took the lock with it; the error that lost it goes on.
             if not conn.broken:
                 conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+                # What the run wrote is what a read on the replica waits for.
+                project.db.wrote(conn)
