@@ -151,8 +151,11 @@ class _Pass:
     def _embed(self, hashes: list[str], texts: dict[str, str]) -> dict[str, StoredVector]:
         out: dict[str, StoredVector] = {}
         limit = self.embedder.max_tokens
-        for start in range(0, len(hashes), _EMBED_SLICE):
-            part = hashes[start : start + _EMBED_SLICE]
+        # An embedder with several servers (OLLAMA_HOST's list) gets enough texts per call
+        # to keep each of them busy.
+        step = _EMBED_SLICE * max(1, int(getattr(self.embedder, "parallel", 1)))
+        for start in range(0, len(hashes), step):
+            part = hashes[start : start + step]
             with self.timed("embed"):
                 vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
             for h, n, v in zip(part, counts, vectors, strict=True):
