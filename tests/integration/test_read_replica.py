@@ -156,6 +156,7 @@ def test_a_replica_too_far_behind_gives_the_read_to_the_primary_with_a_note(
 ) -> None:
     _, replica = servers
     assert ws.db.replica is not None
+    assert repr(ws.db.replica) == f"<Replica {replica.url.replace(replica.password, '***')!r}>"
     ws.db.replica.replay_wait = 0.3
     project = ws.create("replica-behind", embedder=EMBEDDER)
     replica.execute("SELECT pg_wal_replay_pause()")
