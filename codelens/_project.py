@@ -75,7 +75,7 @@ class Project:
 
     def repositories(self) -> pd.DataFrame:
         """The repositories of this project with their file and chunk counts."""
-        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        with self.handle.read_connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 "SELECT r.id, r.name, r.root_path, r.created_at, r.last_indexed_at,"
                 " (SELECT count(*) FROM files f WHERE f.repository_id = r.id) AS files,"
@@ -88,7 +88,7 @@ class Project:
 
     def counts(self) -> dict[str, int]:
         """Repositories, files by status, chunks, change events and chunks awaiting vectors."""
-        with self.connection() as conn:
+        with self.handle.read_connection() as conn:
             row = conn.execute(
                 "SELECT (SELECT count(*) FROM repositories),"
                 " (SELECT count(*) FROM files WHERE status = 'indexed'),"

@@ -62,4 +62,7 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
             )
     lines.append(f"projects: {len(ws.ids())}")
     lines.append(f"server: {ws.server_status()}")
+    replica = ws.db.replica_line()
+    if replica is not None:
+        lines.append(replica)
     return lines

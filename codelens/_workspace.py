@@ -86,6 +86,7 @@ class Workspace:
                     [project_id, schema_name(project_id), description, embedder],
                 )
                 migrate_project(conn, project_id)
+            self._wrote()
         except pg_errors.InsufficientPrivilege as exc:
             raise cannot_create(project_id, exc) from None
         except pg_errors.UniqueViolation:
@@ -134,6 +135,12 @@ class Workspace:
         with self._lock:
             self._migrated.add(project_id)
 
+    def _wrote(self) -> None:
+        # A read on the replica then waits until it has this project (or its drop).
+        if self.db.replica is not None:
+            with self.db.connection() as conn:
+                self.db.wrote(conn)
+
     def ids(self) -> list[str]:
         with self.db.connection() as conn:
             return [r[0] for r in conn.execute("SELECT id FROM codelens.projects ORDER BY id")]
@@ -181,6 +188,7 @@ class Workspace:
             conn.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(deleted[0]))
             )
+        self._wrote()
         with self._lock:
             self._migrated.discard(project_id)
             if self._current == project_id:

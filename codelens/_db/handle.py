@@ -51,6 +51,12 @@ class ProjectHandle:
         # A role granted reading only: one line, naming the grant it lacks.
         raise refused_write(self.id, role, refused.diag.message_primary or "") from None
 
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """Like :meth:`connection`, for reads only: on the read replica when there is one."""
+        with self.db.connection(self.schema, read=True) as conn:
+            yield conn
+
     def registry_row(self) -> dict[str, Any] | None:
         with self.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute("SELECT * FROM codelens.projects WHERE id = %s", [self.id])

@@ -157,7 +157,7 @@ def search(
     with _guarded(project):
         vector = None if mode == "lexical" else _embed(project, text)
         shape = shape_of(text)
-        with project.connection() as conn, _snapshot(conn):
+        with project.read_connection() as conn, _snapshot(conn):
             plan = plan_query(conn, text) if mode != "semantic" else None
             while True:
                 semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
