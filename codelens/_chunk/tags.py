@@ -87,6 +87,9 @@ class ImportBinding:
 
 @dataclass(slots=True)
 class FileSymbols:
+    """A file's symbols, read as ``language`` (a notebook's: its code cells')."""
+
+    language: str | None = None
     definitions: list[Definition] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     imports: list[ImportBinding] = field(default_factory=list)
@@ -94,12 +97,14 @@ class FileSymbols:
     def shifted(self, lines: int) -> FileSymbols:
         """The same symbols ``lines`` further down (a notebook cell among the others)."""
         return FileSymbols(
+            self.language,
             [_shift(d, lines) for d in self.definitions],
             [_shift(r, lines) for r in self.references],
             [_shift(i, lines) for i in self.imports],
         )
 
     def extend(self, other: FileSymbols) -> None:
+        self.language = self.language or other.language
         self.definitions += other.definitions
         self.references += other.references
         self.imports += other.imports
@@ -277,6 +282,7 @@ def _dotted(node: Node, source: _Source) -> str:
 
 def _python(path: str, root: Node, source: _Source) -> FileSymbols:
     matches = tree_sitter.QueryCursor(_python_query()).matches(root)
+    out = FileSymbols("python")
     defs: list[tuple[Node, Node, str]] = []
     refs: list[tuple[Node, str, str]] = []  # name node, qualifier, kind
     imports: list[Node] = []
@@ -311,7 +317,6 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
                 continue  # a call, decorator or base (matched as such), or a write
         refs.append((name, qualifier, kind))
     scopes = _Scopes()
-    out = FileSymbols()
     for node, name, qualname, kind in scopes.build(defs):
         scope = qualname.rpartition(".")[0]
         bases: tuple[str, ...] = ()
@@ -460,7 +465,7 @@ def _whole(node: Node) -> Node:
 
 def _tagged(language: str, root: Node, source: _Source) -> FileSymbols:
     query = _tags_query(language)
-    out = FileSymbols()
+    out = FileSymbols(language)
     if query is None:
         return out
     defs: list[tuple[Node, Node, str]] = []

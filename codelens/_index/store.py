@@ -414,11 +414,12 @@ def _write_symbols(
         if found is None:
             continue
         head = (ids[f.path], repository_id, f.path)
+        language = found.language or f.language
         for d in found.definitions:
             rows["definitions"].append(
                 (
                     *head,
-                    f.language,
+                    language,
                     d.name,
                     d.qualname,
                     d.kind,
@@ -431,7 +432,7 @@ def _write_symbols(
             )
         for r in found.references:
             rows["symbol_refs"].append(
-                (*head, f.language, r.name, r.qualifier, r.kind, r.line, r.column, r.scope)
+                (*head, language, r.name, r.qualifier, r.kind, r.line, r.column, r.scope)
             )
         for i in found.imports:
             rows["symbol_imports"].append((*head, i.alias, i.module, i.name, i.line, i.column))

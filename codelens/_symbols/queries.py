@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from codelens._symbols.resolve import EXTERNAL, NAME_ONLY, Resolver
+from codelens._symbols.resolve import EXTERNAL, Resolver
 from codelens._symbols.table import Def, SymbolTable, symbol_table
 from codelens.errors import SymbolError
 
@@ -63,6 +63,9 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     for column in ("line", "column", "depth"):
         frame[column] = frame[column].astype("int64")
     frame["target_line"] = frame["target_line"].astype("Int64")
+    # None, not NaN, where a call leads out of the project: a path or nothing.
+    frame["target_path"] = frame["target_path"].astype(object)
+    frame.loc[frame["target_path"].isna(), "target_path"] = None
     return frame
 
 
@@ -285,7 +288,7 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
                     continue
                 for target in found.targets:
                     rows.append(_reference_row(ref, target, found.how, level))
-                    if found.how != NAME_ONLY and target.id not in seen:
+                    if target.id not in seen:
                         seen.add(target.id)
                         next_level.append(target)
             frontier = next_level
@@ -342,6 +345,8 @@ def imports(project: ProjectHandle, module: str | None = None) -> pd.DataFrame:
         )
     frame = pd.DataFrame(out, columns=IMPORT_COLUMNS)
     frame["line"] = frame["line"].astype("int64")
+    frame["imported_path"] = frame["imported_path"].astype(object)
+    frame.loc[frame["imported_path"].isna(), "imported_path"] = None
     return frame
 
 

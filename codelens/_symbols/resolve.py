@@ -165,7 +165,7 @@ class Resolver:
         return self._unknown(info, name)  # a value of unknown type, a member not found
 
     def _unknown(self, info: FileInfo, name: str) -> Resolved:
-        return Resolved(by_name(self.table, name, info, info.language), NAME_ONLY)
+        return Resolved(by_name(self.table, name, info, "python"), NAME_ONLY)
 
     def _name(self, info: FileInfo, scope: str, name: str, hops: int) -> tuple[_Target, str]:
         """What a bare ``name`` means at ``scope`` in ``info``, and how that was found."""

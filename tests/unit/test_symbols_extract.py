@@ -133,7 +133,12 @@ GOLDEN = {
         "a.go",
         "package main\n\ntype Server struct{}\n\nfunc (s *Server) Start() { listen() }\n\n"
         "func listen() {}\n\nfunc main() { s := Server{}; s.Start() }\n",
-        [("Server", "type", 3), ("Start", "method", 5), ("listen", "function", 7), ("main", "function", 9)],
+        [
+            ("Server", "type", 3),
+            ("Start", "method", 5),
+            ("listen", "function", 7),
+            ("main", "function", 9),
+        ],
         [
             ("Server", "type", 5, "Start"),
             ("listen", "call", 5, "Start"),
@@ -146,14 +151,23 @@ GOLDEN = {
         "struct Counter { n: u32 }\ntrait Tick { fn tick(&mut self); }\n"
         "impl Tick for Counter {\n    fn tick(&mut self) { bump(self); }\n}\n"
         "fn bump(c: &mut Counter) { c.n += 1; }\n",
-        [("Counter", "class", 1), ("Tick", "interface", 2), ("tick", "method", 4), ("bump", "function", 6)],
+        [
+            ("Counter", "class", 1),
+            ("Tick", "interface", 2),
+            ("tick", "method", 4),
+            ("bump", "function", 6),
+        ],
         [("Tick", "inherit", 3, ""), ("bump", "call", 4, "tick")],
     ),
     "java": (
         "A.java",
         "class Account extends Base {\n    void deposit(int n) { validate(n); }\n"
         "    void validate(int n) {}\n}\n",
-        [("Account", "class", 1), ("Account.deposit", "method", 2), ("Account.validate", "method", 3)],
+        [
+            ("Account", "class", 1),
+            ("Account.deposit", "method", 2),
+            ("Account.validate", "method", 3),
+        ],
         [("Base", "type", 1, "Account"), ("validate", "call", 2, "Account.deposit")],
     ),
     "c": (
@@ -167,7 +181,12 @@ GOLDEN = {
         "a.cpp",
         "class Stack {\n public:\n  void push(int v) { grow(); }\n  void grow() {}\n};\n"
         "int main() { Stack s; s.push(1); }\n",
-        [("Stack", "class", 1), ("Stack.push", "method", 3), ("Stack.grow", "method", 4), ("main", "function", 6)],
+        [
+            ("Stack", "class", 1),
+            ("Stack.push", "method", 3),
+            ("Stack.grow", "method", 4),
+            ("main", "function", 6),
+        ],
         [("grow", "call", 3, "Stack.push"), ("push", "call", 6, "main")],
     ),
     "ruby": (
