@@ -122,7 +122,10 @@ def _shift(item: _T, lines: int) -> _T:
 _PYTHON_QUERY = """
 (class_definition name: (identifier) @name) @class
 (function_definition name: (identifier) @name) @function
-(module (expression_statement (assignment left: (identifier) @name)) @constant)
+(assignment left: (identifier) @name) @assign
+(assignment left: (attribute object: (identifier) @qualifier attribute: (identifier) @name)) @self
+(typed_parameter . (identifier) @name) @param
+(typed_default_parameter name: (identifier) @name) @param
 (call function: (identifier) @name) @call
 (call function: (attribute object: (_) @qualifier attribute: (identifier) @name)) @call
 (attribute object: (_) @qualifier attribute: (identifier) @name) @attribute
@@ -132,7 +135,11 @@ _PYTHON_QUERY = """
 (import_from_statement) @import
 """
 
-_DEFINITION_KINDS = {"class", "function", "constant"}
+_DEFINITION_KINDS = {"class", "function"}
+# Variables: a module's or class's names, and the typed ones of functions (a parameter
+# with an annotation, ``x = Class(...)``, ``self.x = Class(...)``), whose type lets
+# ``x.method()`` resolve. They never hold references: they open no scope.
+_VARIABLE_KINDS = {"assign", "self", "param"}
 _CLASS_LIKE = {"class", "interface", "module", "type"}
 
 
@@ -227,11 +234,13 @@ class _Scopes:
         self.parents: list[int] = []
         self.starts: list[int] = []
 
-    def build(self, found: list[tuple[Node, Node, str]]) -> list[tuple[Node, Node, str, str]]:
-        """Give each (node, name node, kind) its qualname and scope, outermost first."""
+    def build(self, found: list[tuple[Node, Node, str]]) -> list[tuple[Node, Node, str, str, str]]:
+        """Give each (node, name node, kind) its qualname and the kind of what holds it,
+        outermost first. Variables (``_VARIABLE_KINDS``) open no scope; ``self`` ones
+        (``self.x = ...`` in a method) belong to the method's class."""
         found.sort(key=lambda f: (f[0].start_byte, -f[0].end_byte))
         stack: list[tuple[int, str, str, int]] = []  # end byte, qualname, kind, span
-        out: list[tuple[Node, Node, str, str]] = []
+        out: list[tuple[Node, Node, str, str, str]] = []
         for node, name, kind in found:
             while stack and stack[-1][0] <= node.start_byte:
                 stack.pop()
@@ -239,9 +248,16 @@ class _Scopes:
             outer_kind = stack[-1][2] if stack else ""
             text = (name.text or b"").decode("utf-8", "replace")[:_MAX_NAME]
             qualname = f"{scope}.{text}" if scope else text
+            if kind in _VARIABLE_KINDS:
+                if kind == "self":
+                    if outer_kind != "method" or len(stack) < 2 or stack[-2][2] != "class":
+                        continue
+                    qualname, outer_kind = f"{stack[-2][1]}.{text}", "class"
+                out.append((node, name, qualname, kind, outer_kind))
+                continue
             if kind == "function" and outer_kind in _CLASS_LIKE:
                 kind = "method"
-            out.append((node, name, qualname, kind))
+            out.append((node, name, qualname, kind, outer_kind))
             self.parents.append(stack[-1][3] if stack else -1)
             stack.append((node.end_byte, qualname, kind, len(self.spans)))
             self.spans.append((node.start_byte, node.end_byte, qualname))
@@ -262,7 +278,8 @@ class _Scopes:
 
 
 def _dotted(node: Node, source: _Source) -> str:
-    """A qualifier: a dotted chain of names as written, ``super()``, or ``?``."""
+    """A qualifier: a dotted chain of names as written, where a part may be a call
+    (``Console().file``, ``super()``), or ``?`` for anything else."""
     if node.type == "identifier":
         return source.text(node)
     if node.type == "attribute":
@@ -275,9 +292,55 @@ def _dotted(node: Node, source: _Source) -> str:
         return UNKNOWN
     if node.type == "call":
         function = node.child_by_field_name("function")
-        if function is not None and function.type == "identifier" and function.text == b"super":
-            return "super()"
+        if function is not None and function.type in ("identifier", "attribute"):
+            head = _dotted(function, source)
+            if head != UNKNOWN and not head.endswith("()"):
+                return head + "()"
     return UNKNOWN
+
+
+def _annotation(node: Node | None, source: _Source) -> str | None:
+    """The class an annotation names: ``X``, ``m.X``, ``"X"``, ``Optional[X]``, ``X | None``."""
+    if node is None:
+        return None
+    if node.type == "type":
+        return _annotation(node.named_children[0] if node.named_children else None, source)
+    if node.type in ("identifier", "attribute"):
+        text = _dotted(node, source)
+        return None if text == UNKNOWN else text
+    if node.type == "string":
+        text = source.text(node).strip("'\"")
+        return text if text.replace(".", "").replace("_", "a").isalnum() else None
+    if node.type == "binary_operator":  # X | None
+        right = node.child_by_field_name("right")
+        if right is not None and right.type == "none":
+            return _annotation(node.child_by_field_name("left"), source)
+        return None
+    if node.type in ("subscript", "generic_type"):
+        value = node.child_by_field_name("value") or (node.children[0] if node.children else None)
+        if value is not None and source.text(value).rpartition(".")[2] == "Optional":
+            inner = node.child_by_field_name("subscript") or (
+                node.named_children[1] if len(node.named_children) > 1 else None
+            )
+            if inner is not None and inner.type == "type_parameter" and inner.named_children:
+                inner = inner.named_children[0]
+            return _annotation(inner, source)
+    return None
+
+
+def _declared_type(node: Node, kind: str, source: _Source) -> str | None:
+    """The class a variable holds an instance of, when its code says: its annotation, or
+    the class (or factory) whose call is assigned to it."""
+    declared = _annotation(node.child_by_field_name("type"), source)
+    if declared is not None or kind == "param":
+        return declared
+    right = node.child_by_field_name("right")
+    if right is not None and right.type == "call":
+        function = right.child_by_field_name("function")
+        if function is not None and function.type in ("identifier", "attribute"):
+            text = _dotted(function, source)
+            return None if text == UNKNOWN or "()" in text else text
+    return None
 
 
 def _python(path: str, root: Node, source: _Source) -> FileSymbols:
@@ -293,7 +356,9 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
             imports.append(node)
             continue
         name = captures["name"][0]
-        if kind in _DEFINITION_KINDS:
+        if kind in _DEFINITION_KINDS or kind in _VARIABLE_KINDS:
+            if kind == "self" and source.text(captures["qualifier"][0]) != "self":
+                continue
             defs.append((node, name, kind))
             continue
         qualifier_nodes = captures.get("qualifier")
@@ -317,13 +382,22 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
                 continue  # a call, decorator or base (matched as such), or a write
         refs.append((name, qualifier, kind))
     scopes = _Scopes()
-    for node, name, qualname, kind in scopes.build(defs):
+    for node, name, qualname, kind, outer in scopes.build(defs):
         scope = qualname.rpartition(".")[0]
         bases: tuple[str, ...] = ()
         if kind == "class":
             bases = _bases(node, source, scope, out, scopes)
-        if kind == "constant":
-            kind = "variable" if not _is_constant_name(qualname) else "constant"
+        elif kind in _VARIABLE_KINDS:
+            declared = _declared_type(node, kind, source)
+            if declared is None and (kind != "assign" or outer not in ("", "class")):
+                continue  # a function's untyped variables: nothing to resolve through
+            bases = (declared,) if declared is not None else ()
+            if outer not in ("", "class"):
+                kind = "local"  # a function's parameter or variable
+            elif outer == "" and _is_constant_name(qualname):
+                kind = "constant"
+            else:
+                kind = "variable"
         out.definitions.append(
             Definition(
                 qualname.rpartition(".")[2],
@@ -491,7 +565,7 @@ def _tagged(language: str, root: Node, source: _Source) -> FileSymbols:
     # Some tags (Ruby's, Go's) also tag a definition's own name as a use of it.
     refs = [(name, kind) for name, kind in refs if name.start_byte not in named]
     scopes = _Scopes()
-    for node, name, qualname, kind in scopes.build(defs):
+    for node, name, qualname, kind, _ in scopes.build(defs):
         out.definitions.append(
             Definition(
                 qualname.rpartition(".")[2],

@@ -89,7 +89,14 @@ def _definition_row(d: Def, table: SymbolTable) -> dict[str, Any]:
 
 def find_definitions(table: SymbolTable, symbol: str) -> list[Def]:
     """Definitions named ``symbol``: a name, a qualified name (``Session.request``, also
-    module-qualified: ``pkg.sessions.Session.request``) or a glob over qualified names."""
+    module-qualified: ``pkg.sessions.Session.request``) or a glob over qualified names.
+
+    A function's own parameters and variables (kind ``local``, stored to resolve through
+    their types) are not among them."""
+    return [d for d in _matching(table, symbol) if d.kind != "local"]
+
+
+def _matching(table: SymbolTable, symbol: str) -> list[Def]:
     symbol = symbol.strip()
     if not symbol:
         raise SymbolError(
@@ -187,15 +194,18 @@ def _referencing(
     depth: int,
 ) -> list[tuple[tuple[Any, ...], Def, str]]:
     """The references among ``kinds`` that mean one of ``targets``, each with its target."""
-    wanted = {d.id for d in targets}
+    # By place and name, not row: a name defined twice in a file (under if/else, a
+    # property's getter and setter) is one symbol, and resolution returns the first.
+    wanted = {(d.file_id, d.qualname): d for d in targets}
     out = []
     names = resolver.table.names_for({d.name for d in targets})
     for ref in _candidates(conn, sorted(names), kinds):
         file_id, _, _, _, name, qualifier, kind, scope, language, _ = ref
         found = resolver.resolve(file_id, scope, qualifier, name, language, kind)
         for target in found.targets:
-            if target.id in wanted:
-                out.append((ref, target, found.how))
+            same = wanted.get((target.file_id, target.qualname))
+            if same is not None:
+                out.append((ref, same, found.how))
     return out
 
 

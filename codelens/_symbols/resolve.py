@@ -55,11 +55,17 @@ class _Local(NamedTuple):
     pass
 
 
+class _Instance(NamedTuple):
+    """A value of a project class: ``self``, ``Class()``, a variable typed ``Class``."""
+
+    cls: Def
+
+
 _OUTSIDE = _External()
 # A name bound in a function (a variable, a parameter): nothing of the project's as a
 # bare name, a value of unknown type as a qualifier.
 _LOCAL = _Local()
-_Target = Def | _Module | _External | _Local | None
+_Target = Def | _Module | _External | _Local | _Instance | None
 
 
 class Resolved(NamedTuple):
@@ -126,6 +132,7 @@ class Resolver:
         info = self.table.files.get(file_id)
         if language != "python" or info is None:
             return Resolved(by_name(self.table, name, info, language), NAME_ONLY)
+        target: _Target
         if importing:  # from MODULE import name (MODULE made absolute), import MODULE.name
             target = self._in_module(qualifier, info, name, 0) if qualifier else None
             return Resolved((target,), IMPORT) if isinstance(target, Def) else _NOTHING
@@ -134,33 +141,38 @@ class Resolver:
             if isinstance(target, _Local):
                 return _NOTHING
             return self._result(target, how, info, name)
-        if qualifier in ("self", "cls", "super()"):
+        if qualifier == "super()":
             cls = self._enclosing_class(info, scope)
-            if cls is None:
-                return self._unknown(info, name)
-            if qualifier == "super()":
+            if cls is not None:
                 for base in self._bases(cls, 0):
                     member = self._class_member(base, name, 0)
                     if member is not None:
                         return Resolved((member,), SELF)
-                return self._unknown(info, name)
-            member = self._class_member(cls, name, 0)
-            return Resolved((member,), SELF) if member is not None else self._unknown(info, name)
+            return self._unknown(info, name)
         if qualifier == UNKNOWN:
             return self._unknown(info, name)
         head, *rest = qualifier.split(".")
         if head in ("self", "cls"):
-            return self._unknown(info, name)  # an attribute's type is not known
-        target, how = self._name(info, scope, head, 0)
+            cls = self._enclosing_class(info, scope)
+            if cls is None:
+                return self._unknown(info, name)
+            target, how = _Instance(cls), SELF
+        else:
+            called = head.endswith("()")
+            target, how = self._name(info, scope, head.removesuffix("()"), 0)
+            if called:
+                target = self._called(target)
         for part in rest:
-            target = self._member(target, part, 0)
+            target = self._member(target, part.removesuffix("()"), 0)
+            if part.endswith("()"):
+                target = self._called(target)
         target = self._member(target, name, 0)
         return self._result(target, how, info, name)
 
     def _result(self, target: _Target, how: str, info: FileInfo, name: str) -> Resolved:
         if isinstance(target, Def):
             return Resolved((target,), how)
-        if isinstance(target, _Module | _External):
+        if isinstance(target, _Module | _External | _Instance):
             return _NOTHING
         return self._unknown(info, name)  # a value of unknown type, a member not found
 
@@ -234,9 +246,33 @@ class Resolver:
                 if isinstance(star, Def | _Module):
                     return star
             return None
+        if isinstance(target, _Instance):
+            return self._class_member(target.cls, name, hops)
         if target.kind == "class":
             return self._class_member(target, name, hops)
+        if target.bases and target.kind in ("variable", "constant", "local"):
+            cls = self._type_of(target, hops)
+            return self._class_member(cls, name, hops) if cls is not None else None
         return None
+
+    def _called(self, target: _Target) -> _Target:
+        """What calling ``target`` gives: an instance of a class; out of the project, out."""
+        if isinstance(target, Def) and target.kind == "class":
+            return _Instance(target)
+        if isinstance(target, _External):
+            return target
+        return None  # a function's result: its type is not known
+
+    def _type_of(self, variable: Def, hops: int) -> Def | None:
+        """The project class a typed variable holds an instance of."""
+        info = self.table.files.get(variable.file_id)
+        if info is None or hops > _MAX_HOPS:
+            return None
+        head, *rest = variable.bases[0].split(".")
+        target, _ = self._name(info, variable.scope, head, hops + 1)
+        for part in rest:
+            target = self._member(target, part, hops + 1)
+        return target if isinstance(target, Def) and target.kind == "class" else None
 
     def _enclosing_class(self, info: FileInfo, scope: str) -> Def | None:
         at = scope

@@ -50,6 +50,11 @@ def checkout(cents):
 
 def retry_delay():
     return 0
+
+
+def refund(charger: Charger, other):
+    charger.charge(-1)
+    other.charge(0)
 """
 
 
@@ -106,8 +111,14 @@ def test_python_callers_are_resolved_through_imports_scope_and_self(
     assert _places(project.callers("Base._send")) == [
         ("payments/billing.py", 18, "Charger.charge", "self")
     ]
-    # charger.charge(): a value of unknown type, matched by name and marked so.
-    assert _places(project.callers("Charger.charge")) == [("app.py", 10, "checkout", "name-only")]
+    # charger.charge(), where charger = Charger(): the variable's type says which charge.
+    # A parameter's annotation does too; other.charge(), on a value of unknown type, is
+    # matched by name and marked so.
+    assert _places(project.callers("Charger.charge")) == [
+        ("app.py", 10, "checkout", "scope"),
+        ("app.py", 18, "refund", "scope"),
+        ("app.py", 19, "refund", "name-only"),
+    ]
 
 
 def test_callers_with_depth_walk_the_graph(indexed: tuple[Project, Path]) -> None:
@@ -116,6 +127,8 @@ def test_callers_with_depth_walk_the_graph(indexed: tuple[Project, Path]) -> Non
     assert [(r.definition, r.symbol, r.depth) for r in found.itertuples()] == [
         ("Charger.charge", "Base._send", 1),
         ("checkout", "Charger.charge", 2),
+        ("refund", "Charger.charge", 2),
+        ("refund", "Charger.charge", 2),
     ]
 
 

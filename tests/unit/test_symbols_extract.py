@@ -43,6 +43,7 @@ def test_python_definitions_carry_qualnames_scopes_and_bases() -> None:
     found = _symbols("pkg/sub/mod.py", "python", PYTHON)
     assert [(d.qualname, d.kind, d.line, d.column, d.scope) for d in found.definitions] == [
         ("C", "class", 7, 7, ""),
+        ("C.LIMIT", "variable", 8, 5, "C"),
         ("C.m", "method", 10, 9, "C"),
         ("C.m.inner", "function", 13, 13, "C.m"),
         ("C.n", "method", 17, 9, "C"),
