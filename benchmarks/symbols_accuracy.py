@@ -204,6 +204,11 @@ def _measure(root: Path, ws: Workspace, args: argparse.Namespace, rng: random.Ra
         found = resolver.resolve(file_id, scope, qualifier, ref_name, "python", "call")
         if len(found.targets) == 1 and (found.targets[0].path, found.targets[0].line) == want:
             tally.goto_right += 1
+        elif args.verbose:
+            got = [(t.path, t.line) for t in found.targets][:3]
+            print(
+                f"  go-to {path}:{line}:{col} {qualifier}.{ref_name}: jedi {want}, {found.how} {got}"
+            )
         if found.how == "name-only":
             tally.goto_name_only += 1
         candidates = by_name(table, ref_name, table.files.get(file_id), "python")

@@ -53,7 +53,9 @@ class Definition:
     column: int  # 1-based, in characters
     end_line: int
     scope: str  # the enclosing definition's qualname, "" at module level
-    bases: tuple[str, ...] = ()  # a class's bases as written (dotted names)
+    # A class's bases as written (dotted names); a function's return annotation, a
+    # variable's type (the class it is annotated with or assigned an instance of).
+    bases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +389,9 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
         bases: tuple[str, ...] = ()
         if kind == "class":
             bases = _bases(node, source, scope, out, scopes)
+        elif kind in ("function", "method"):
+            returns = _annotation(node.child_by_field_name("return_type"), source)
+            bases = (returns,) if returns is not None else ()
         elif kind in _VARIABLE_KINDS:
             declared = _declared_type(node, kind, source)
             if declared is None and (kind != "assign" or outer not in ("", "class")):

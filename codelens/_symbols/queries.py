@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ __all__ = [
     "COLUMNS",
     "IMPORT_COLUMNS",
     "REFERENCE_KINDS",
+    "ReferenceKind",
     "callees",
     "caller_counts",
     "callers",
@@ -53,7 +54,8 @@ COLUMNS = [
     "repository",
 ]
 IMPORT_COLUMNS = ["importer", "importer_path", "imported", "imported_path", "names", "line"]
-REFERENCE_KINDS = ("call", "import", "inherit", "attribute", "decorator", "type")
+ReferenceKind = Literal["call", "import", "inherit", "attribute", "decorator", "type"]
+REFERENCE_KINDS: tuple[str, ...] = get_args(ReferenceKind)
 _GLOB = frozenset("*?[")
 MAX_DEPTH = 10
 

@@ -237,7 +237,11 @@ class Resolver:
                 return found
             binding = info.bindings.get(name)
             if binding is not None:
-                return self._binding(info, binding, hops + 1)
+                # ``from pkg import sub`` in pkg/__init__.py binds the submodule: when the
+                # binding leads nowhere, the submodule below still answers.
+                bound = self._binding(info, binding, hops + 1)
+                if bound is not None:
+                    return bound
             submodule = self.table.module(f"{info.module}.{name}", info)
             if submodule is not None:
                 return _Module(submodule)
@@ -261,10 +265,13 @@ class Resolver:
             return _Instance(target)
         if isinstance(target, _External):
             return target
-        return None  # a function's result: its type is not known
+        if isinstance(target, Def) and target.bases and target.kind in ("function", "method"):
+            cls = self._type_of(target, 0)  # its return annotation
+            return _Instance(cls) if cls is not None else None
+        return None  # a function's result without an annotation: its type is not known
 
     def _type_of(self, variable: Def, hops: int) -> Def | None:
-        """The project class a typed variable holds an instance of."""
+        """The project class a typed variable holds an instance of (or a function returns)."""
         info = self.table.files.get(variable.file_id)
         if info is None or hops > _MAX_HOPS:
             return None
@@ -272,7 +279,12 @@ class Resolver:
         target, _ = self._name(info, variable.scope, head, hops + 1)
         for part in rest:
             target = self._member(target, part, hops + 1)
-        return target if isinstance(target, Def) and target.kind == "class" else None
+        if not isinstance(target, Def):
+            return None
+        if target.kind in ("function", "method") and target.bases:
+            # x = factory(...): what the factory's return annotation names
+            return self._type_of(target, hops + 1)
+        return target if target.kind == "class" else None
 
     def _enclosing_class(self, info: FileInfo, scope: str) -> Def | None:
         at = scope
