@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Tally:
     goto_right: int = 0
     goto_name_only: int = 0
     base_goto_right: int = 0
+    jedi_off: int = 0  # sites where jedi's answer is no definition (stub lines)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
@@ -199,6 +201,15 @@ def _measure(root: Path, ws: Workspace, args: argparse.Namespace, rng: random.Ra
         }
         if len(places) != 1:
             continue
+        # jedi sometimes reports a stub's (.pyi) line with the module's path: a place with
+        # no definition of that name is no reference to score against.
+        (want_path, want_line), name_of = next(iter(places)), landed[0].name
+        text = sources.get(want_path, [])
+        if not (0 < want_line <= len(text)) or not re.search(
+            rf"\b(def|class)\s+{re.escape(name_of)}\b", text[want_line - 1]
+        ):
+            tally.jedi_off += 1
+            continue
         (want,) = places
         tally.sites += 1
         found = resolver.resolve(file_id, scope, qualifier, ref_name, "python", "call")
@@ -266,6 +277,8 @@ def main() -> None:
     print(
         "\ncallers: precision/recall of codelens (all rows, then without name-only rows),"
         " then the name-only baseline; go-to: share of sites resolved to jedi's definition."
+        f"\n{total.jedi_off} sites left out where jedi's answer was no definition of the name"
+        " (a stub's line under the module's path)."
     )
     print(f"load average at end: {os.getloadavg()}")
 

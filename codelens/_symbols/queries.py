@@ -199,15 +199,22 @@ def _referencing(
     # By place and name, not row: a name defined twice in a file (under if/else, a
     # property's getter and setter) is one symbol, and resolution returns the first.
     wanted = {(d.file_id, d.qualname): d for d in targets}
-    out = []
+    out: list[tuple[tuple[Any, ...], Def, str]] = []
     names = resolver.table.names_for({d.name for d in targets})
+    # Matches by name share their tuples of candidates: which of them are wanted is
+    # worked out once per tuple, not once per reference.
+    hits: dict[int, list[Def]] = {}
     for ref in _candidates(conn, sorted(names), kinds):
         file_id, _, _, _, name, qualifier, kind, scope, language, _ = ref
         found = resolver.resolve(file_id, scope, qualifier, name, language, kind)
-        for target in found.targets:
-            same = wanted.get((target.file_id, target.qualname))
-            if same is not None:
-                out.append((ref, same, found.how))
+        chosen = hits.get(id(found.targets))
+        if chosen is None:
+            chosen = hits[id(found.targets)] = [
+                same
+                for target in found.targets
+                if (same := wanted.get((target.file_id, target.qualname))) is not None
+            ]
+        out.extend((ref, same, found.how) for same in chosen)
     return out
 
 

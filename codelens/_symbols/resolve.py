@@ -80,19 +80,22 @@ _NOTHING = Resolved((), EXTERNAL)
 
 
 def by_name(
-    table: SymbolTable, name: str, info: FileInfo | None, language: str | None
+    table: SymbolTable,
+    name: str,
+    info: FileInfo | None,
+    language: str | None,
+    *,
+    member: bool = False,
 ) -> tuple[Def, ...]:
     """The definitions a reference by ``name`` alone may mean: those of the same file,
-    else the same folder, else all of that language."""
-    found = [d for d in table.by_name.get(name, ()) if d.language == language or language is None]
-    if not found or info is None:
-        return tuple(found)
-    same = [d for d in found if d.file_id == info.id]
+    else the same folder, else all of that language. ``member``: a class's members only."""
+    index = table.named(name, language, member)
+    if info is None or not index.all:
+        return index.all
+    same = index.by_file.get(info.id)
     if same:
-        return tuple(same)
-    folder = info.path.rpartition("/")[0]
-    near = [d for d in found if d.folder == folder]
-    return tuple(near or found)
+        return same
+    return index.by_folder.get(info.path.rpartition("/")[0]) or index.all
 
 
 class Resolver:
@@ -140,6 +143,8 @@ class Resolver:
             target, how = self._name(info, scope, name, 0)
             if isinstance(target, _Local):
                 return _NOTHING
+            if target is None:  # a star import from outside may bind it
+                return self._unknown(info, name, member=False)
             return self._result(target, how, info, name)
         if qualifier == "super()":
             cls = self._enclosing_class(info, scope)
@@ -176,8 +181,10 @@ class Resolver:
             return _NOTHING
         return self._unknown(info, name)  # a value of unknown type, a member not found
 
-    def _unknown(self, info: FileInfo, name: str) -> Resolved:
-        return Resolved(by_name(self.table, name, info, "python"), NAME_ONLY)
+    def _unknown(self, info: FileInfo, name: str, member: bool = True) -> Resolved:
+        """Matches by name of a reference codelens cannot follow. A ``member`` (``x.m()``
+        on a value of unknown type) means a class's member, never a module's function."""
+        return Resolved(by_name(self.table, name, info, "python", member=member), NAME_ONLY)
 
     def _name(self, info: FileInfo, scope: str, name: str, hops: int) -> tuple[_Target, str]:
         """What a bare ``name`` means at ``scope`` in ``info``, and how that was found."""

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
 
-__all__ = ["Def", "FileInfo", "SymbolTable", "symbol_table"]
+__all__ = ["Def", "FileInfo", "NameIndex", "SymbolTable", "symbol_table"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -65,6 +65,20 @@ class FileInfo:
     stars: list[str] = field(default_factory=list)  # modules star-imported
 
 
+class NameIndex:
+    """The definitions of one name, by file and by folder."""
+
+    __slots__ = ("all", "by_file", "by_folder")
+
+    def __init__(self, defs: list[Def]) -> None:
+        self.all = tuple(defs)
+        self.by_file: dict[int, tuple[Def, ...]] = {}
+        self.by_folder: dict[str, tuple[Def, ...]] = {}
+        for d in defs:
+            self.by_file[d.file_id] = (*self.by_file.get(d.file_id, ()), d)
+            self.by_folder[d.folder] = (*self.by_folder.get(d.folder, ()), d)
+
+
 class SymbolTable:
     """Every definition and import binding of a project, indexed for resolution."""
 
@@ -73,8 +87,24 @@ class SymbolTable:
         self.by_name: dict[str, list[Def]] = {}
         self.by_id: dict[int, Def] = {}
         self._modules: dict[str, list[int]] = {}  # every dotted suffix of a module's name
+        self._named: dict[tuple[str, str | None, bool], NameIndex] = {}
         # The local names that imports give a name: ``from m import f as g`` makes g of f.
         self.aliases: dict[str, set[str]] = {}
+
+    def named(self, name: str, language: str | None, member: bool) -> NameIndex:
+        """The definitions called ``name`` (of ``language``; with ``member``, only a class's
+        members), indexed by file and folder: what matching by name reads, once per name."""
+        key = (name, language, member)
+        found = self._named.get(key)
+        if found is None:
+            defs = [
+                d
+                for d in self.by_name.get(name, ())
+                if (language is None or d.language == language)
+                and (not member or (d.scope and d.kind not in ("function", "local")))
+            ]
+            found = self._named[key] = NameIndex(defs)
+        return found
 
     def add_file(self, file_id: int, path: str, repository_id: int, language: str | None) -> None:
         self.files[file_id] = FileInfo(file_id, path, repository_id, language, module_of_path(path))
@@ -83,7 +113,9 @@ class SymbolTable:
         info = self.files.get(d.file_id)
         if info is None:
             return
-        info.defs.setdefault(d.qualname, d)
+        # The last definition of a name wins, as when the module runs (@overload stubs,
+        # then the implementation).
+        info.defs[d.qualname] = d
         self.by_name.setdefault(d.name, []).append(d)
         self.by_id[d.id] = d
 
