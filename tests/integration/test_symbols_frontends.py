@@ -140,3 +140,36 @@ def test_mcp_find_definition_and_references_over_a_client(
             assert missing.is_error and "list_projects" in text_of(missing)
 
     run(session)
+
+
+def test_magics_answer_def_refs_callers_and_callees(
+    project: Project, shop: Path, ws: Workspace
+) -> None:
+    from IPython.core.error import UsageError
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from codelens._notebook.magics import (
+        CodelensMagics,
+        load_ipython_extension,
+        unload_ipython_extension,
+    )
+
+    shell = InteractiveShell.instance()
+    load_ipython_extension(shell)
+    magics = shell.magics_manager.registry["CodelensMagics"]
+    assert isinstance(magics, CodelensMagics)
+    magics.workspace = ws
+    try:
+        ws.use(project.id)
+        found = shell.run_line_magic("codelens", "def 'Charger.charge'")
+        assert list(found["line"]) == [16]
+        callers = shell.run_line_magic("codelens", "callers Base._send --depth 2")
+        assert list(callers["depth"]) == [1, 2, 2, 2]
+        callees = shell.run_line_magic("codelens", f"callees checkout -p {project.id}")
+        assert "Charger" in set(callees["symbol"])
+        refs = shell.run_line_magic("codelens", "refs Charger --kind import")
+        assert set(refs["kind"]) == {"import"}
+        with pytest.raises(UsageError, match="invalid choice"):
+            shell.run_line_magic("codelens", "refs Charger --kind calls")
+    finally:
+        unload_ipython_extension(shell)
