@@ -150,6 +150,14 @@ def _python_query() -> tree_sitter.Query:
     return tree_sitter.Query(grammar("python"), _PYTHON_QUERY)
 
 
+@cache
+def _python_kinds() -> tuple[str, ...]:
+    """The kind each pattern of the Python query captures its whole node as."""
+    patterns = [line for line in _PYTHON_QUERY.strip().splitlines() if line.strip()]
+    assert len(patterns) == _python_query().pattern_count
+    return tuple(line.rsplit("@", 1)[1].strip() for line in patterns)
+
+
 # What the wheels' tags.scm miss: calls in C and C++ (they tag none), and TypeScript's
 # tags, which assume JavaScript's are read with them (classes, functions, calls).
 _EXTRA_TAGS = {
@@ -216,7 +224,7 @@ class _Source:
         return len(self.data[start : start + col].decode("utf-8", "replace")) + 1
 
     def text(self, node: Node) -> str:
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        return (node.text or b"").decode("utf-8", "replace")
 
 
 def extract_symbols(path: str, language: str | None, root: Node, data: bytes) -> FileSymbols:
@@ -351,8 +359,9 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
     defs: list[tuple[Node, Node, str]] = []
     refs: list[tuple[Node, str, str]] = []  # name node, qualifier, kind
     imports: list[Node] = []
-    for _, captures in matches:
-        kind = next(k for k in captures if k not in ("name", "qualifier"))
+    kinds = _python_kinds()
+    for pattern, captures in matches:
+        kind = kinds[pattern]
         node = captures[kind][0]
         if kind == "import":
             imports.append(node)
