@@ -308,3 +308,89 @@ def test_module_level_calls_and_bad_questions(
     assert project.callers("no_such_function").empty
     assert project.callees("no_such_function").empty
     assert project.references("no_such_function").empty
+
+
+LIB = {
+    "lib/__init__.py": "from lib import tools\n",
+    "lib/tools.py": """from typing import Optional
+
+
+class Store:
+    def save(self) -> None:
+        pass
+
+    @classmethod
+    def make(cls) -> "Store":
+        return cls.build()
+
+    @classmethod
+    def build(cls) -> "Store":
+        return cls()
+
+
+class Cache(Store):
+    def save(self) -> None:
+        super().save()
+
+
+def open_store() -> Store:
+    return Store()
+""",
+    "lib/helpers.py": "def helper():\n    return 1\n\n\n__all__ = ['helper']\n",
+    "use.py": """from lib.helpers import *
+import lib
+from lib.tools import Cache, Optional, open_store, Store
+
+
+class Keeper:
+    def __init__(self, store: Optional[Store]) -> None:
+        self.store = Cache()
+
+    def keep(self) -> None:
+        self.store.save()
+
+
+def run(items):
+    def inner():
+        return helper()
+
+    inner()
+    lib.tools.open_store().save()
+    made = open_store()
+    made.save()
+    Store.make()
+    len(items)
+    items.save()
+    [Store()][0].save()
+""",
+}
+
+
+def test_python_resolution_through_classes_modules_and_types(
+    project: Project, tmp_path: Path
+) -> None:
+    root = tmp_path / "lib-repo"
+    for rel, text in LIB.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    project.index(root, progress=False, embed="later")
+    # super().save() in Cache means Store.save; self.store is a Cache, so keep() calls
+    # Cache.save; a factory's return annotation types `made` and the chained call.
+    store_save = _places(project.callers("lib.tools.Store.save"))
+    assert ("lib/tools.py", 19, "Cache.save", "self") in store_save
+    assert ("use.py", 19, "run", "import") in store_save
+    assert ("use.py", 21, "run", "scope") in store_save
+    # items.save() and [Store()][0].save(): values of unknown type, matched by name.
+    assert ("use.py", 24, "run", "name-only") in store_save
+    assert ("use.py", 25, "run", "name-only") in store_save
+    cache_save = _places(project.callers("Cache.save"))
+    assert ("use.py", 11, "Keeper.keep", "self") in cache_save
+    # cls.build() inside a classmethod; Store.make() through the class's name.
+    assert _places(project.callers("Store.build")) == [("lib/tools.py", 10, "Store.make", "self")]
+    assert _places(project.callers("Store.make")) == [("use.py", 22, "run", "import")]
+    # A nested function; a name from a star import.
+    assert _places(project.callers("run.inner")) == [("use.py", 18, "run", "scope")]
+    assert _places(project.callers("helper")) == [("use.py", 16, "run.inner", "import")]
+    # The builtin len is no call of anything in the project.
+    callees = project.callees("run")
+    assert ("len", "external") in {(r.symbol, r.resolution) for r in callees.itertuples()}
