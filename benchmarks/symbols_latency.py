@@ -9,10 +9,10 @@ folders of 100, five functions each, every file importing ten functions of other
 and calling them 50 times, through its imports, by name and as ``self.``/``obj.``
 methods, plus calls of ten common names (``get``, ``run``, ...) defined as methods in
 many classes. Call targets follow a Zipf law, so a few functions have thousands of
-callers, as in real code. Then ``--questions`` callers of random functions (a fresh
-Resolver each, as every call makes), after one warm-up that loads the project's
-definitions and imports into memory (its time is printed too): p50, p95, max. The load
-average is printed at the start and the end.
+callers, as in real code. Then ``--questions`` callers of random functions and methods
+(questions share the resolver of the loaded table, as in a session), after one warm-up
+that loads the project's definitions and imports into memory (its time is printed too):
+p50, p95, max. The load average is printed at the start and the end.
 """
 
 from __future__ import annotations

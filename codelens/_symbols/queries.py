@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 
-from codelens._symbols.resolve import EXTERNAL, Resolver
+from codelens._symbols.resolve import EXTERNAL, Resolver, resolver_of
 from codelens._symbols.table import Def, SymbolTable, symbol_table
 from codelens.errors import SymbolError
 
@@ -228,7 +228,7 @@ def references(
         targets = find_definitions(table, symbol)
         if not targets:
             return _frame([])
-        found = _referencing(conn, Resolver(table), targets, kinds, 1)
+        found = _referencing(conn, resolver_of(table), targets, kinds, 1)
     return _frame([_reference_row(ref, target, how, 1) for ref, target, how in found])
 
 
@@ -239,7 +239,7 @@ def callers(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
     rows: list[dict[str, Any]] = []
     with project.connection() as conn:
         table = symbol_table(project, conn)
-        resolver = Resolver(table)
+        resolver = resolver_of(table)
         frontier = find_definitions(table, symbol)
         seen = {d.id for d in frontier}
         for level in range(1, depth + 1):
@@ -269,7 +269,7 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
     rows: list[dict[str, Any]] = []
     with project.connection() as conn:
         table = symbol_table(project, conn)
-        resolver = Resolver(table)
+        resolver = resolver_of(table)
         frontier = find_definitions(table, symbol)
         seen = {d.id for d in frontier}
         for level in range(1, depth + 1):
@@ -330,7 +330,7 @@ def caller_counts(project: ProjectHandle, places: Sequence[tuple[str, str]]) -> 
         targets = list(by_place.values())
         counts = {d.id: 0 for d in targets}
         if targets:
-            for _, target, _ in _referencing(conn, Resolver(table), targets, ("call",), 1):
+            for _, target, _ in _referencing(conn, resolver_of(table), targets, ("call",), 1):
                 counts[target.id] += 1
     return [counts.get(by_place[p].id, 0) if p in by_place else 0 for p in places]
 

@@ -21,6 +21,8 @@ first, then the same folder, then anywhere.
 from __future__ import annotations
 
 import builtins
+import threading
+import weakref
 from typing import NamedTuple
 
 from codelens._chunk.tags import UNKNOWN
@@ -35,6 +37,7 @@ __all__ = [
     "Resolved",
     "Resolver",
     "by_name",
+    "resolver_of",
 ]
 
 IMPORT, SCOPE, SELF, NAME_ONLY = "import", "scope", "self", "name-only"
@@ -331,3 +334,17 @@ class Resolver:
             if found is not None:
                 return found
         return None
+
+
+_resolvers: weakref.WeakKeyDictionary[SymbolTable, Resolver] = weakref.WeakKeyDictionary()
+_resolvers_lock = threading.Lock()
+
+
+def resolver_of(table: SymbolTable) -> Resolver:
+    """The one resolver of ``table``: what it worked out for one question serves the next,
+    for as long as the table is current (a table never changes once loaded)."""
+    with _resolvers_lock:
+        found = _resolvers.get(table)
+        if found is None:
+            found = _resolvers[table] = Resolver(table)
+        return found
