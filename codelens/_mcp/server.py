@@ -241,7 +241,8 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         definition is stored in parts; they never take two results): path, start_line and
         end_line of the whole definition, match_start_line and match_end_line of its
         best-matching part, parts (how many), symbol, kind, language, score, and content:
-        the text of the matching part. With by="file", one result per file: its best
+        the text of the matching part, and callers (how many places call the definition;
+        find_references with kind call lists them). With by="file", one result per file: its best
         definition as above, plus file_results and definitions (every matching definition
         of the file: symbol, start_line, end_line, best first)."""
         with _tool_errors(project_id):
@@ -275,6 +276,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "match_start_line",
             "match_end_line",
             "parts",
+            "callers",
             *CELL_COLUMNS,
         )
         hits = [

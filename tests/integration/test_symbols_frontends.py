@@ -119,6 +119,14 @@ def test_mcp_find_definition_and_references_over_a_client(
                 ("payments/billing.py:20", "Charger.charge", "scope"),
             ]
             assert "1 results in repositories outside the allowed roots" in callers["note"]
+            hits = payload(
+                await client.call_tool(
+                    "search_code",
+                    {"query": "retry delay", "project_id": project.id, "mode": "lexical"},
+                )
+            )["results"]
+            counts = {(h["path"], h["symbol"]): h["callers"] for h in hits}
+            assert counts[("payments/billing.py", "retry_delay")] == 4  # with extra.py's
             few = payload(
                 await client.call_tool(
                     "find_references",
