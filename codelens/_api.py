@@ -24,13 +24,18 @@ from codelens._workspace import Workspace
 
 __all__ = [
     "analyze",
+    "callees",
+    "callers",
     "create_project",
     "current_project",
+    "definitions",
     "drop_project",
     "evaluate",
+    "imports",
     "index",
     "project",
     "projects",
+    "references",
     "search",
     "use",
     "workspace",
@@ -246,3 +251,31 @@ def analyze(
 ) -> Analysis:
     """DuckDB tables over a snapshot of a project's index and a scan of its repositories."""
     return workspace().resolve(project).analyze(refresh=refresh, scan_options=scan_options)
+
+
+def definitions(name: str, *, project: str | Project | None = None) -> pd.DataFrame:
+    """Where ``name`` is defined in a project (default: the current one); see
+    :meth:`Project.definitions`."""
+    return workspace().resolve(project).definitions(name)
+
+
+def references(
+    symbol: str, kind: str | Sequence[str] | None = None, *, project: str | Project | None = None
+) -> pd.DataFrame:
+    """Every place that uses ``symbol``; see :meth:`Project.references`."""
+    return workspace().resolve(project).references(symbol, kind)
+
+
+def callers(symbol: str, depth: int = 1, *, project: str | Project | None = None) -> pd.DataFrame:
+    """The calls of ``symbol`` (and their callers up to ``depth``); see :meth:`Project.callers`."""
+    return workspace().resolve(project).callers(symbol, depth)
+
+
+def callees(symbol: str, depth: int = 1, *, project: str | Project | None = None) -> pd.DataFrame:
+    """What ``symbol`` calls (and so on up to ``depth``); see :meth:`Project.callees`."""
+    return workspace().resolve(project).callees(symbol, depth)
+
+
+def imports(module: str | None = None, *, project: str | Project | None = None) -> pd.DataFrame:
+    """The module dependency graph of a project; see :meth:`Project.imports`."""
+    return workspace().resolve(project).imports(module)

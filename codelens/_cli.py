@@ -24,6 +24,7 @@ from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
+from codelens._symbols.queries import REFERENCE_KINDS
 from codelens._unicode import check_unicode
 from codelens._workspace import Workspace, not_dropped
 from codelens.errors import CodelensError
@@ -244,6 +245,47 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
     return ExitCode.OK
 
 
+def _print_symbols(rows: pd.DataFrame, args: argparse.Namespace, empty: str) -> None:
+    if args.json:
+        _out(json.dumps(json.loads(rows.to_json(orient="records")), indent=2))
+        return
+    if rows.empty:
+        _out(empty)
+        return
+    for row in rows.to_dict(orient="records"):
+        where = f" in {row['definition']}" if row["definition"] else ""
+        depth = f" depth {row['depth']}" if row["depth"] > 1 else ""
+        target = (
+            f" -> {row['target_path']}:{row['target_line']}"
+            if row["target_path"] is not None and row["resolution"] != "definition"
+            else ""
+        )
+        _out(
+            f"{row['path']}:{row['line']}:{row['column']}{where}  {row['symbol']}"
+            f"  [{row['kind']}, {row['resolution']}{depth}]{target}"
+        )
+
+
+def _symbols(args: argparse.Namespace, s: _Session) -> int:
+    project = s.ws.get(args.project)
+    if args.command == "def":
+        rows = project.definitions(args.name)
+        empty = (
+            f"no definition of {args.name!r}: try a shorter name or a glob such as '*{args.name}*'"
+        )
+    elif args.command == "refs":
+        rows = project.references(args.name, args.kind)
+        empty = f"nothing refers to {args.name!r}"
+    elif args.command == "callers":
+        rows = project.callers(args.name, args.depth)
+        empty = f"nothing calls {args.name!r}"
+    else:
+        rows = project.callees(args.name, args.depth)
+        empty = f"{args.name!r} calls nothing (or is not a definition codelens knows)"
+    _print_symbols(rows, args, empty)
+    return ExitCode.OK
+
+
 def _demo(args: argparse.Namespace, s: _Session) -> int:
     import sysconfig
     from pathlib import Path
@@ -386,6 +428,27 @@ def _parser() -> argparse.ArgumentParser:
         help=f"number of results (default {DEFAULT_LIMIT})",
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    symbol_help = "a name, a qualified name (Session.request, pkg.mod.func) or a glob"
+    for name, help in (
+        ("def", "where a symbol is defined"),
+        ("refs", "every place that uses a symbol"),
+        ("callers", "the calls of a function or method"),
+        ("callees", "what a function or method calls"),
+    ):
+        p = command(name, _symbols, help)
+        p.add_argument("name", help=symbol_help)
+        p.add_argument("-p", "--project", required=True)
+        if name == "refs":
+            p.add_argument("--kind", choices=REFERENCE_KINDS, help="only this kind of use")
+        if name in ("callers", "callees"):
+            p.add_argument(
+                "--depth",
+                type=_positive,
+                default=1,
+                help="follow the call graph this many steps (default 1, at most 10)",
+            )
+        p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
     p = command("demo", _demo, "index a few packages of Python's standard library and search them")
     p.add_argument("--project", default=DEMO_PROJECT, help=f"project id (default {DEMO_PROJECT})")

@@ -17,6 +17,7 @@ The hierarchy::
     ├── SearchError               a query or filter cannot be run
     │   └── NotIndexed            the project has nothing to search yet
     ├── AnalysisError             a DuckDB query over the snapshot failed
+    ├── SymbolError               a symbol question cannot be asked as given
     ├── PermissionDenied          a path outside the allowed roots (MCP server)
     └── AccessDenied              the server's role may not do this to a project (or the registry)
 
@@ -45,6 +46,7 @@ __all__ = [
     "ProjectExists",
     "ProjectNotFound",
     "SearchError",
+    "SymbolError",
 ]
 
 # The one line an index run ends with when the server dies under it: every batch that
@@ -121,6 +123,10 @@ class NotIndexed(SearchError):
 
 class AnalysisError(CodelensError):
     pass
+
+
+class SymbolError(CodelensError, ValueError):
+    """A question about symbols that cannot be asked as given (an empty name, a bad depth)."""
 
 
 class PermissionDenied(CodelensError, PermissionError):

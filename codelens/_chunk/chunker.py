@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from codelens._chunk.grammars import AST_LANGUAGES, resolve_language
 from codelens._chunk.lines import Lines, estimate_tokens
@@ -11,6 +12,9 @@ from codelens._chunk.text import plan_markdown, plan_windows
 from codelens._chunk.tree import plan_tree
 from codelens._chunk.types import Chunk, embedding_text
 from codelens.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 __all__ = ["CHUNKER_VERSION", "Chunk", "chunk_text", "embedding_text", "estimate_tokens"]
 
@@ -25,6 +29,7 @@ def chunk_text(
     *,
     max_tokens: int,
     count_tokens: Callable[[str], int] | None = None,
+    root: Node | None = None,
 ) -> list[Chunk]:
     """Cut ``text`` (the file at ``path``) into chunks whose embedding text fits ``max_tokens``.
 
@@ -34,6 +39,7 @@ def chunk_text(
     per section, anything else into overlapping windows
     of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
     given, checks every chunk exactly and has the few that overflow cut again.
+    ``root``: the text's tree (:func:`parse_tree`), when the caller parsed it already.
     """
     if max_tokens < 1:
         raise ConfigError(
@@ -44,7 +50,7 @@ def chunk_text(
     plan = Plan(Lines(text), path, max_tokens, exact=count_tokens is not None)
     name = resolve_language(path, language, text)
     if name in AST_LANGUAGES:
-        plan_tree(plan, name)
+        plan_tree(plan, name, root)
     elif name == "markdown":
         plan_markdown(plan)
     else:

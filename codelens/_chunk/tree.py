@@ -14,7 +14,7 @@ from codelens._chunk.plan import WHOLE, Plan
 from codelens._chunk.split import end_row
 from codelens._chunk.types import MAX_SYMBOL
 
-__all__ = ["plan_tree"]
+__all__ = ["parse_tree", "plan_tree"]
 
 # Classes in classes in ... (or nested error nodes) deeper than this stay plain code.
 _MAX_NESTING = 32
@@ -74,19 +74,31 @@ class _Span:
         self.members: list[_Span] | None = None
 
 
-def plan_tree(plan: Plan, language: str) -> None:
-    """Add the pieces of a file in ``language`` (one of the AST languages) to ``plan``."""
+def parse_tree(language: str, data: bytes) -> Node:
+    """The root of ``data``'s tree in ``language`` (one of the AST languages).
+
+    The chunker and the symbol extraction read the same tree: a file is parsed once.
+    """
     parser = get_parser(language)
-    data = plan.lines.data
     if language in _TAB_STOPS and b"\t" in data:
         # The layout rule reads a tab as up to the next multiple of 8 columns; this grammar
         # counts it as one. Rows stay the same, and the chunker cuts along rows.
         data = data.expandtabs(8)
     root = parser.parse(data).root_node
     if root.has_error and language in _C_FAMILY:
-        blanked = _without_macros(plan.lines.data)
-        if blanked != plan.lines.data:
+        blanked = _without_macros(data)
+        if blanked != data:
             root = parser.parse(blanked).root_node
+    return root
+
+
+def plan_tree(plan: Plan, language: str, root: Node | None = None) -> None:
+    """Add the pieces of a file in ``language`` (one of the AST languages) to ``plan``.
+
+    ``root``: the file's tree from :func:`parse_tree`, when the caller parsed it already.
+    """
+    if root is None:
+        root = parse_tree(language, plan.lines.data)
     top: list[_Span] = []
     lang = kinds(language)
     _scan(lang, root.children, "", False, top, 0, -1)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.estimates import estimated_chunks
@@ -38,6 +39,7 @@ from codelens._index.progress import Progress
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.store import (
     KnownFile,
+    bump_symbols_generation,
     delete_files,
     finish_run,
     interrupt_dead_runs,
@@ -252,6 +254,9 @@ def _index(
             old = known.get(f.path)
             if not (options.force or rechunk) and unchanged(f, old):
                 report.files_unchanged += f.indexable
+                if f.indexable and old is not None and old.symbols_version != SYMBOLS_VERSION:
+                    run.symbols_only.add(f.path)
+                    todo.append((f, old))
                 continue
             todo.append((f, old))
         report.files_seen = len(scanned)
@@ -260,10 +265,12 @@ def _index(
         if not report.interrupted:
             seen = {f.path for f in scanned}
             gone = sorted(p for p in known if p not in seen)
-            with run.timed("store"), conn.transaction():
-                report.chunks_removed += delete_files(conn, repository_id, run_id, gone)
-                if rechunk:
-                    update_chunker_version(conn)
+            with run.timed("store"):
+                with conn.transaction():
+                    report.chunks_removed += delete_files(conn, repository_id, run_id, gone)
+                    if rechunk:
+                        update_chunker_version(conn)
+                bump_symbols_generation(conn)
             report.files_deleted = len(gone)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)

@@ -31,7 +31,14 @@ from tests.mcp_helpers import (
     text_of,
 )
 
-TOOLS = {"list_projects", "index_repository", "get_indexing_status", "search_code"}
+TOOLS = {
+    "list_projects",
+    "index_repository",
+    "get_indexing_status",
+    "search_code",
+    "find_definition",
+    "find_references",
+}
 
 
 # -- allowed roots -----------------------------------------------------------------------
