@@ -11,7 +11,9 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import sql
 
+from codelens._chunk.chunker import CHUNKER_VERSION
 from codelens._chunk.tags import SYMBOLS_VERSION
+from codelens._db.model_record import update_chunker_version
 
 if TYPE_CHECKING:
     from codelens._chunk.tags import FileSymbols
@@ -199,6 +201,23 @@ def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[in
     ).fetchone()
     assert new is not None
     return int(new[0]), unique
+
+
+def chunked_by_today(conn: Connection, repository_id: int) -> bool:
+    """Whether this repository's files were cut by today's chunker (``CHUNKER_VERSION``)."""
+    row = conn.execute(
+        "SELECT chunker_version FROM repositories WHERE id = %s", [repository_id]
+    ).fetchone()
+    return row is not None and row[0] == CHUNKER_VERSION
+
+
+def record_chunker_version(conn: Connection, repository_id: int) -> None:
+    """Say that every file of the repository is now cut by today's chunker."""
+    conn.execute(
+        "UPDATE repositories SET chunker_version = %s WHERE id = %s",
+        [CHUNKER_VERSION, repository_id],
+    )
+    update_chunker_version(conn)
 
 
 def interrupt_dead_runs(conn: Connection, repository_id: int) -> int:
