@@ -167,6 +167,11 @@ def _measure(
     if args.complete_within:
         # How long until every chunk has its vector: for a model fast enough to finish.
         left = args.complete_within - (time.perf_counter() - started)
+        pace = max(out["embed_per_s"], out["embed_beside_per_s"], 1e-9)
+        still = total - job.progress.state.chunks_done
+        out["all_vectors_projected_s"] = time.perf_counter() - started + still / pace
+        if still / pace > left:  # it cannot finish in time: say when it would, not wait
+            left = 0.0
         job.join(max(0.0, left))
         finished = not job.running
         out["all_vectors_s"] = time.perf_counter() - started if finished else float("nan")

@@ -338,7 +338,8 @@ def _encode(table: Any, bag: tuple[Any, Any]) -> Any:
     import torch
 
     ids, offsets = bag
-    summed = torch.nn.functional.embedding_bag(ids, table, offsets, mode="sum")
+    # Sparse gradients: a step updates only the rows its texts use (SparseAdam).
+    summed = torch.nn.functional.embedding_bag(ids, table, offsets, mode="sum", sparse=True)
     return torch.nn.functional.normalize(summed, dim=1)
 
 
@@ -394,21 +395,25 @@ def stage_fit(args: argparse.Namespace, work: Path) -> Path:
     rng.shuffle(pairs)
     # Pairs from one in twenty files stay out of training: the validation set.
     held = [p for p in pairs if int(hashlib.sha256(p[1].encode()).hexdigest()[:4], 16) % 20 == 0]
-    train_pairs = [p for p in pairs if p not in set(held)]
+    held_out = set(held)
+    train_pairs = [p for p in pairs if p not in held_out]
     val = [p for p in held if p[1].find("\n") > 0][:2000]
     log(f"fit: {len(texts):,} teacher texts, {len(train_pairs):,} pairs, {len(val):,} held out")
     log(f"fit: init, validation MRR@10 {_mrr(table, tok, val):.3f}")
 
-    bag_all = _bags(tok, texts)
-    ids_all, off_all = bag_all
-    ends = torch.cat([off_all[1:], torch.tensor([len(ids_all)])])
+    def tokenized(items: list[str]) -> list[Any]:
+        return [torch.tensor(tok.ids(t, WINDOW) or [0], dtype=torch.long) for t in items]
 
-    def batch_bag(idx: list[int]) -> tuple[Any, Any]:
-        parts = [ids_all[off_all[i] : ends[i]] for i in idx]
+    def bag_of(parts: list[Any]) -> tuple[Any, Any]:
         lens = torch.tensor([0] + [len(p) for p in parts[:-1]])
         return torch.cat(parts), torch.cumsum(lens, 0)
 
-    optimizer = torch.optim.Adam([table], lr=args.lr)
+    text_ids = tokenized(texts)
+
+    def batch_bag(idx: list[int]) -> tuple[Any, Any]:
+        return bag_of([text_ids[i] for i in idx])
+
+    optimizer = torch.optim.SparseAdam([table], lr=args.lr)
     order = list(range(len(texts)))
     batch = 256
     started = time.perf_counter()
@@ -422,24 +427,25 @@ def stage_fit(args: argparse.Namespace, work: Path) -> Path:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         log(
             f"fit: regression epoch {epoch + 1}: loss {total / len(order):.4f}, "
             f"validation MRR@10 {_mrr(table, tok, val):.3f}, {time.perf_counter() - started:.0f} s"
         )
 
     # Contrastive: a docstring (or a name) finds its code among the batch's other codes.
-    optimizer = torch.optim.Adam([table], lr=args.lr / 2)
+    optimizer = torch.optim.SparseAdam([table], lr=args.lr / 2)
     temperature = 0.05
     pair_batch = 128
+    query_ids = tokenized([p[0] for p in train_pairs])
+    code_ids = tokenized([p[1] for p in train_pairs])
+    log(f"fit: pairs tokenized, {time.perf_counter() - started:.0f} s")
     for step in range(args.pair_steps):
-        chosen = [
-            train_pairs[(step * pair_batch + k) % len(train_pairs)] for k in range(pair_batch)
-        ]
-        q = _encode(table, _bags(tok, [p[0] for p in chosen]))
-        c = _encode(table, _bags(tok, [p[1] for p in chosen]))
+        chosen = [(step * pair_batch + k) % len(train_pairs) for k in range(pair_batch)]
+        q = _encode(table, bag_of([query_ids[i] for i in chosen]))
+        c = _encode(table, bag_of([code_ids[i] for i in chosen]))
         logits = q @ c.T / temperature
-        labels = torch.arange(len(chosen))
+        labels = torch.arange(pair_batch)
         contrastive = (
             torch.nn.functional.cross_entropy(logits, labels)
             + torch.nn.functional.cross_entropy(logits.T, labels)
