@@ -458,8 +458,8 @@ def stage_fit(args: argparse.Namespace, work: Path) -> Path:
         optimizer.step()
         if (step + 1) % 250 == 0 or step + 1 == args.pair_steps:
             log(
-                f"fit: pairs step {step + 1}: contrastive {float(contrastive):.3f}, "
-                f"regression {float(regression):.4f}, validation MRR@10 "
+                f"fit: pairs step {step + 1}: contrastive {float(contrastive.detach()):.3f}, "
+                f"regression {float(regression.detach()):.4f}, validation MRR@10 "
                 f"{_mrr(table, tok, val):.3f}, {time.perf_counter() - started:.0f} s"
             )
     return write_model(args, work, vocab, table.detach().numpy(), _mrr(table, tok, val))
