@@ -90,6 +90,8 @@ def test_vectors_are_deterministic_and_independent_of_the_batch(bundled: StaticE
     np.testing.assert_array_equal(reversed_batch[::-1], together)
     again = StaticEmbedder().embed_documents(CODE)  # a fresh load of the file
     np.testing.assert_array_equal(again, together)
+    loaded = load_static_model(bundled.model_file)  # what the training script compares
+    np.testing.assert_array_equal(loaded.embed(CODE), together)
 
 
 def test_a_question_is_closest_to_the_code_it_describes(bundled: StaticEmbedder) -> None:
