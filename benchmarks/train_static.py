@@ -484,9 +484,17 @@ def write_model(
     target = work / "model.npz"
     save_static_model(target, vocab, vectors.astype(np.float16), meta)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    record = {"file": target.name, "file_sha256": digest, "meta": meta}
+    # The table's own hash: the file's also covers the stage times, which differ per run.
+    table = hashlib.sha256(vectors.astype(np.float16).tobytes() + "\n".join(vocab).encode())
+    record = {
+        "file": target.name,
+        "file_sha256": digest,
+        "table_sha256": table.hexdigest(),
+        "meta": meta,
+    }
     (work / "model.json").write_text(json.dumps(record, indent=1) + "\n")
     log(f"model: {target} ({target.stat().st_size / 1e6:.1f} MB), sha256 {digest}")
+    log(f"model: table sha256 {table.hexdigest()}")
     log(f"model: validation MRR@10 {mrr:.3f}; seconds per stage {meta['stage_seconds']}")
     return target
 

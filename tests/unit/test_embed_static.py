@@ -129,6 +129,9 @@ def test_the_shipped_record_matches_the_model_file() -> None:
     record = json.loads(STATIC_MODEL_FILE.with_suffix(".json").read_text())
     assert record["file_sha256"] == hashlib.sha256(STATIC_MODEL_FILE.read_bytes()).hexdigest()
     assert record["meta"] == load_static_model(STATIC_MODEL_FILE).meta
+    with np.load(STATIC_MODEL_FILE) as data:
+        table = data["vectors"].tobytes() + data["vocab"].tobytes()
+    assert record["table_sha256"] == hashlib.sha256(table).hexdigest()
 
 
 def _one_line_error(path: Path) -> str:
