@@ -195,15 +195,18 @@ def search(
     repository: str | None = None,
     file_type: str | None = None,
     by: str = DEFAULT_BY,
+    kind: str | None = None,
 ) -> SearchResults:
     """Search a project (default: the current one) for code matching ``query``.
 
     ``mode``: ``"hybrid"`` (default; semantic and lexical fused), ``"semantic"`` (cosine
     similarity of embeddings) or ``"lexical"`` (PostgreSQL full text, identifiers split).
     Filters: ``language``, ``path`` (a glob or a folder), ``repository`` (its name),
-    ``file_type`` (an extension); ``limit`` 1..100. The result is a pandas DataFrame with
+    ``file_type`` (an extension), ``kind`` (``"code"`` or ``"docs"``, or a definition kind
+    such as ``"function"``); ``limit`` 1..100. The result is a pandas DataFrame with
     rank, score, project, repository, path, start_line, end_line, symbol, kind, language,
-    content, semantic_rank and lexical_rank; it renders highlighted in notebooks.
+    category (code or docs), content, semantic_rank and lexical_rank; it renders
+    highlighted in notebooks.
     ``by="file"``: one row per file instead, ranked, with each file's matching
     definitions in ``definitions`` (their count in ``file_results``).
     """
@@ -219,6 +222,7 @@ def search(
             repository=repository,
             file_type=file_type,
             by=by,
+            kind=kind,
         )
     )
 

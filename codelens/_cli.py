@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
-from codelens._db.pool import DRIVER_LOGGERS
+from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
+from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
@@ -87,7 +88,10 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _db_status(args: argparse.Namespace, s: _Session) -> int:
     if s.settings.database_url is not None:
-        _out("external PostgreSQL (CODELENS_DATABASE_URL); codelens neither starts nor stops it")
+        _out(
+            f"external PostgreSQL at {shown_url(s.settings.database_url)} (CODELENS_DATABASE_URL);"
+            " codelens neither starts nor stops it"
+        )
         return ExitCode.OK
     from codelens._db.embedded import server_status
 
@@ -132,6 +136,25 @@ def _drop(args: argparse.Namespace, s: _Session) -> int:
         raise not_dropped(args.name, "it would delete everything indexed in it: add --yes")
     s.ws.drop(args.name, force=True)
     _out(f"dropped project {args.name!r}")
+    return ExitCode.OK
+
+
+def _grant(args: argparse.Namespace, s: _Session) -> int:
+    s.ws.grant(args.project, args.role, write=args.write)
+    _out(f"role {args.role!r} may now {'write' if args.write else 'read'} project {args.project!r}")
+    return ExitCode.OK
+
+
+def _revoke(args: argparse.Namespace, s: _Session) -> int:
+    s.ws.revoke(args.project, args.role, write=args.write)
+    taken = "no longer write" if args.write else "no longer read or write"
+    _out(f"role {args.role!r} may {taken} project {args.project!r}")
+    return ExitCode.OK
+
+
+def _access(args: argparse.Namespace, s: _Session) -> int:
+    table = s.ws.access(args.project)
+    _out(_table(table) if not table.empty else "no projects this role can see")
     return ExitCode.OK
 
 
@@ -211,6 +234,7 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
         repository=args.repo,
         file_type=args.type,
         by=args.by,
+        kind=args.kind,
     )
     if args.json:
         records = json.loads(results.to_json(orient="records", date_format="iso"))
@@ -309,6 +333,20 @@ def _parser() -> argparse.ArgumentParser:
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    p = command("grant", _grant, "let a PostgreSQL role read or write a project (its owner only)")
+    p.add_argument("project")
+    level = p.add_mutually_exclusive_group(required=True)
+    level.add_argument("--read", action="store_true", help="list, search and analyse it")
+    level.add_argument("--write", action="store_true", help="also index it")
+    p.add_argument("role", help="a role that exists on the server")
+    p = command("revoke", _revoke, "take a role's access to a project back (its owner only)")
+    p.add_argument("project")
+    level = p.add_mutually_exclusive_group()
+    level.add_argument("--read", action="store_true", help="all of it (the default)")
+    level.add_argument("--write", action="store_true", help="only writing: it still reads")
+    p.add_argument("role")
+    p = command("access", _access, "who may read, write or own each project you can see")
+    p.add_argument("project", nargs="?")
     p = command("status", _status, "a project's model, counts and repositories")
     p.add_argument("-p", "--project", required=True)
 
@@ -338,6 +376,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="only under this folder, or matching this glob (src/**/*.py)")
     p.add_argument("--repo", help="only this repository")
     p.add_argument("--type", help="only this file extension, e.g. py")
+    p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
     p.add_argument(
         "--by", choices=BY, default=DEFAULT_BY, help="a row per definition (default) or per file"

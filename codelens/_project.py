@@ -10,6 +10,7 @@ import pandas as pd
 from psycopg.rows import dict_row
 
 from codelens._analysis.analysis import Analysis
+from codelens._db.access import my_access
 from codelens._db.awaiting import VectorCoverage, vector_coverage
 from codelens._db.handle import ProjectHandle
 from codelens._db.model_record import search_embedder
@@ -66,9 +67,15 @@ class Project:
         """The registry row: description, embedder, model and dimensions, settings."""
         return self.handle.info()
 
+    def access_line(self) -> str:
+        """What this workspace's role may do to the project: owner, write or read (with the
+        owner), or superuser."""
+        with self.connection() as conn:
+            return f"{conn.info.user}, {my_access(conn, self.schema)}"
+
     def repositories(self) -> pd.DataFrame:
         """The repositories of this project with their file and chunk counts."""
-        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        with self.handle.read_connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 "SELECT r.id, r.name, r.root_path, r.created_at, r.last_indexed_at,"
                 " (SELECT count(*) FROM files f WHERE f.repository_id = r.id) AS files,"
@@ -81,7 +88,7 @@ class Project:
 
     def counts(self) -> dict[str, int]:
         """Repositories, files by status, chunks, change events and chunks awaiting vectors."""
-        with self.connection() as conn:
+        with self.handle.read_connection() as conn:
             row = conn.execute(
                 "SELECT (SELECT count(*) FROM repositories),"
                 " (SELECT count(*) FROM files WHERE status = 'indexed'),"
@@ -302,6 +309,7 @@ class Project:
         repository: str | None = None,
         file_type: str | None = None,
         by: str = DEFAULT_BY,
+        kind: str | None = None,
     ) -> SearchResults:
         """Search this project; see :func:`codelens.search`."""
         return search(
@@ -314,6 +322,7 @@ class Project:
             repository=repository,
             file_type=file_type,
             by=by,
+            kind=kind,
         )
 
     def analyze(self, *, refresh: bool = True, scan_options: ScanOptions | None = None) -> Analysis:

@@ -17,7 +17,8 @@ The hierarchy::
     ├── SearchError               a query or filter cannot be run
     │   └── NotIndexed            the project has nothing to search yet
     ├── AnalysisError             a DuckDB query over the snapshot failed
-    └── PermissionDenied          a path outside the allowed roots (MCP server)
+    ├── PermissionDenied          a path outside the allowed roots (MCP server)
+    └── AccessDenied              the server's role may not do this to a project (or the registry)
 
 Errors carry one line that names the fix. In IPython, ``_render_traceback_``
 shows that line alone, so a notebook cell fails visibly (nbval and nbclient
@@ -27,6 +28,7 @@ still see the error) without a wall of traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "AnalysisError",
     "CodelensError",
     "ConfigError",
@@ -122,4 +124,8 @@ class AnalysisError(CodelensError):
 
 
 class PermissionDenied(CodelensError, PermissionError):
+    pass
+
+
+class AccessDenied(CodelensError, PermissionError):
     pass

@@ -15,7 +15,7 @@ from codelens.errors import ConfigError
 __all__ = ["CHUNKER_VERSION", "Chunk", "chunk_text", "embedding_text", "estimate_tokens"]
 
 # Stored with every embedding: a new value tells the indexer to chunk files again.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 
 def chunk_text(
@@ -29,8 +29,9 @@ def chunk_text(
     """Cut ``text`` (the file at ``path``) into chunks whose embedding text fits ``max_tokens``.
 
     ``language`` picks the grammar (None: guess from the file name or shebang). Python,
-    JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++ and Ruby are cut per
-    definition, Markdown per section, anything else into overlapping windows
+    JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++, Ruby, C#, PHP, Kotlin, Scala,
+    Swift, Lua, shell (bash), Elixir, Haskell and Zig are cut per definition, Markdown
+    per section, anything else into overlapping windows
     of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
     given, checks every chunk exactly and has the few that overflow cut again.
     """

@@ -26,6 +26,16 @@ _WHEELS = {
     "c": ("tree_sitter_c", "language"),
     "cpp": ("tree_sitter_cpp", "language"),
     "ruby": ("tree_sitter_ruby", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "php": ("tree_sitter_php", "language_php"),  # PHP inside HTML; plain PHP is a subset
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "scala": ("tree_sitter_scala", "language"),
+    "swift": ("tree_sitter_swift", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+    "shell": ("tree_sitter_bash", "language"),
+    "elixir": ("tree_sitter_elixir", "language"),
+    "haskell": ("tree_sitter_haskell", "language"),
+    "zig": ("tree_sitter_zig", "language"),
 }
 
 AST_LANGUAGES = frozenset(_WHEELS)
@@ -39,6 +49,15 @@ _ALIASES = {
     "golang": "go",
     "rb": "ruby",
     "md": "markdown",
+    "cs": "csharp",
+    "c#": "csharp",
+    "kt": "kotlin",
+    "bash": "shell",
+    "sh": "shell",
+    "zsh": "shell",
+    "ex": "elixir",
+    "exs": "elixir",
+    "hs": "haskell",
 }
 
 

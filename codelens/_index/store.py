@@ -149,16 +149,19 @@ def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[in
     return int(new[0]), unique
 
 
-def interrupt_dead_runs(conn: Connection) -> int:
-    """Mark as interrupted the runs left ``running`` by an indexer that died; call under the lock.
+def interrupt_dead_runs(conn: Connection, repository_id: int) -> int:
+    """Mark as interrupted the runs of a repository left ``running`` by an indexer that died;
+    call under the repository's lock.
 
-    Holding the project's lock means no other run of it is alive. A dead run's end is taken
-    as its last batch written (or its start), the last moment it is known to have worked.
+    Holding it means no other run of that repository is alive (runs of other repositories
+    may be). A dead run's end is taken as its last batch written (or its start), the last
+    moment it is known to have worked.
     """
     cur = conn.execute(
         "UPDATE index_runs r SET status = 'interrupted', finished_at = COALESCE("
         " (SELECT max(e.indexed_at) FROM change_events e WHERE e.run_id = r.id), r.started_at)"
-        " WHERE r.status = 'running'"
+        " WHERE r.status = 'running' AND r.repository_id = %s",
+        [repository_id],
     )
     return cur.rowcount
 

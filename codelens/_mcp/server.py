@@ -211,6 +211,12 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         language: Annotated[
             str | None, Field(description="Only this language, e.g. 'python', 'typescript', 'go'")
         ] = None,
+        kind: Annotated[
+            str | None,
+            Field(
+                description="'code' for code only, 'docs' for documentation only (Markdown, reStructuredText, plain text), or a definition kind such as 'function' or 'class'"
+            ),
+        ] = None,
         limit: Annotated[
             int, Field(ge=1, le=MAX_LIMIT, description=f"How many results, 1 to {MAX_LIMIT}")
         ] = DEFAULT_LIMIT,
@@ -230,15 +236,21 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         """Search a project's code. Returns ranked results, one per definition (a long
         definition is stored in parts; they never take two results): path, start_line and
         end_line of the whole definition, match_start_line and match_end_line of its
-        best-matching part, parts (how many), symbol, kind, language, score, and content:
-        the text of the matching part. With by="file", one result per file: its best
+        best-matching part, parts (how many), symbol, kind, language, category (code or
+        docs), score, and content: the text of the matching part. Documentation ranks below
+        code of similar score unless the query asks about docs; kind="code" or kind="docs"
+        keeps one of them only. With by="file", one result per file: its best
         definition as above, plus file_results and definitions (every matching definition
         of the file: symbol, start_line, end_line, best first)."""
         with _tool_errors(project_id):
             # Arguments first: a malformed call gets the same answer whatever exists.
             clean_query(query)
             Filters.of(
-                language=language, path=directory, repository=repository, file_type=file_type
+                language=language,
+                path=directory,
+                repository=repository,
+                file_type=file_type,
+                kind=kind,
             )
             project = workspace.get(project_id)
             results = project.search(
@@ -250,6 +262,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
                 repository=repository,
                 file_type=file_type,
                 by=by,
+                kind=kind,
             )
             records = results.to_dict(orient="records")
         keys = (
@@ -262,6 +275,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "symbol",
             "kind",
             "language",
+            "category",
             "match_start_line",
             "match_end_line",
             "parts",
