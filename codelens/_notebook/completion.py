@@ -103,7 +103,12 @@ def _command_candidates(
     if previous in _PROJECT_OPTIONS:
         return _projects(magics)
     if previous == "--embedder":
-        return (("local", "embedder"), ("onnx", "embedder"), ("ollama", "embedder"))
+        return (
+            ("local", "embedder"),
+            ("onnx", "embedder"),
+            ("static", "embedder"),
+            ("ollama", "embedder"),
+        )
     if token.startswith("-"):
         return ((o, "option") for o in option_strings(command.parser))
     if len(before) == 1 and command.name in ("use", "drop"):
