@@ -3,7 +3,8 @@
 What it holds, by design: an import cycle (``shop.cart`` and ``shop.pricing`` import each
 other), a hotspot (``price`` is called from four places), an unreferenced function
 (``forgotten``), a dunder method (``Cart.__len__``), a private helper (``_round``), a test
-file, and an entry point (``main`` under ``if __name__ == "__main__"``).
+file, and entry points (``main``, called under ``if __name__ == "__main__"``, and ``start`` in
+``shop/__main__.py``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def main():
 
 if __name__ == "__main__":
     main()
+""",
+    "shop/__main__.py": """def start():
+    return 0
 """,
     "tests/test_pricing.py": """from shop.pricing import price
 
