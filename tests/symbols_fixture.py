@@ -4,12 +4,14 @@ What it holds, by design: an import cycle (``shop.cart`` and ``shop.pricing`` im
 other), a hotspot (``price`` is called from four places), an unreferenced function
 (``forgotten``), a dunder method (``Cart.__len__``), a private helper (``_round``), a test
 file, and entry points (``main``, called under ``if __name__ == "__main__"``, and ``start`` in
-``shop/__main__.py``).
+``shop/__main__.py``), and a notebook defining ``describe`` in its second cell.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import nbformat
 
 FILES = {
     "shop/__init__.py": "",
@@ -80,9 +82,23 @@ def test_price():
 }
 
 
+# A notebook: its code cells are Python, and its places are told by cell.
+NOTEBOOK_CELLS = [
+    ("markdown", "# Exploring prices"),
+    ("code", "import json\n\n\ndef describe(cart):\n    return json.dumps(cart)"),
+]
+
+
 def write_shop(root: Path) -> Path:
     for relative, text in FILES.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
+        for kind, text in NOTEBOOK_CELLS
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    nbformat.write(notebook, str(root / "explore.ipynb"))
     return root

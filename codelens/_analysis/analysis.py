@@ -30,6 +30,7 @@ Tables and views, for your own SQL with ``Analysis.sql`` or ``%%codesql``
     symbol_refs(file_id, repository_id, path, language, name, qualifier, kind, line, col,
                 scope, definition_id, target_id, resolution)   -- resolved: see graph()
     module_imports(file_id, importer, importer_path, imported, imported_path, line)
+    definition_uses(target_id, refs, calls, files)   -- view: references into each definition
     snapshot_info(project_id, refreshed_at, full_copy, chunks_copied, chunks_deleted,
                   postgres_seconds, disk_seconds, seconds)
 

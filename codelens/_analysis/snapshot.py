@@ -35,7 +35,7 @@ from codelens._analysis.disk import scan_disk
 from codelens._analysis.snapshot_file import locked, snapshot_path, writable
 from codelens._analysis.snapshot_pg import read_chunks, read_project
 from codelens._analysis.snapshot_schema import SCHEMA_VERSION
-from codelens._analysis.snapshot_symbols import read_symbols
+from codelens._analysis.snapshot_symbols import read_symbols, symbols_generation
 
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
@@ -103,7 +103,11 @@ def refresh_snapshot(
                 changed = con.execute(_CHANGED).to_arrow_table()
                 wanted = changed.filter(pc.greater(changed["chunk_count"], 0))
                 chunks = read_chunks(conn, None if full else wanted["file_id"].to_pylist())
-                symbols = read_symbols(project, conn)
+                # Resolving every reference is the slow part: only after a write of symbols.
+                generation = symbols_generation(conn)
+                stored = con.execute("SELECT generation, table_oid FROM _symbols_synced").fetchone()
+                fresh = stored is None or tuple(stored) != generation
+                symbols = read_symbols(project, conn) if fresh else {}
                 postgres_seconds = time.perf_counter() - started
             finally:
                 conn.rollback()
@@ -118,6 +122,9 @@ def refresh_snapshot(
         _replace(con, "_synced", pg.signatures)
         for name, table in (*pg.tables.items(), *symbols.items()):
             _replace(con, name, table)
+        if symbols:
+            con.execute("DELETE FROM _symbols_synced")
+            con.execute("INSERT INTO _symbols_synced VALUES (?, ?)", list(generation))
         con.execute("UPDATE repositories SET on_disk = NOT list_contains(?, id)", [missing])
         _replace(con, "disk_files", disk_table)
         stats = RefreshStats(
@@ -173,5 +180,6 @@ def _clear(con: duckdb.DuckDBPyConnection, project_id: str, created_us: int) -> 
     """Forget every copied chunk: the project was dropped and created again."""
     con.execute("DELETE FROM chunks")
     con.execute("DELETE FROM _synced")
+    con.execute("DELETE FROM _symbols_synced")
     con.execute("DELETE FROM _meta")
     con.execute("INSERT INTO _meta VALUES (?, ?, ?)", [SCHEMA_VERSION, project_id, created_us])

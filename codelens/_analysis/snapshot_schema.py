@@ -301,6 +301,12 @@ CREATE TABLE _synced (
     awaiting     BIGINT
 );
 
+-- The symbols generation the symbol tables were copied at: unchanged, they are kept as they are.
+CREATE TABLE _symbols_synced (
+    generation BIGINT,
+    table_oid  BIGINT
+);
+
 CREATE VIEW file_status AS
 SELECT
     coalesce(d.repository_id, f.repository_id) AS repository_id,

@@ -3,8 +3,9 @@
 PostgreSQL stores each file's references as written; which definition one means is worked
 out when asked (:mod:`codelens._symbols.resolve`). The snapshot stores the answer, resolved
 by the same resolver the symbol questions use, so that DuckDB can join and count it
-(graphs, hotspots, unreferenced definitions) without Python per row. The copy is whole at
-each refresh: a change in one file can change what references in any other file mean.
+(graphs, hotspots, unreferenced definitions) without Python per row. The copy is whole, at each
+refresh that finds a write of symbols since the last: a change in one file can change
+what references in any other file mean.
 Runs in the refresh's read-only transaction.
 """
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
 
-__all__ = ["SYMBOL_SCHEMAS", "read_symbols"]
+__all__ = ["SYMBOL_SCHEMAS", "read_symbols", "symbols_generation"]
 
 SYMBOL_SCHEMAS: dict[str, pa.Schema] = {
     "definitions": pa.schema(
@@ -75,6 +76,18 @@ _REFS = (
     " FROM symbol_refs ORDER BY file_id, line, col"
 )
 _IMPORTS = "SELECT file_id, path, module, name, line FROM symbol_imports ORDER BY file_id, line"
+
+
+def symbols_generation(conn: Connection) -> tuple[int, int]:
+    """What the stored symbols are at: it moves after every write of symbols commits (and
+    with a re-created table), so a snapshot that holds this number holds them all."""
+    # The number the symbols' own cache keys on (codelens._symbols.table).
+    row = conn.execute(
+        "SELECT s.last_value + s.is_called::int, 'definitions'::regclass::oid::int8"
+        " FROM symbols_generation s"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def read_symbols(project: ProjectHandle, conn: Connection) -> dict[str, pa.Table]:

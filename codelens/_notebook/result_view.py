@@ -1,7 +1,8 @@
 """One search hit in the panel: a path:lines header that toggles a highlighted snippet.
 
 Folded, a hit shows the start of its best-matching part; unfolded, the whole definition
-(all of its parts).
+(all of its parts). A hit whose definition is called shows how many places call it (the
+``callers`` search gives) on a button that unfolds them, fetched when first asked for.
 """
 
 from __future__ import annotations

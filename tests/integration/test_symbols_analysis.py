@@ -130,7 +130,11 @@ def test_a_project_without_symbols_analyses_empty(project: Project) -> None:
 def test_a_change_reaches_the_snapshot(project: Project, tmp_path: Path) -> None:
     root = write_shop(tmp_path / "shop")
     project.index(root, progress=False, embed="later")
-    assert len(project.analyze().import_cycles()) == 1
+    analysis = project.analyze()
+    assert len(analysis.import_cycles()) == 1
+    analysis.refresh()  # nothing written since: the symbol tables are kept as they are
+    assert len(analysis.import_cycles()) == 1
+    assert len(analysis.sql("SELECT * FROM definitions WHERE qualname = 'forgotten'")) == 1
     (root / "shop" / "pricing.py").write_text("def price(item):\n    return item\n")
     project.index(root, progress=False, embed="later")
     analysis = project.analyze()

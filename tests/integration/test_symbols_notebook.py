@@ -90,6 +90,15 @@ def test_def_shows_the_place_and_its_snippet(ip: InteractiveShell) -> None:
     assert "background-color" in markup  # the place's line is highlighted
 
 
+def test_a_place_in_a_notebook_is_told_by_cell(ip: InteractiveShell) -> None:
+    found = run(ip, "def describe")
+    assert list(found["path"]) == ["explore.ipynb"]
+    markup = found._repr_html_() or ""
+    assert headers(markup)[0].startswith("1. explore.ipynb · cell 2 · line 4 describe")
+    # Numbered within the cell, as JupyterLab shows it.
+    assert "4def describe(cart):5    return json.dumps(cart)" in plain(markup).replace("\n", "")
+
+
 def test_refs_callers_and_callees(ip: InteractiveShell) -> None:
     refs = run(ip, "refs price")
     assert {"call", "import"} == set(refs["kind"])
