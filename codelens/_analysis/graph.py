@@ -80,17 +80,19 @@ CYCLE_COLUMNS = ["cycle", "modules", "size", "example"]
 
 
 def to_networkx(edges: pd.DataFrame) -> nx.DiGraph[Any]:
-    """The edges as a directed graph: nodes are dotted names, edges carry their columns."""
+    """The edges as a directed graph: nodes are dotted names, edges carry their columns;
+    the definition graph's several kinds of reference between two nodes make one edge,
+    their weights summed and ``kinds`` listed."""
     import networkx as nx
 
-    graph: nx.DiGraph[Any] = nx.DiGraph()
-    for record in edges.to_dict(orient="records"):
-        row = {str(k): v for k, v in record.items()}
-        source, target = row.pop("source"), row.pop("target")
-        if graph.has_edge(source, target):  # several kinds of reference: one edge, summed
-            graph[source][target]["weight"] += row["weight"]
-            continue
-        graph.add_edge(source, target, **row)
+    if "kind" in edges.columns:
+        keys = ["source", "target", "source_path", "target_path"]
+        edges = edges.groupby(keys, as_index=False, sort=False).agg(
+            weight=("weight", "sum"), kinds=("kind", list)
+        )
+    graph: nx.DiGraph[Any] = nx.from_pandas_edgelist(
+        edges, "source", "target", edge_attr=True, create_using=nx.DiGraph
+    )
     return graph
 
 
@@ -103,8 +105,8 @@ def cycles(graph: nx.DiGraph[Any]) -> pd.DataFrame:
     import networkx as nx
 
     rows: list[tuple[Any, ...]] = []
+    # No module is its own importer here: MODULE_EDGES leaves out a file importing itself.
     knots = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
-    knots += [[n] for n in nx.nodes_with_selfloops(graph)]
     for knot in sorted(knots, key=lambda k: (-len(k), k)):
         loop = nx.find_cycle(graph.subgraph(knot))
         example = [edge[0] for edge in loop] + [loop[0][0]]

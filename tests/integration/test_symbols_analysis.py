@@ -66,6 +66,9 @@ def test_definition_graph(analysis: Analysis) -> None:
     assert ("shop.pricing.total", "shop.cart.fee", "call") in calls
     graph = analysis.graph("definition", networkx=True)
     assert nx.has_path(graph, "cli.main", "shop.pricing._round")
+    edge = graph["shop.pricing.total"]["shop.pricing.price"]
+    assert edge["kinds"] == ["call"] and edge["weight"] == 1
+    assert edge["source_path"] == edge["target_path"] == "shop/pricing.py"
     with pytest.raises(AnalysisError, match="use 'module' or 'definition'"):
         analysis.graph("file")  # type: ignore[call-overload]
 
