@@ -21,7 +21,7 @@ from codelens._notebook.magics import (
     load_ipython_extension,
     unload_ipython_extension,
 )
-from codelens._notebook.places import SymbolPlaces
+from codelens._notebook.places import Snippet, SymbolPlaces, place_html
 from codelens._notebook.search_panel import SearchPanel
 from codelens.errors import SymbolError
 from tests.frontend_helpers import find, find_all
@@ -218,3 +218,16 @@ def test_callers_failure_shows_one_line_in_the_panel(
     label = find(hit.widget, "cl-callers-places")
     assert "cl-error" in label._dom_classes
     assert plain(label.value).count("\n") == 0 and ": " in plain(label.value)
+
+
+def test_a_place_outside_the_index_or_of_an_unknown_language(ip: InteractiveShell) -> None:
+    row = run(ip, "def price").iloc[0]
+    # A file indexed since the answer was given may hold the place no longer.
+    assert "(not in the index)" in place_html(row, 1, None, {})
+    odd = Snippet(first=10, text="def price(item):", marked=1, language="no-such", cell=None)
+    markup = place_html(row, 1, odd, {})
+    assert "def price(item):" in plain(markup) and 'class="highlight"' in markup
+
+
+def test_no_symbol_names_for_a_project_that_does_not_exist(ip: InteractiveShell) -> None:
+    assert completions(ip, "%codelens def -p no-such-project pri") == []
