@@ -196,8 +196,11 @@ def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[in
     n = 2
     while unique in taken:
         unique, n = f"{base}-{n}", n + 1
+    # Its files will all be cut by today's chunker, also if this first run is interrupted.
     new = conn.execute(
-        "INSERT INTO repositories (root_path, name) VALUES (%s, %s) RETURNING id", [root, unique]
+        "INSERT INTO repositories (root_path, name, chunker_version) VALUES (%s, %s, %s)"
+        " RETURNING id",
+        [root, unique, CHUNKER_VERSION],
     ).fetchone()
     assert new is not None
     return int(new[0]), unique
