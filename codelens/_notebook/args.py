@@ -20,6 +20,7 @@ from IPython.utils._process_common import arg_split
 
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.run import EMBED_MODES
+from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
 from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KINDS
 
@@ -62,6 +63,7 @@ def _search_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="only chunks in this language, e.g. python")
     p.add_argument("--path", help="only paths matching this glob or folder, e.g. 'src/*.py'")
     p.add_argument("--repo", help="only this repository (its name)")
+    p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, help=f"{', '.join(MODES)}; default {DEFAULT_MODE}")
     p.add_argument(
         "--by", choices=BY, default=DEFAULT_BY, help="a row per definition (default) or per file"
