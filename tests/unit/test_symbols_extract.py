@@ -202,6 +202,88 @@ GOLDEN = {
         ],
         [("sum_lines", "call", 4, "Billing.Invoice.total")],
     ),
+    "php": (
+        "a.php",
+        "<?php\nclass Cart {\n    public function total() { return format_price($this->sum()); }\n"
+        "    private function sum() { return 0; }\n}\n"
+        'function format_price($n) { return sprintf("%.2f", $n); }\n',
+        [
+            ("Cart", "class", 2),
+            ("Cart.total", "method", 3),
+            ("Cart.sum", "method", 4),
+            ("format_price", "function", 6),
+        ],
+        [
+            ("format_price", "call", 3, "Cart.total"),
+            ("sum", "call", 3, "Cart.total"),
+            ("sprintf", "call", 6, "format_price"),
+        ],
+    ),
+    "scala": (
+        "a.scala",
+        "object Shapes {\n  def total(xs: List[Int]): Int = sumAll(xs)\n"
+        "  def sumAll(xs: List[Int]): Int = xs.map(abs).sum\n}\n"
+        "class Circle(r: Double) extends Shape {\n  def area(): Double = square(r)\n}\n"
+        "val c = new Circle(1.0)\n",
+        [
+            ("Shapes", "object", 1),
+            ("Shapes.total", "method", 2),
+            ("Shapes.sumAll", "method", 3),
+            ("Circle", "class", 5),
+            ("Circle.r", "property", 5),
+            ("Circle.area", "method", 6),
+            ("c", "variable", 8),
+        ],
+        [
+            ("sumAll", "call", 2, "Shapes.total"),
+            ("map", "call", 3, "Shapes.sumAll"),
+            ("Shape", "type", 5, "Circle"),
+            ("square", "call", 6, "Circle.area"),
+            ("Circle", "type", 8, "c"),
+        ],
+    ),
+    "swift": (
+        "a.swift",
+        "class Queue: Collection {\n    var items: [Int] = []\n"
+        "    func push(_ x: Int) { items.append(x); log(x) }\n}\n"
+        "func log(_ x: Int) { print(x) }\n",
+        [
+            ("Queue", "class", 1),
+            ("Queue.items", "property", 2),
+            ("Queue.push", "method", 3),
+            ("log", "function", 5),
+        ],
+        [
+            ("Collection", "inherit", 1, "Queue"),
+            ("append", "call", 3, "Queue.push"),
+            ("log", "call", 3, "Queue.push"),
+            ("print", "call", 5, "log"),
+        ],
+    ),
+    "lua": (
+        "a.lua",
+        "local M = {}\nfunction M.load(path)\n  return parse(path)\nend\n"
+        "local function parse(path)\n  return io.open(path)\nend\n",
+        [("load", "function", 2), ("parse", "function", 5)],
+        [("parse", "call", 3, "load"), ("open", "call", 6, "parse")],
+    ),
+    "elixir": (
+        "a.ex",
+        'defmodule Bank.Account do\n  @doc "Deposit."\n  def deposit(pid, amount) do\n'
+        "    GenServer.call(pid, {:deposit, amount})\n    log(amount)\n  end\n"
+        "  defp log(x), do: IO.puts(x)\nend\n",
+        [
+            ("Bank.Account", "module", 1),
+            ("Bank.Account.deposit", "method", 3),
+            ("Bank.Account.log", "method", 7),
+        ],
+        # ``defmodule``, ``def`` and ``@doc`` are no calls.
+        [
+            ("call", "call", 4, "Bank.Account.deposit"),
+            ("log", "call", 5, "Bank.Account.deposit"),
+            ("puts", "call", 7, "Bank.Account.log"),
+        ],
+    ),
 }
 
 
