@@ -174,6 +174,57 @@ _EXTRA_TAGS = {
 (instance_expression (type_identifier) @name) @reference.class
 (call_expression function: (field_expression field: (identifier) @name)) @reference.call
 """,
+    # The grammars below ship no tags.scm: these follow its conventions, on the node
+    # types the chunker reads (codelens._chunk.languages).
+    "csharp": """
+(namespace_declaration name: (_) @name) @definition.module
+(class_declaration name: (identifier) @name) @definition.class
+(record_declaration name: (identifier) @name) @definition.class
+(struct_declaration name: (identifier) @name) @definition.class
+(interface_declaration name: (identifier) @name) @definition.interface
+(enum_declaration name: (identifier) @name) @definition.type
+(method_declaration name: (identifier) @name) @definition.method
+(constructor_declaration name: (identifier) @name) @definition.method
+(local_function_statement name: (identifier) @name) @definition.function
+(base_list (identifier) @name) @reference.implementation
+(base_list (generic_name (identifier) @name)) @reference.implementation
+(object_creation_expression type: (identifier) @name) @reference.class
+(invocation_expression function: (identifier) @name) @reference.call
+(invocation_expression function: (member_access_expression name: (identifier) @name))
+  @reference.call
+""",
+    "kotlin": """
+(class_declaration name: (identifier) @name) @definition.class
+(object_declaration name: (identifier) @name) @definition.object
+(function_declaration name: (identifier) @name) @definition.function
+(delegation_specifier (constructor_invocation (user_type (identifier) @name)))
+  @reference.implementation
+(delegation_specifier (user_type (identifier) @name)) @reference.implementation
+(call_expression . (identifier) @name) @reference.call
+(call_expression . (navigation_expression (identifier) @name .)) @reference.call
+""",
+    "zig": """
+(variable_declaration (identifier) @name
+  [(struct_declaration) (union_declaration) (opaque_declaration)]) @definition.class
+(variable_declaration (identifier) @name (enum_declaration)) @definition.type
+(function_declaration name: (identifier) @name) @definition.function
+(call_expression function: (identifier) @name) @reference.call
+(call_expression function: (field_expression member: (identifier) @name)) @reference.call
+""",
+    "shell": """
+(function_definition name: (word) @name) @definition.function
+(command name: (command_name (word) @name)) @reference.call
+""",
+    "haskell": """
+(class name: (name) @name) @definition.interface
+(class_declarations (signature name: (variable) @name) @definition.function)
+(data_type name: (name) @name) @definition.class
+(newtype name: (name) @name) @definition.class
+(type_synonym name: (name) @name) @definition.type
+(function name: (variable) @name) @definition.function
+(bind name: (variable) @name) @definition.function
+(apply function: (variable) @name) @reference.call
+""",
 }
 _INHERITS_TAGS = {"typescript": "javascript", "tsx": "javascript"}
 # Used instead of the wheel's tags.scm: Swift's captures a whole class as the definition

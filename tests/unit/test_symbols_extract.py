@@ -284,6 +284,85 @@ GOLDEN = {
             ("puts", "call", 7, "Bank.Account.log"),
         ],
     ),
+    "csharp": (
+        "A.cs",
+        "namespace Shop {\n    class Order : Entity {\n"
+        "        public decimal Total() { return Sum(items); }\n"
+        "        decimal Sum(int[] xs) { return Math.Round(1.0); }\n    }\n"
+        "    interface IRepo { void Save(); }\n}\n",
+        [
+            ("Shop", "module", 1),
+            ("Shop.Order", "class", 2),
+            ("Shop.Order.Total", "method", 3),
+            ("Shop.Order.Sum", "method", 4),
+            ("Shop.IRepo", "interface", 6),
+            ("Shop.IRepo.Save", "method", 6),
+        ],
+        [
+            ("Entity", "inherit", 2, "Shop.Order"),
+            ("Sum", "call", 3, "Shop.Order.Total"),
+            ("Round", "call", 4, "Shop.Order.Sum"),
+        ],
+    ),
+    "kotlin": (
+        "a.kt",
+        "class Library : Base() {\n"
+        "    fun lend(title: String) { check(title); println(title.trim()) }\n"
+        "    fun check(t: String) {}\n}\nobject Registry { fun make() = Library() }\n"
+        "fun main() { Registry.make() }\n",
+        [
+            ("Library", "class", 1),
+            ("Library.lend", "method", 2),
+            ("Library.check", "method", 3),
+            ("Registry", "object", 5),
+            ("Registry.make", "method", 5),
+            ("main", "function", 6),
+        ],
+        [
+            ("Base", "inherit", 1, "Library"),
+            ("check", "call", 2, "Library.lend"),
+            ("println", "call", 2, "Library.lend"),
+            ("trim", "call", 2, "Library.lend"),
+            ("Library", "call", 5, "Registry.make"),
+            ("make", "call", 6, "main"),
+        ],
+    ),
+    "zig": (
+        "a.zig",
+        'const std = @import("std");\nconst Ring = struct {\n'
+        '    fn push(self: *Ring, x: u8) void { grow(self); std.debug.print("{}", .{x}); }\n'
+        "};\nfn grow(r: *Ring) void { _ = r; }\n",
+        [("Ring", "class", 2), ("Ring.push", "method", 3), ("grow", "function", 5)],
+        [("grow", "call", 3, "Ring.push"), ("print", "call", 3, "Ring.push")],
+    ),
+    "shell": (
+        "deploy.sh",
+        '#!/bin/bash\ndeploy() {\n  build "$1"\n  echo done\n}\nbuild() { make -C "$1"; }\n'
+        "deploy app\n",
+        [("deploy", "function", 2), ("build", "function", 6)],
+        [
+            ("build", "call", 3, "deploy"),
+            ("echo", "call", 4, "deploy"),
+            ("make", "call", 6, "build"),
+            ("deploy", "call", 7, ""),
+        ],
+    ),
+    "haskell": (
+        "Stack.hs",
+        "module Stack where\nclass Container f where\n  empty :: f a\n"
+        "data Stack a = Stack [a]\npush :: a -> Stack a -> Stack a\n"
+        "push x (Stack xs) = Stack (x : xs)\nsize s = length (items s)\n"
+        "items (Stack xs) = xs\n",
+        [
+            ("Container", "interface", 2),
+            ("Container.empty", "method", 3),
+            ("Stack", "class", 4),
+            ("push", "function", 6),
+            ("size", "function", 7),
+            ("items", "function", 8),
+        ],
+        [("length", "call", 7, "size"), ("items", "call", 7, "size")],
+    ),
 }
 
 
