@@ -7,7 +7,8 @@ definition a reference means) is :mod:`codelens._symbols`' job, at query time, s
 file's facts never go stale when another file changes.
 
 Python is read with codelens' own query (methods, qualifiers, imports, bases); the other
-languages with the ``tags.scm`` query their grammar wheel ships.
+languages with the ``tags.scm`` query their grammar wheel ships, or codelens' own where it
+ships none or a broken one.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 # Stored with every file's symbols: a new value has every file's symbols extracted again.
-SYMBOLS_VERSION = 1
+SYMBOLS_VERSION = 2
 # A qualifier that is an expression codelens does not follow (a call, a subscript, ...).
 UNKNOWN = "?"
 _MAX_NAME = 200
