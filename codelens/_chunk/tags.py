@@ -195,7 +195,8 @@ _EXTRA_TAGS = {
   @reference.call
 """,
     "kotlin": """
-(class_declaration name: (identifier) @name) @definition.class
+(class_declaration "class" name: (identifier) @name) @definition.class
+(class_declaration "interface" name: (identifier) @name) @definition.interface
 (object_declaration name: (identifier) @name) @definition.object
 (function_declaration name: (identifier) @name) @definition.function
 (delegation_specifier (constructor_invocation (user_type (identifier) @name)))

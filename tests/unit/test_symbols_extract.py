@@ -309,7 +309,7 @@ GOLDEN = {
         "class Library : Base() {\n"
         "    fun lend(title: String) { check(title); println(title.trim()) }\n"
         "    fun check(t: String) {}\n}\nobject Registry { fun make() = Library() }\n"
-        "fun main() { Registry.make() }\n",
+        "fun main() { Registry.make() }\ninterface Shelf {\n    fun put()\n}\n",
         [
             ("Library", "class", 1),
             ("Library.lend", "method", 2),
@@ -317,6 +317,8 @@ GOLDEN = {
             ("Registry", "object", 5),
             ("Registry.make", "method", 5),
             ("main", "function", 6),
+            ("Shelf", "interface", 7),
+            ("Shelf.put", "method", 8),
         ],
         [
             ("Base", "inherit", 1, "Library"),
