@@ -226,6 +226,7 @@ _EXTRA_TAGS = {
 (function name: (variable) @name) @definition.function
 (bind name: (variable) @name) @definition.function
 (apply function: (variable) @name) @reference.call
+(apply function: (qualified id: (variable) @name)) @reference.call
 """,
 }
 _INHERITS_TAGS = {"typescript": "javascript", "tsx": "javascript"}
