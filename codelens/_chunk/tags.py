@@ -7,7 +7,8 @@ definition a reference means) is :mod:`codelens._symbols`' job, at query time, s
 file's facts never go stale when another file changes.
 
 Python is read with codelens' own query (methods, qualifiers, imports, bases); the other
-languages with the ``tags.scm`` query their grammar wheel ships.
+languages with the ``tags.scm`` query their grammar wheel ships, or codelens' own where it
+ships none or a broken one.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 # Stored with every file's symbols: a new value has every file's symbols extracted again.
-SYMBOLS_VERSION = 1
+SYMBOLS_VERSION = 2
 # A qualifier that is an expression codelens does not follow (a call, a subscript, ...).
 UNKNOWN = "?"
 _MAX_NAME = 200
@@ -142,7 +143,7 @@ _DEFINITION_KINDS = {"class", "function"}
 # with an annotation, ``x = Class(...)``, ``self.x = Class(...)``), whose type lets
 # ``x.method()`` resolve. They never hold references: they open no scope.
 _VARIABLE_KINDS = {"assign", "self", "param"}
-_CLASS_LIKE = {"class", "interface", "module", "type"}
+_CLASS_LIKE = {"class", "interface", "module", "type", "object"}
 
 
 @cache
@@ -167,8 +168,87 @@ _EXTRA_TAGS = {
 (call_expression function: (field_expression field: (field_identifier) @name)) @reference.call
 (call_expression function: (qualified_identifier name: (identifier) @name)) @reference.call
 """,
+    # PHP's tags miss a call of a plain (unqualified) function name.
+    "php": "(function_call_expression function: (name) @name) @reference.call",
+    # Scala's tag ``new C`` as an interface reference and miss method calls (``xs.map(f)``).
+    "scala": """
+(instance_expression (type_identifier) @name) @reference.class
+(call_expression function: (field_expression field: (identifier) @name)) @reference.call
+""",
+    # The grammars below ship no tags.scm: these follow its conventions, on the node
+    # types the chunker reads (codelens._chunk.languages).
+    "csharp": """
+(namespace_declaration name: (_) @name) @definition.module
+(class_declaration name: (identifier) @name) @definition.class
+(record_declaration name: (identifier) @name) @definition.class
+(struct_declaration name: (identifier) @name) @definition.class
+(interface_declaration name: (identifier) @name) @definition.interface
+(enum_declaration name: (identifier) @name) @definition.type
+(method_declaration name: (identifier) @name) @definition.method
+(constructor_declaration name: (identifier) @name) @definition.method
+(local_function_statement name: (identifier) @name) @definition.function
+(base_list (identifier) @name) @reference.implementation
+(base_list (generic_name (identifier) @name)) @reference.implementation
+(object_creation_expression type: (identifier) @name) @reference.class
+(invocation_expression function: (identifier) @name) @reference.call
+(invocation_expression function: (member_access_expression name: (identifier) @name))
+  @reference.call
+""",
+    "kotlin": """
+(class_declaration "class" name: (identifier) @name) @definition.class
+(class_declaration "interface" name: (identifier) @name) @definition.interface
+(object_declaration name: (identifier) @name) @definition.object
+(function_declaration name: (identifier) @name) @definition.function
+(delegation_specifier (constructor_invocation (user_type (identifier) @name)))
+  @reference.implementation
+(delegation_specifier (user_type (identifier) @name)) @reference.implementation
+(call_expression . (identifier) @name) @reference.call
+(call_expression . (navigation_expression (identifier) @name .)) @reference.call
+""",
+    "zig": """
+(variable_declaration (identifier) @name
+  [(struct_declaration) (union_declaration) (opaque_declaration)]) @definition.class
+(variable_declaration (identifier) @name (enum_declaration)) @definition.type
+(function_declaration name: (identifier) @name) @definition.function
+(call_expression function: (identifier) @name) @reference.call
+(call_expression function: (field_expression member: (identifier) @name)) @reference.call
+""",
+    "shell": """
+(function_definition name: (word) @name) @definition.function
+(command name: (command_name (word) @name)) @reference.call
+""",
+    "haskell": """
+(class name: (name) @name) @definition.interface
+(class_declarations (signature name: (variable) @name) @definition.function)
+(data_type name: (name) @name) @definition.class
+(newtype name: (name) @name) @definition.class
+(type_synonym name: (name) @name) @definition.type
+(function name: (variable) @name) @definition.function
+(bind name: (variable) @name) @definition.function
+(apply function: (variable) @name) @reference.call
+(apply function: (qualified id: (variable) @name)) @reference.call
+""",
 }
 _INHERITS_TAGS = {"typescript": "javascript", "tsx": "javascript"}
+# Used instead of the wheel's tags.scm: Swift's captures a whole class as the definition
+# of each of its methods and properties, which nests every member in the one before it.
+_OWN_TAGS = {
+    "swift": """
+(class_declaration name: (type_identifier) @name) @definition.class
+(protocol_declaration name: (type_identifier) @name) @definition.interface
+(protocol_function_declaration name: (simple_identifier) @name) @definition.function
+(function_declaration name: (simple_identifier) @name) @definition.function
+(init_declaration "init" @name) @definition.function
+(class_body
+  (property_declaration name: (pattern bound_identifier: (simple_identifier) @name))
+  @definition.property)
+(inheritance_specifier inherits_from: (user_type (type_identifier) @name)) @reference.implementation
+(call_expression (simple_identifier) @name) @reference.call
+(call_expression
+  (navigation_expression suffix: (navigation_suffix suffix: (simple_identifier) @name)))
+  @reference.call
+""",
+}
 
 
 def _wheel_tags(language: str) -> str:
@@ -179,7 +259,7 @@ def _wheel_tags(language: str) -> str:
 
 @cache
 def _tags_query(language: str) -> tree_sitter.Query | None:
-    parts = [_wheel_tags(language), _EXTRA_TAGS.get(language, "")]
+    parts = [_OWN_TAGS.get(language) or _wheel_tags(language), _EXTRA_TAGS.get(language, "")]
     if language in _INHERITS_TAGS:
         parts.insert(0, _wheel_tags(_INHERITS_TAGS[language]))
     source = "\n".join(p for p in parts if p)
@@ -559,7 +639,11 @@ def _tagged(language: str, root: Node, source: _Source) -> FileSymbols:
     defs: list[tuple[Node, Node, str]] = []
     refs: list[tuple[Node, str]] = []
     seen: set[tuple[int, str]] = set()
+    ignored: set[int] = set()
     for _, captures in tree_sitter.QueryCursor(query).matches(root):
+        # tags.scm's convention (Elixir's): a node captured as @ignore is tagged by no
+        # other pattern (``def`` and ``@doc`` are no calls).
+        ignored.update(node.start_byte for node in captures.get("ignore", ()))
         names = captures.get("name")
         if not names:
             continue
@@ -575,7 +659,7 @@ def _tagged(language: str, root: Node, source: _Source) -> FileSymbols:
                 if key not in seen:
                     seen.add(key)
                     refs.append((name, _TAG_KINDS[capture]))
-    named = {name.start_byte for _, name, _ in defs}
+    named = {name.start_byte for _, name, _ in defs} | ignored
     # Some tags (Ruby's, Go's) also tag a definition's own name as a use of it.
     refs = [(name, kind) for name, kind in refs if name.start_byte not in named]
     scopes = _Scopes()

@@ -279,6 +279,26 @@ def test_other_languages_match_by_name_preferring_the_same_file(
     assert _places(project.callers("run")) == [("main.go", 5, "main", "name-only")]
 
 
+def test_the_languages_without_tags_of_their_own_have_callers_too(
+    project: Project, tmp_path: Path
+) -> None:
+    root = tmp_path / "shop"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "Orders.kt").write_text("class Orders {\n    fun total(): Int = 1\n}\n")
+    (root / "Main.kt").write_text("fun main() {\n    println(Orders().total())\n}\n")
+    (root / "deploy.sh").write_text("#!/bin/bash\nbuild() { make all; }\nbuild\n")
+    (root / "Cart.cs").write_text(
+        "class Cart {\n    int Sum() { return Round(1); }\n    int Round(int x) { return x; }\n}\n"
+    )
+    project.index(root, progress=False, embed="later")
+    found = project.callers("Orders.total")
+    assert [(r.path, r.line, r.definition, r.target_path) for r in found.itertuples()] == [
+        ("Main.kt", 2, "main", "lib/Orders.kt")
+    ]
+    assert _places(project.callers("build")) == [("deploy.sh", 3, "", "name-only")]
+    assert _places(project.callers("Cart.Round")) == [("Cart.cs", 2, "Cart.Sum", "name-only")]
+
+
 def test_search_results_carry_how_many_places_call_them(
     indexed: tuple[Project, Path],
 ) -> None:

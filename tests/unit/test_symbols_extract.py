@@ -202,6 +202,173 @@ GOLDEN = {
         ],
         [("sum_lines", "call", 4, "Billing.Invoice.total")],
     ),
+    "php": (
+        "a.php",
+        "<?php\nclass Cart {\n    public function total() { return format_price($this->sum()); }\n"
+        "    private function sum() { return 0; }\n}\n"
+        'function format_price($n) { return sprintf("%.2f", $n); }\n',
+        [
+            ("Cart", "class", 2),
+            ("Cart.total", "method", 3),
+            ("Cart.sum", "method", 4),
+            ("format_price", "function", 6),
+        ],
+        [
+            ("format_price", "call", 3, "Cart.total"),
+            ("sum", "call", 3, "Cart.total"),
+            ("sprintf", "call", 6, "format_price"),
+        ],
+    ),
+    "scala": (
+        "a.scala",
+        "object Shapes {\n  def total(xs: List[Int]): Int = sumAll(xs)\n"
+        "  def sumAll(xs: List[Int]): Int = xs.map(abs).sum\n}\n"
+        "class Circle(r: Double) extends Shape {\n  def area(): Double = square(r)\n}\n"
+        "val c = new Circle(1.0)\n",
+        [
+            ("Shapes", "object", 1),
+            ("Shapes.total", "method", 2),
+            ("Shapes.sumAll", "method", 3),
+            ("Circle", "class", 5),
+            ("Circle.r", "property", 5),
+            ("Circle.area", "method", 6),
+            ("c", "variable", 8),
+        ],
+        [
+            ("sumAll", "call", 2, "Shapes.total"),
+            ("map", "call", 3, "Shapes.sumAll"),
+            ("Shape", "type", 5, "Circle"),
+            ("square", "call", 6, "Circle.area"),
+            ("Circle", "type", 8, "c"),
+        ],
+    ),
+    "swift": (
+        "a.swift",
+        "class Queue: Collection {\n    var items: [Int] = []\n"
+        "    func push(_ x: Int) { items.append(x); log(x) }\n}\n"
+        "func log(_ x: Int) { print(x) }\n",
+        [
+            ("Queue", "class", 1),
+            ("Queue.items", "property", 2),
+            ("Queue.push", "method", 3),
+            ("log", "function", 5),
+        ],
+        [
+            ("Collection", "inherit", 1, "Queue"),
+            ("append", "call", 3, "Queue.push"),
+            ("log", "call", 3, "Queue.push"),
+            ("print", "call", 5, "log"),
+        ],
+    ),
+    "lua": (
+        "a.lua",
+        "local M = {}\nfunction M.load(path)\n  return parse(path)\nend\n"
+        "local function parse(path)\n  return io.open(path)\nend\n",
+        [("load", "function", 2), ("parse", "function", 5)],
+        [("parse", "call", 3, "load"), ("open", "call", 6, "parse")],
+    ),
+    "elixir": (
+        "a.ex",
+        'defmodule Bank.Account do\n  @doc "Deposit."\n  def deposit(pid, amount) do\n'
+        "    GenServer.call(pid, {:deposit, amount})\n    log(amount)\n  end\n"
+        "  defp log(x), do: IO.puts(x)\nend\n",
+        [
+            ("Bank.Account", "module", 1),
+            ("Bank.Account.deposit", "method", 3),
+            ("Bank.Account.log", "method", 7),
+        ],
+        # ``defmodule``, ``def`` and ``@doc`` are no calls.
+        [
+            ("call", "call", 4, "Bank.Account.deposit"),
+            ("log", "call", 5, "Bank.Account.deposit"),
+            ("puts", "call", 7, "Bank.Account.log"),
+        ],
+    ),
+    "csharp": (
+        "A.cs",
+        "namespace Shop {\n    class Order : Entity {\n"
+        "        public decimal Total() { return Sum(items); }\n"
+        "        decimal Sum(int[] xs) { return Math.Round(1.0); }\n    }\n"
+        "    interface IRepo { void Save(); }\n}\n",
+        [
+            ("Shop", "module", 1),
+            ("Shop.Order", "class", 2),
+            ("Shop.Order.Total", "method", 3),
+            ("Shop.Order.Sum", "method", 4),
+            ("Shop.IRepo", "interface", 6),
+            ("Shop.IRepo.Save", "method", 6),
+        ],
+        [
+            ("Entity", "inherit", 2, "Shop.Order"),
+            ("Sum", "call", 3, "Shop.Order.Total"),
+            ("Round", "call", 4, "Shop.Order.Sum"),
+        ],
+    ),
+    "kotlin": (
+        "a.kt",
+        "class Library : Base() {\n"
+        "    fun lend(title: String) { check(title); println(title.trim()) }\n"
+        "    fun check(t: String) {}\n}\nobject Registry { fun make() = Library() }\n"
+        "fun main() { Registry.make() }\ninterface Shelf {\n    fun put()\n}\n",
+        [
+            ("Library", "class", 1),
+            ("Library.lend", "method", 2),
+            ("Library.check", "method", 3),
+            ("Registry", "object", 5),
+            ("Registry.make", "method", 5),
+            ("main", "function", 6),
+            ("Shelf", "interface", 7),
+            ("Shelf.put", "method", 8),
+        ],
+        [
+            ("Base", "inherit", 1, "Library"),
+            ("check", "call", 2, "Library.lend"),
+            ("println", "call", 2, "Library.lend"),
+            ("trim", "call", 2, "Library.lend"),
+            ("Library", "call", 5, "Registry.make"),
+            ("make", "call", 6, "main"),
+        ],
+    ),
+    "zig": (
+        "a.zig",
+        'const std = @import("std");\nconst Ring = struct {\n'
+        '    fn push(self: *Ring, x: u8) void { grow(self); std.debug.print("{}", .{x}); }\n'
+        "};\nfn grow(r: *Ring) void { _ = r; }\n",
+        [("Ring", "class", 2), ("Ring.push", "method", 3), ("grow", "function", 5)],
+        [("grow", "call", 3, "Ring.push"), ("print", "call", 3, "Ring.push")],
+    ),
+    "shell": (
+        "deploy.sh",
+        '#!/bin/bash\ndeploy() {\n  build "$1"\n  echo done\n}\nbuild() { make -C "$1"; }\n'
+        "deploy app\n",
+        [("deploy", "function", 2), ("build", "function", 6)],
+        [
+            ("build", "call", 3, "deploy"),
+            ("echo", "call", 4, "deploy"),
+            ("make", "call", 6, "build"),
+            ("deploy", "call", 7, ""),
+        ],
+    ),
+    "haskell": (
+        "Stack.hs",
+        "module Stack where\nclass Container f where\n  empty :: f a\n"
+        "data Stack a = Stack [a]\npush :: a -> Stack a -> Stack a\n"
+        "push x (Stack xs) = Stack (x : xs)\nsize s = length (items s) + Map.size m\n"
+        "items (Stack xs) = xs\n",
+        [
+            ("Container", "interface", 2),
+            ("Container.empty", "method", 3),
+            ("Stack", "class", 4),
+            ("push", "function", 6),
+            ("size", "function", 7),
+            ("items", "function", 8),
+        ],
+        [
+            ("length", "call", 7, "size"),
+            ("items", "call", 7, "size"),
+            ("size", "call", 7, "size"),
+        ],
+    ),
 }
 
 
