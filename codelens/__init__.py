@@ -20,6 +20,7 @@ from codelens._api import (
     use,
     workspace,
 )
+from codelens._chunk.catalog import languages
 from codelens._config import Settings
 from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder
@@ -54,6 +55,7 @@ __all__ = [
     "get_embedder",
     "index",
     "index_ui",
+    "languages",
     "load_ipython_extension",
     "project",
     "projects",

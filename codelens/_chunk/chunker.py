@@ -10,12 +10,32 @@ from codelens._chunk.plan import Plan, finish
 from codelens._chunk.text import plan_markdown, plan_windows
 from codelens._chunk.tree import plan_tree
 from codelens._chunk.types import Chunk, embedding_text
+from codelens._ipynb import NOTEBOOK_LANGUAGE
 from codelens.errors import ConfigError
 
-__all__ = ["CHUNKER_VERSION", "Chunk", "chunk_text", "embedding_text", "estimate_tokens"]
+__all__ = [
+    "CHUNKER_VERSION",
+    "Chunk",
+    "chunk_text",
+    "chunking",
+    "embedding_text",
+    "estimate_tokens",
+]
 
 # Stored with every embedding: a new value tells the indexer to chunk files again.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
+
+
+def chunking(language: str | None) -> str:
+    """How a file in ``language`` is cut: ``grammar`` (per definition), ``sections``
+    (Markdown, per heading), ``cells`` (notebooks, per cell) or ``windows`` of lines."""
+    if language in AST_LANGUAGES:
+        return "grammar"
+    if language == "markdown":
+        return "sections"
+    if language == NOTEBOOK_LANGUAGE:
+        return "cells"
+    return "windows"
 
 
 def chunk_text(
@@ -28,10 +48,10 @@ def chunk_text(
 ) -> list[Chunk]:
     """Cut ``text`` (the file at ``path``) into chunks whose embedding text fits ``max_tokens``.
 
-    ``language`` picks the grammar (None: guess from the file name or shebang). Python,
-    JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++ and Ruby are cut per
-    definition, Markdown per section, anything else into overlapping windows
-    of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
+    ``language`` picks the grammar (None: guess from the file name or shebang). The
+    languages of ``AST_LANGUAGES`` are cut per definition (SQL per CREATE statement,
+    YAML/JSON per key, TOML per table, HCL per block, Make per target), Markdown per
+    section, anything else into overlapping windows of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
     given, checks every chunk exactly and has the few that overflow cut again.
     """
     if max_tokens < 1:
@@ -42,9 +62,11 @@ def chunk_text(
         return []
     plan = Plan(Lines(text), path, max_tokens, exact=count_tokens is not None)
     name = resolve_language(path, language, text)
-    if name in AST_LANGUAGES:
+    how = chunking(name)
+    if how == "grammar":
+        assert name is not None
         plan_tree(plan, name)
-    elif name == "markdown":
+    elif how == "sections":
         plan_markdown(plan)
     else:
         plan_windows(plan)
