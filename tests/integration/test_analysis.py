@@ -61,9 +61,10 @@ FILES: dict[str, tuple[bytes, str | None, str]] = {
     "src/huge.py": (b"x = 1\n" * 1000, "python", "too_large"),
     "docs/guide.md": (b"# Guide\n\nRead me.\n\n## Install\n\nRun it.\n", "markdown", "indexed"),
     "docs/deep/notes.md": (b"# Notes\n\nSome notes.\n", "markdown", "indexed"),
-    "assets/logo.bin": (b"\x89PNG\x00\x00\x01binary", None, "binary"),
-    "tools/run.xyz": (b"run things\n", None, "unsupported"),
-    ".gitignore": (b"*.log\n", None, "unsupported"),
+    "assets/raw.dat": (b"\x00\x00\x01binary", None, "binary"),
+    "tools/run.xyz": (b"run things\n", "text", "indexed"),  # text in no known language
+    "assets/clip.mp4": (b"ftypisom", None, "unsupported"),
+    ".gitignore": (b"*.log\n", "gitignore", "indexed"),
     "README": (b"A small project.\n", "text", "indexed"),
 }
 IGNORED = {  # path -> language the scanner gives it (None for folders)

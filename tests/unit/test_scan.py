@@ -210,6 +210,9 @@ DEFAULT_EXCLUDED = {
     "Cargo.lock": "default: Cargo.lock",
     "go.sum": "default: go.sum",
     "uv.lock": "default: uv.lock",
+    "flake.lock": "default: *.lock",
+    "Podfile.lock": "default: *.lock",
+    "npm-shrinkwrap.json": "default: npm-shrinkwrap.json",
 }
 
 
