@@ -181,7 +181,7 @@ def test_the_report_reads_as_text_html_and_json(
     text = str(plan)
     assert text.startswith("shop: would index 6 files (")
     assert "nothing written" in text.splitlines()[0]
-    assert "languages: python 3, markdown 1, javascript 1" in text  # most first
+    assert "languages: python 3, gitignore 1, markdown 1, javascript 1" in text  # most first
     assert "skipped 3: binary 1, empty 1, unsupported 1" in text
     assert "biggest folders: src/ 3 files" in text
     assert repr(plan).startswith("<DryRunReport shop: would index 6 files")
@@ -273,7 +273,7 @@ def test_the_index_panels_dry_run_button_shows_the_report(
     assert output["data"]["text/plain"].startswith("<DryRunReport shop: would index 6 files")
     assert "cl-dry-run" in output["data"]["text/html"]
     assert isinstance(panel.last_report, DryRunReport)
-    assert "dry run, nothing written: 5 files" in panel.status.value
+    assert "dry run, nothing written: 6 files" in panel.status.value
     assert panel.stage.value == "dry run: done"
     assert not panel.index_button.disabled and panel.cancel_button.disabled
     assert not ws.exists(fresh)
@@ -340,7 +340,7 @@ def test_index_dry_run_without_a_path_plans_every_repository_of_the_project(
     project.index(first, progress=False)
     ws.use(project.id)
     only = ip.run_line_magic("codelens", "index --dry-run")
-    assert isinstance(only, DryRunReport) and only.files_unchanged == 5
+    assert isinstance(only, DryRunReport) and only.files_unchanged == 6
     project.index(second, progress=False)
     (tmp_path / "two" / "src" / "new.py").write_text("def added():\n    return 1\n")
     both = ip.run_line_magic("codelens", "index --dry-run")

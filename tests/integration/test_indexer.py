@@ -73,7 +73,7 @@ def make_repo(root: Path) -> Path:
     (root / "src" / "ui.js").write_text(UI_JS)
     (root / "README.md").write_text(README)
     (root / "broken.py").write_text("def broken(:\n    return 1\n\nx = 2\n")
-    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (root / "blob.dat").write_bytes(b"\x00\x00binary")
     (root / "latin1.py").write_bytes("# café\nx = 1\n".encode("latin-1"))
     (root / "empty.py").write_text("")
     (root / "data.parquet").write_text("something")  # a data file by its name
@@ -134,7 +134,7 @@ def test_first_index_stores_chunks_skips_with_reasons_and_records_the_model(
         "src/ui.js": "indexed",
         "README.md": "indexed",
         "broken.py": "indexed",
-        "logo.png": "binary",
+        "blob.dat": "binary",
         "latin1.py": "undecodable",
         "empty.py": "empty",
         "data.parquet": "unsupported",
