@@ -189,7 +189,8 @@ def _measure(
     for i in range(0, len(sample), _SLICE):
         model.embed_counted(sample[i : i + _SLICE])
     own = (time.perf_counter() - t) * len(texts) / max(len(sample), 1)
-    out["window_over_model"] = (w1 - w0) / own
+    # nothing embedded in the window (a loaded machine, a short --embed-seconds): no ratio
+    out["window_over_model"] = (w1 - w0) / own if own else float("nan")
     print(
         f"window over the model's own time on its {len(texts)} texts"
         f" (sample {len(sample)}): {out['window_over_model']:.2f}"

@@ -2,7 +2,9 @@
 
 Names are lower case and stable: they are stored in the database, used in SQL
 filters and shown in the UI. ``TREE_SITTER_LANGUAGES`` are chunked by syntax;
-every other language is indexed with a line-window fallback.
+every other language is indexed with a line-window fallback, and so is a text file
+that nothing here places (``FALLBACK_LANGUAGE``). ``codelens.languages()`` shows
+these tables.
 """
 
 from __future__ import annotations

@@ -715,3 +715,23 @@ def test_a_checked_folder_is_walked_only_while_it_is_the_same_folder(tmp_path: P
     write(root, "repo/b.py")
     with pytest.raises(IndexingError, match="changed after it was checked"):
         list(scan(checked))
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([1001], True),  # one line just over the limit
+        ([1000], False),  # at the limit
+        ([1001, 1000], False),  # half of it, not more
+        ([1001, 990], True),
+        ([40] * 30 + [1500], True),  # one long line outweighing many short ones
+        ([40] * 50 + [1500], False),
+        ([1001] * 5 + [10] * 400, True),
+        ([499, 501, 999, 1002, 3000], True),  # long lines at every offset from a probe
+    ],
+)
+def test_long_lines_are_measured_exactly(tmp_path: Path, lines: list[int], expected: bool) -> None:
+    data = b"\n".join(b"x" * n for n in lines) + b"\n"
+    write(tmp_path, "f.py", data)
+    reason = by_path(tmp_path)["f.py"].skip_reason
+    assert (reason == "long_lines") is expected
