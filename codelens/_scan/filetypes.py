@@ -76,18 +76,20 @@ def by_content(head: bytes) -> str | None:
 def mostly_long_lines(data: bytes) -> bool:
     """Whether more than half of ``data`` is in lines over ``LONG_LINE`` bytes."""
     size = len(data)
-    # A line over LONG_LINE bytes holds two multiples of this step: probing the lines at
-    # those offsets finds every long line while reading only the lines around the probes.
+    # A line over LONG_LINE bytes holds two multiples of this step, and from the first of
+    # them its end is more than a step away: probing there finds every long line, and a
+    # probe whose line ends sooner costs one search for a newline.
     step = LONG_LINE // 2
     total = 0
     probe = step
     while probe < size:
-        start = data.rfind(b"\n", 0, probe) + 1
         end = data.find(b"\n", probe)
         end = size if end < 0 else end
-        if end - start > LONG_LINE:
-            total += end - start
-            probe = (end // step + 1) * step  # the next probe past this line
-        else:
-            probe += step
+        if end - probe > step:
+            start = data.rfind(b"\n", 0, probe) + 1
+            if end - start > LONG_LINE:
+                total += end - start
+                probe = (end // step + 1) * step  # the next probe past this line
+                continue
+        probe += step
     return total * 2 > size
