@@ -12,12 +12,14 @@ package only the folder holding the source is kept (``/usr/share/gocode/src/<mod
 ``/usr/share/cargo/registry/<crate>-<version>`` for Rust). The rest of a Debian package
 (copyright notes, changelogs) is not part of the codebase a user would search.
 
-    python3 benchmarks/eval_corpora.py /tmp/cl-eval-corpora    # fetch all, print file counts
+    python3 benchmarks/eval_corpora.py /tmp/cl-eval-corpora            # fetch all, print file counts
+    python3 benchmarks/eval_corpora.py /tmp/cl-eval-corpora --check    # and check eval_files.csv
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,8 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+QUESTIONS = Path(__file__).with_name("eval_files.csv")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,28 @@ CORPORA: tuple[Corpus, ...] = (
         "librust-itertools-dev",
         "0.10.3-1",
         "usr/share/cargo/registry/itertools-0.10.3",
+    ),
+    # Languages that are not chunked by syntax yet (Lua, PHP, shell, Swift, Kotlin): their questions
+    # were written from reading the code, before any tuning for these languages.
+    Corpus("penlight", "lua", "apt", "lua-penlight", "1.13.1-3", "usr/share/lua/5.1/pl"),
+    Corpus(
+        "commonmark",
+        "php",
+        "apt",
+        "php-league-commonmark",
+        "2.3.9-1+deb12u1",
+        "usr/share/php/League/CommonMark",
+    ),
+    Corpus("rbenv", "shell", "apt", "rbenv", "1.1.2-1", "usr/lib/rbenv"),
+    Corpus("capacitor-ios", "swift", "npm", "@capacitor/ios", "6.2.1", "package"),
+    # The npm package also ships iOS, C++ and TypeScript code: only the Android sources.
+    Corpus(
+        "rnscreens",
+        "kotlin",
+        "npm",
+        "react-native-screens",
+        "3.35.0",
+        "package/android/src/main/java/com/swmansion/rnscreens",
     ),
 )
 
@@ -116,13 +142,18 @@ def _unpack(corpus: Corpus, archive: Path, into: Path) -> Path:
 
 
 def fetch(name: str, target: Path) -> Path:
-    """Fetch corpus ``name`` so that ``target`` is its root, and return ``target``.
+    """Fetch corpus ``name`` so that ``target`` is its root, and return ``target``."""
+    return fetch_corpus(BY_NAME[name], target)
+
+
+def fetch_corpus(corpus: Corpus, target: Path) -> Path:
+    """Fetch ``corpus`` so that ``target`` is its root, and return ``target``.
 
     An existing ``target`` is returned as it is: it was only ever created by the final
     rename below, so it is complete. The tree is assembled in ``target.with_suffix(".partial")``
     and renamed at the end, so an interrupted fetch leaves no half-written ``target``.
     """
-    corpus = BY_NAME[name]
+    name = corpus.name
     if target.exists():
         return target
     partial = target.with_suffix(".partial")
@@ -144,20 +175,45 @@ def file_count(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file())
 
 
+def missing_paths(name: str, root: Path, questions: Path = QUESTIONS) -> list[str]:
+    """The ``relevant`` and ``secondary`` paths of corpus ``name``'s questions that are not
+    files under ``root``, each as ``line N: path``: a question naming a file that the pinned
+    release lacks can never be answered, and would silently drag the corpus's scores down."""
+    missing = []
+    with questions.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            if row["corpus"] != name:
+                continue
+            for path in f"{row['relevant']};{row['secondary']}".split(";"):
+                if path and not (root / path).is_file():
+                    missing.append(f"line {reader.line_num}: {path}")
+    return missing
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Fetch every corpus (or those named) under a folder and print each one's file count."""
+    """Fetch every corpus (or those named) under a folder and print each one's file count;
+    with ``--check``, also every path of eval_files.csv that the corpus lacks (exit 1)."""
     parser = argparse.ArgumentParser(description="Fetch the evaluation corpora.")
     parser.add_argument("folder", type=Path, help="each corpus goes to FOLDER/<name>")
     parser.add_argument("--corpus", action="append", choices=sorted(BY_NAME), help="only these")
+    parser.add_argument(
+        "--check", action="store_true", help="check that eval_files.csv names only real files"
+    )
     args = parser.parse_args(argv)
+    failed = False
     for name in args.corpus or [c.name for c in CORPORA]:
         corpus = BY_NAME[name]
         root = fetch(name, args.folder / name)
         print(
-            f"{name:<10} {corpus.language:<11} {corpus.registry:<5} {corpus.pin:<45} "
+            f"{name:<13} {corpus.language:<11} {corpus.registry:<5} {corpus.pin:<42} "
             f"{file_count(root):>5} files  {root}"
         )
-    return 0
+        if args.check:
+            for missing in missing_paths(name, root):
+                print(f"  {QUESTIONS.name} {missing}: no such file in {name}", file=sys.stderr)
+                failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ databases stay under --home and a later run finds every file unchanged and only 
   (architecture, behaviour, symbol), scored by NDCG@10 over the files of the top 10
   results (gain 1 relevant, 0.5 secondary), Recall@1/10 and MRR@10 of the first relevant
   file. The corpora are pinned releases fetched from PyPI, npm and Debian by
-  benchmarks/eval_corpora.py, tests, examples and docs included, in four languages.
+  benchmarks/eval_corpora.py, tests, examples and docs included, in nine languages.
 
 A question shares a word with its target when one of its full-text lexemes is also a
 lexeme of the target's symbol or path, both split exactly as the lexical index splits code
@@ -207,9 +207,12 @@ def source_of(name: str, home: Path) -> Path:
 
 
 def ensure_index(workspace: Workspace, name: str, home: Path, embedder: str) -> Project:
-    """The corpus's project, indexed: only files not indexed yet are embedded."""
+    """The corpus's project, indexed: only files not indexed yet are embedded. A fetched
+    corpus must hold every file that its questions in eval_files.csv name."""
     project = workspace.project(project_id(name, embedder))
     source = source_of(name, home)
+    if name in eval_corpora.BY_NAME and (missing := eval_corpora.missing_paths(name, source)):
+        raise SystemExit(f"eval_files.csv names files that {name} lacks: {', '.join(missing)}")
     report = project.index(source, name=name, embedder=embedder, progress=False)
     if report.files_indexed:
         print(report)

@@ -6,9 +6,11 @@ does (the query embedded by the project's model, the lexical plan from its stati
 ``CANDIDATES`` deep), with each candidate's unit and place (codelens._search.grouping).
 Then it ranks them offline under each variant of ``codelens._search.signals.Rules``,
 with codelens's own fusion, grouping and signals, and scores definition questions by
-MRR@10 and Recall@10 and file questions by NDCG@10, per corpus and kind. Nothing is
-re-embedded, so a variant costs milliseconds; benchmarks/evaluate.py then checks the kept
-rules end to end.
+MRR@10 and Recall@10 and file questions by NDCG@10, per corpus and kind. It also counts
+the documentation results (``category`` docs: Markdown, reStructuredText, plain text) in
+the top 10 of every question about code (every question but those whose relevant files are
+docs), per corpus. Nothing is re-embedded, so a variant costs milliseconds;
+benchmarks/evaluate.py then checks the kept rules end to end.
 
     .venv/bin/python benchmarks/evaluate.py --home /tmp/cl-eval        # index first
     .venv/bin/python benchmarks/ranking_variants.py --home /tmp/cl-eval
@@ -29,6 +31,8 @@ import pandas as pd
 
 from codelens import Settings, Workspace
 from codelens._db.model_record import search_embedder
+from codelens._languages import detect_language
+from codelens._search.category import category_of
 from codelens._search.engine import CANDIDATES, _semantic, hybrid_head
 from codelens._search.evaluate import _hit, _scores, answer_gains, file_scores, score_files
 from codelens._search.filters import Filters
@@ -105,8 +109,22 @@ def top(case: Case, rules: Rules) -> list[Place]:
     return [u.place for u in rerank(units, case.shape, rules)[:LIMIT]]
 
 
+def about_code(case: Case) -> bool:
+    """Whether the question asks about code: every definition question, and every file
+    question whose relevant files are not documentation."""
+    if case.set != "files":
+        return True
+    relevant = str(case.expected["relevant"]).split(";")
+    return all(category_of(detect_language(p)) == "code" for p in relevant if p)
+
+
 def measure(case: Case, rules: Rules) -> dict[str, object]:
     places = top(case, rules)
+    docs = sum(category_of(p.language) == "docs" for p in places)
+    return _measure(case, places) | {"docs": docs if about_code(case) else None}
+
+
+def _measure(case: Case, places: list[Place]) -> dict[str, object]:
     if case.set == "files":
         gains = answer_gains(case.expected["relevant"], case.expected.get("secondary"))
         return score_files(list(dict.fromkeys(p.path for p in places)), gains)
@@ -130,7 +148,7 @@ def table(cases: list[Case], variants: dict[str, Rules]) -> pd.DataFrame:
                 {"variant": name, "set": case.set, "corpus": case.corpus, "kind": case.kind}
                 | measure(case, rules)
             )
-    ranks = pd.DataFrame(rows).astype({"rank": "Int64"})
+    ranks = pd.DataFrame(rows).astype({"rank": "Int64", "docs": "Float64"})
     out = []
     for (variant, set_name), part in ranks.groupby(["variant", "set"], sort=False):
         cells: dict[str, object] = {"variant": variant, "set": set_name}
@@ -144,7 +162,18 @@ def table(cases: list[Case], variants: dict[str, Rules]) -> pd.DataFrame:
             wordless = part.loc[part["kind"] == "wordless", "rank"]
             cells["wordless R@10"] = float(_scores(wordless)["recall@10"])
         out.append(cells)
-    return pd.DataFrame(out)
+    crowding = ranks.dropna(subset="docs")
+    docs = crowding.groupby(["variant", "corpus"], sort=False)["docs"].mean().unstack()
+    files = crowding.loc[crowding["set"] == "files"].groupby("variant", sort=False)["docs"]
+    docs["file questions"] = files.mean()
+    docs["max"] = files.max()
+    return pd.DataFrame(out), docs
+
+
+def docs_table(docs: pd.DataFrame) -> pd.DataFrame:
+    """The mean count of docs results in the top 10 of code questions, per corpus that
+    has any docs, and over every file question about code (``max``: the most on one)."""
+    return docs.loc[:, (docs != 0).any()]
 
 
 def headline(set_name: object, group: pd.DataFrame) -> float:
@@ -182,10 +211,12 @@ EXTRA: dict[str, tuple[float, ...]] = {
     "file_words": (0.5, 2.0),
     "coherence": (0.1, 0.4),
     "definition": (1.0, 6.0),
+    "docs": (0.0, 0.1, 0.5),
+    "docs_kept": (0, 2),
 }
 
 
-_SIGNALS = ("coherence", "definition", "file_words", "priors", "saturation")
+_SIGNALS = ("coherence", "definition", "file_words", "priors", "saturation", "docs")
 
 
 def main() -> None:
@@ -198,7 +229,7 @@ def main() -> None:
     args = parser.parse_args()
     sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
     cases = collect(Path(args.home).resolve(), sets, args.embedder)
-    result = table(cases, variants())
+    result, docs = table(cases, variants())
     if args.csv:
         result.to_csv(args.csv, index=False)
     with pd.option_context(
@@ -208,6 +239,8 @@ def main() -> None:
             metric = "NDCG@10" if set_name == "files" else "MRR@10"
             print(f"\n{set_name} ({metric}, hybrid)")
             print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
+        print("\ndocs results in the top 10 of questions about code (mean per question)")
+        print(docs_table(docs).to_string())
 
 
 if __name__ == "__main__":

@@ -24,13 +24,18 @@ from codelens._workspace import Workspace
 
 __all__ = [
     "analyze",
+    "callees",
+    "callers",
     "create_project",
     "current_project",
+    "definitions",
     "drop_project",
     "evaluate",
+    "imports",
     "index",
     "project",
     "projects",
+    "references",
     "search",
     "use",
     "workspace",
@@ -195,15 +200,18 @@ def search(
     repository: str | None = None,
     file_type: str | None = None,
     by: str = DEFAULT_BY,
+    kind: str | None = None,
 ) -> SearchResults:
     """Search a project (default: the current one) for code matching ``query``.
 
     ``mode``: ``"hybrid"`` (default; semantic and lexical fused), ``"semantic"`` (cosine
     similarity of embeddings) or ``"lexical"`` (PostgreSQL full text, identifiers split).
     Filters: ``language``, ``path`` (a glob or a folder), ``repository`` (its name),
-    ``file_type`` (an extension); ``limit`` 1..100. The result is a pandas DataFrame with
+    ``file_type`` (an extension), ``kind`` (``"code"`` or ``"docs"``, or a definition kind
+    such as ``"function"``); ``limit`` 1..100. The result is a pandas DataFrame with
     rank, score, project, repository, path, start_line, end_line, symbol, kind, language,
-    content, semantic_rank and lexical_rank; it renders highlighted in notebooks.
+    category (code or docs), content, semantic_rank and lexical_rank; it renders
+    highlighted in notebooks.
     ``by="file"``: one row per file instead, ranked, with each file's matching
     definitions in ``definitions`` (their count in ``file_results``).
     """
@@ -219,6 +227,7 @@ def search(
             repository=repository,
             file_type=file_type,
             by=by,
+            kind=kind,
         )
     )
 
@@ -242,3 +251,31 @@ def analyze(
 ) -> Analysis:
     """DuckDB tables over a snapshot of a project's index and a scan of its repositories."""
     return workspace().resolve(project).analyze(refresh=refresh, scan_options=scan_options)
+
+
+def definitions(name: str, *, project: str | Project | None = None) -> pd.DataFrame:
+    """Where ``name`` is defined in a project (default: the current one); see
+    :meth:`Project.definitions`."""
+    return workspace().resolve(project).definitions(name)
+
+
+def references(
+    symbol: str, kind: str | Sequence[str] | None = None, *, project: str | Project | None = None
+) -> pd.DataFrame:
+    """Every place that uses ``symbol``; see :meth:`Project.references`."""
+    return workspace().resolve(project).references(symbol, kind)
+
+
+def callers(symbol: str, depth: int = 1, *, project: str | Project | None = None) -> pd.DataFrame:
+    """The calls of ``symbol`` (and their callers up to ``depth``); see :meth:`Project.callers`."""
+    return workspace().resolve(project).callers(symbol, depth)
+
+
+def callees(symbol: str, depth: int = 1, *, project: str | Project | None = None) -> pd.DataFrame:
+    """What ``symbol`` calls (and so on up to ``depth``); see :meth:`Project.callees`."""
+    return workspace().resolve(project).callees(symbol, depth)
+
+
+def imports(module: str | None = None, *, project: str | Project | None = None) -> pd.DataFrame:
+    """The module dependency graph of a project; see :meth:`Project.imports`."""
+    return workspace().resolve(project).imports(module)

@@ -16,13 +16,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
-from codelens._db.pool import DRIVER_LOGGERS
+from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
+from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
+from codelens._symbols.queries import REFERENCE_KINDS
 from codelens._unicode import check_unicode
 from codelens._workspace import Workspace, not_dropped
 from codelens.errors import CodelensError
@@ -87,7 +89,10 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _db_status(args: argparse.Namespace, s: _Session) -> int:
     if s.settings.database_url is not None:
-        _out("external PostgreSQL (CODELENS_DATABASE_URL); codelens neither starts nor stops it")
+        _out(
+            f"external PostgreSQL at {shown_url(s.settings.database_url)} (CODELENS_DATABASE_URL);"
+            " codelens neither starts nor stops it"
+        )
         return ExitCode.OK
     from codelens._db.embedded import server_status
 
@@ -132,6 +137,25 @@ def _drop(args: argparse.Namespace, s: _Session) -> int:
         raise not_dropped(args.name, "it would delete everything indexed in it: add --yes")
     s.ws.drop(args.name, force=True)
     _out(f"dropped project {args.name!r}")
+    return ExitCode.OK
+
+
+def _grant(args: argparse.Namespace, s: _Session) -> int:
+    s.ws.grant(args.project, args.role, write=args.write)
+    _out(f"role {args.role!r} may now {'write' if args.write else 'read'} project {args.project!r}")
+    return ExitCode.OK
+
+
+def _revoke(args: argparse.Namespace, s: _Session) -> int:
+    s.ws.revoke(args.project, args.role, write=args.write)
+    taken = "no longer write" if args.write else "no longer read or write"
+    _out(f"role {args.role!r} may {taken} project {args.project!r}")
+    return ExitCode.OK
+
+
+def _access(args: argparse.Namespace, s: _Session) -> int:
+    table = s.ws.access(args.project)
+    _out(_table(table) if not table.empty else "no projects this role can see")
     return ExitCode.OK
 
 
@@ -211,12 +235,54 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
         repository=args.repo,
         file_type=args.type,
         by=args.by,
+        kind=args.kind,
     )
     if args.json:
         records = json.loads(results.to_json(orient="records", date_format="iso"))
         _out(json.dumps(records, indent=2))
     else:
         _print_results(results)
+    return ExitCode.OK
+
+
+def _print_symbols(rows: pd.DataFrame, args: argparse.Namespace, empty: str) -> None:
+    if args.json:
+        _out(json.dumps(json.loads(rows.to_json(orient="records")), indent=2))
+        return
+    if rows.empty:
+        _out(empty)
+        return
+    for row in rows.to_dict(orient="records"):
+        where = f" in {row['definition']}" if row["definition"] else ""
+        depth = f" depth {row['depth']}" if row["depth"] > 1 else ""
+        target = (
+            f" -> {row['target_path']}:{row['target_line']}"
+            if row["target_path"] is not None and row["resolution"] != "definition"
+            else ""
+        )
+        _out(
+            f"{row['path']}:{row['line']}:{row['column']}{where}  {row['symbol']}"
+            f"  [{row['kind']}, {row['resolution']}{depth}]{target}"
+        )
+
+
+def _symbols(args: argparse.Namespace, s: _Session) -> int:
+    project = s.ws.get(args.project)
+    if args.command == "def":
+        rows = project.definitions(args.name)
+        empty = (
+            f"no definition of {args.name!r}: try a shorter name or a glob such as '*{args.name}*'"
+        )
+    elif args.command == "refs":
+        rows = project.references(args.name, args.kind)
+        empty = f"nothing refers to {args.name!r}"
+    elif args.command == "callers":
+        rows = project.callers(args.name, args.depth)
+        empty = f"nothing calls {args.name!r}"
+    else:
+        rows = project.callees(args.name, args.depth)
+        empty = f"{args.name!r} calls nothing (or is not a definition codelens knows)"
+    _print_symbols(rows, args, empty)
     return ExitCode.OK
 
 
@@ -307,6 +373,20 @@ def _parser() -> argparse.ArgumentParser:
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    p = command("grant", _grant, "let a PostgreSQL role read or write a project (its owner only)")
+    p.add_argument("project")
+    level = p.add_mutually_exclusive_group(required=True)
+    level.add_argument("--read", action="store_true", help="list, search and analyse it")
+    level.add_argument("--write", action="store_true", help="also index it")
+    p.add_argument("role", help="a role that exists on the server")
+    p = command("revoke", _revoke, "take a role's access to a project back (its owner only)")
+    p.add_argument("project")
+    level = p.add_mutually_exclusive_group()
+    level.add_argument("--read", action="store_true", help="all of it (the default)")
+    level.add_argument("--write", action="store_true", help="only writing: it still reads")
+    p.add_argument("role")
+    p = command("access", _access, "who may read, write or own each project you can see")
+    p.add_argument("project", nargs="?")
     p = command("status", _status, "a project's model, counts and repositories")
     p.add_argument("-p", "--project", required=True)
 
@@ -336,6 +416,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="only under this folder, or matching this glob (src/**/*.py)")
     p.add_argument("--repo", help="only this repository")
     p.add_argument("--type", help="only this file extension, e.g. py")
+    p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
     p.add_argument(
         "--by", choices=BY, default=DEFAULT_BY, help="a row per definition (default) or per file"
@@ -347,6 +428,27 @@ def _parser() -> argparse.ArgumentParser:
         help=f"number of results (default {DEFAULT_LIMIT})",
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    symbol_help = "a name, a qualified name (Session.request, pkg.mod.func) or a glob"
+    for name, help in (
+        ("def", "where a symbol is defined"),
+        ("refs", "every place that uses a symbol"),
+        ("callers", "the calls of a function or method"),
+        ("callees", "what a function or method calls"),
+    ):
+        p = command(name, _symbols, help)
+        p.add_argument("name", help=symbol_help)
+        p.add_argument("-p", "--project", required=True)
+        if name == "refs":
+            p.add_argument("--kind", choices=REFERENCE_KINDS, help="only this kind of use")
+        if name in ("callers", "callees"):
+            p.add_argument(
+                "--depth",
+                type=_positive,
+                default=1,
+                help="follow the call graph this many steps (default 1, at most 10)",
+            )
+        p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
     p = command("demo", _demo, "index a few packages of Python's standard library and search them")
     p.add_argument("--project", default=DEMO_PROJECT, help=f"project id (default {DEMO_PROJECT})")

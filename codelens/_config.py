@@ -16,15 +16,20 @@ __all__ = [
     "DEFAULT_OLLAMA_RETRIES",
     "DEFAULT_OLLAMA_TIMEOUT",
     "ENV_EMBEDDER",
+    "ENV_OLLAMA_HOST",
     "ENV_OLLAMA_QUERY_TIMEOUT",
     "ENV_OLLAMA_RETRIES",
     "ENV_OLLAMA_TIMEOUT",
+    "ENV_READ_URL",
     "Settings",
     "ollama_host",
     "redact_password",
 ]
 
 ENV_EMBEDDER = "CODELENS_EMBEDDER"
+# A streaming replica of CODELENS_DATABASE_URL's server that searches, status and
+# snapshots read from; writes, grants and migrations stay on the primary.
+ENV_READ_URL = "CODELENS_DATABASE_READ_URL"
 ENV_OLLAMA_HOST = "OLLAMA_HOST"  # Ollama's own variable, as its CLI reads it
 DEFAULT_OLLAMA_HOST = "127.0.0.1:11434"
 ENV_OLLAMA_TIMEOUT = "CODELENS_OLLAMA_TIMEOUT"
@@ -80,6 +85,10 @@ def _count(name: str, default: int) -> int:
     return int(raw)
 
 
+# The settings whose values may carry a password.
+_URLS = ("database_url", "database_read_url")
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     """Read once per workspace; tests and users pass their own to isolate one."""
@@ -91,6 +100,7 @@ class Settings:
     ollama_timeout: float = DEFAULT_OLLAMA_TIMEOUT  # one embedding request while indexing
     ollama_query_timeout: float = DEFAULT_OLLAMA_QUERY_TIMEOUT  # a search's query, retries incl.
     ollama_retries: int = DEFAULT_OLLAMA_RETRIES  # after a transient failure
+    database_read_url: str | None = None  # a read replica of database_url's server
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -102,13 +112,14 @@ class Settings:
             ollama_timeout=_seconds(ENV_OLLAMA_TIMEOUT, DEFAULT_OLLAMA_TIMEOUT),
             ollama_query_timeout=_seconds(ENV_OLLAMA_QUERY_TIMEOUT, DEFAULT_OLLAMA_QUERY_TIMEOUT),
             ollama_retries=_count(ENV_OLLAMA_RETRIES, DEFAULT_OLLAMA_RETRIES),
+            database_read_url=os.environ.get(ENV_READ_URL) or None,
         )
 
     def __repr__(self) -> str:
         # The connection gets the password; a notebook, a log or a traceback never does.
         shown = ", ".join(
             f"{f.name}={redact_password(value) if isinstance(value, str) else value!r}"
-            if f.name == "database_url" and value is not None
+            if f.name in _URLS and value is not None
             else f"{f.name}={value!r}"
             for f in fields(self)
             for value in [getattr(self, f.name)]

@@ -51,6 +51,7 @@ _LANGUAGE_ALIASES = {
     "js": "javascript",
     "node": "javascript",
     "c++": "cpp",
+    "c#": "csharp",  # .NET Interactive
     "ir": "r",
     "html": "html",
     "javascript": "javascript",

@@ -10,6 +10,7 @@ import pandas as pd
 from psycopg.rows import dict_row
 
 from codelens._analysis.analysis import Analysis
+from codelens._db.access import my_access
 from codelens._db.awaiting import VectorCoverage, vector_coverage
 from codelens._db.handle import ProjectHandle
 from codelens._db.model_record import search_embedder
@@ -22,11 +23,12 @@ from codelens._index.vectors import EmbedReport
 from codelens._search.engine import search
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE
 from codelens._search.results import SearchResults
+from codelens._symbols import queries as symbols
 
 if TYPE_CHECKING:
     import os
     import threading
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from codelens._db.pool import Connection
     from codelens._embed.base import Embedder
@@ -66,9 +68,15 @@ class Project:
         """The registry row: description, embedder, model and dimensions, settings."""
         return self.handle.info()
 
+    def access_line(self) -> str:
+        """What this workspace's role may do to the project: owner, write or read (with the
+        owner), or superuser."""
+        with self.connection() as conn:
+            return f"{conn.info.user}, {my_access(conn, self.schema)}"
+
     def repositories(self) -> pd.DataFrame:
         """The repositories of this project with their file and chunk counts."""
-        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        with self.handle.read_connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 "SELECT r.id, r.name, r.root_path, r.created_at, r.last_indexed_at,"
                 " (SELECT count(*) FROM files f WHERE f.repository_id = r.id) AS files,"
@@ -81,7 +89,7 @@ class Project:
 
     def counts(self) -> dict[str, int]:
         """Repositories, files by status, chunks, change events and chunks awaiting vectors."""
-        with self.connection() as conn:
+        with self.handle.read_connection() as conn:
             row = conn.execute(
                 "SELECT (SELECT count(*) FROM repositories),"
                 " (SELECT count(*) FROM files WHERE status = 'indexed'),"
@@ -302,9 +310,14 @@ class Project:
         repository: str | None = None,
         file_type: str | None = None,
         by: str = DEFAULT_BY,
+        kind: str | None = None,
     ) -> SearchResults:
-        """Search this project; see :func:`codelens.search`."""
-        return search(
+        """Search this project; see :func:`codelens.search`.
+
+        Every result also carries ``callers``: how many places in the project call its
+        definition (as :meth:`callers` lists them; 0 for module code).
+        """
+        results = search(
             self.handle,
             query,
             limit=limit,
@@ -314,7 +327,11 @@ class Project:
             repository=repository,
             file_type=file_type,
             by=by,
+            kind=kind,
         )
+        places = list(zip(results["path"], results["symbol"], strict=True))
+        results["callers"] = pd.array(symbols.caller_counts(self.handle, places), dtype="int64")
+        return results
 
     def analyze(self, *, refresh: bool = True, scan_options: ScanOptions | None = None) -> Analysis:
         """DuckDB over a snapshot of this project's index and a scan of its repositories.
@@ -323,3 +340,59 @@ class Project:
         the disk is judged by the same rules.
         """
         return Analysis(self.handle, refresh=refresh, scan_options=scan_options)
+
+    def definitions(self, name: str) -> pd.DataFrame:
+        """Where ``name`` is defined: a name (``request``), a qualified name
+        (``Session.request``, or with its module, ``pkg.sessions.Session.request``) or a
+        glob over qualified names (``Session.*``).
+
+        One row per definition, with the columns every symbol question answers with:
+        ``path``, ``line``, ``column`` (1-based), ``definition`` (the enclosing
+        definition's qualified name, "" at module level), ``symbol`` (the qualified
+        name), ``kind`` (function, method, class, constant, variable, ...),
+        ``resolution`` ("definition" here), ``target_path``/``target_line`` (the place
+        itself here), ``depth`` (0), ``language`` and ``repository`` (its id).
+        """
+        return symbols.definitions(self.handle, name)
+
+    def references(self, symbol: str, kind: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Every place that uses ``symbol`` (as :meth:`definitions` names it), one row each.
+
+        ``kind`` keeps some: ``"call"``, ``"import"``, ``"inherit"`` (a class's base),
+        ``"attribute"`` (an attribute read, ``obj.name``), ``"decorator"`` or ``"type"``
+        (a type named, in languages whose tags mark them). ``symbol``/``target_path``/
+        ``target_line`` say which definition the place means; ``resolution`` how that
+        was found: ``import`` (through the file's imports), ``scope`` (a name defined in
+        the same file or class), ``self`` (``self.m()``, ``cls.m()``, ``super().m()``
+        through the class and its bases) or ``name-only`` (matched by name alone: every
+        language but Python, and Python calls on values of unknown type). Filter on
+        ``resolution != "name-only"`` to keep the sure ones.
+        """
+        return symbols.references(self.handle, symbol, kind)
+
+    def callers(self, symbol: str, depth: int = 1) -> pd.DataFrame:
+        """The calls of ``symbol``: one row per call site, ``definition`` the caller.
+
+        With ``depth`` > 1 (at most 10) the callers' callers too, each row with its
+        ``depth`` (1: calls ``symbol`` itself). Columns as :meth:`references`.
+        """
+        return symbols.callers(self.handle, symbol, depth)
+
+    def callees(self, symbol: str, depth: int = 1) -> pd.DataFrame:
+        """What ``symbol`` calls: one row per call in its body, ``symbol`` the callee.
+
+        A call that leads out of the project (the standard library, a dependency) has
+        ``resolution`` ``"external"``, ``symbol`` as written and no target. With ``depth``
+        > 1 the callees' own calls follow, each row with its ``depth``.
+        """
+        return symbols.callees(self.handle, symbol, depth)
+
+    def imports(self, module: str | None = None) -> pd.DataFrame:
+        """The module dependency graph of the project's Python files: one row per
+        importing file and imported module, with ``importer`` (dotted, from the path),
+        ``importer_path``, ``imported`` (relative imports made absolute),
+        ``imported_path`` (the project's file, None when it is outside the project),
+        ``names`` (the names taken, empty for ``import m``) and ``line``. ``module`` keeps
+        the rows that import it or its submodules, or are in it.
+        """
+        return symbols.imports(self.handle, module)

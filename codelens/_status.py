@@ -41,6 +41,7 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
         else:
             model = f"{info.get('embedder') or 'default'} (not indexed yet)"
         lines.append(f"model: {model}")
+        lines.append(f"access: {project.access_line()}")
         counts = project.counts()
         lines.append(
             f"repositories: {counts['repositories']}; files: {counts['indexed_files']} indexed,"
@@ -61,4 +62,7 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
             )
     lines.append(f"projects: {len(ws.ids())}")
     lines.append(f"server: {ws.server_status()}")
+    replica = ws.db.replica_line()
+    if replica is not None:
+        lines.append(replica)
     return lines

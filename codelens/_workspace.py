@@ -12,12 +12,13 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from codelens._config import Settings
+from codelens._db.access import check_owner, grant, project_access, revoke
 from codelens._db.ids import schema_name, validate_project_id
 from codelens._db.migrations import migrate_project
-from codelens._db.pool import Database
+from codelens._db.pool import Database, shown_url
 from codelens._embed.registry import resolve_embedder_spec
 from codelens._project import Project
-from codelens.errors import CodelensError, ProjectExists, ProjectNotFound
+from codelens.errors import AccessDenied, CodelensError, ProjectExists, ProjectNotFound
 
 if TYPE_CHECKING:
     from codelens._db.embedded import ServerStatus
@@ -48,8 +49,9 @@ class Workspace:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        where = "embedded" if self.db.embedded else "external"
-        return f"<codelens.Workspace {where} server, home={str(self.settings.home)!r}>"
+        url = self.settings.database_url
+        where = "embedded server" if url is None else f"server {shown_url(url)}"
+        return f"<codelens.Workspace {where}, home={str(self.settings.home)!r}>"
 
     # -- registry ---------------------------------------------------------------------------
 
@@ -84,7 +86,17 @@ class Workspace:
                     [project_id, schema_name(project_id), description, embedder],
                 )
                 migrate_project(conn, project_id)
+            self._wrote()
+        except pg_errors.InsufficientPrivilege as exc:
+            raise cannot_create(project_id, exc) from None
         except pg_errors.UniqueViolation:
+            if self._row(project_id) is None:
+                # Names are unique on the server: one this role may not read is taken too.
+                raise ProjectExists(
+                    f"project {project_id!r} exists already and this role may not read it:"
+                    f" ask its owner for `codelens grant {project_id} --read ROLE`, or choose"
+                    " another name"
+                ) from None
             if not exist_ok:
                 raise exists_already(project_id) from None
             # Someone else's row, perhaps of an older codelens: bring its schema up to date
@@ -123,6 +135,12 @@ class Workspace:
         with self._lock:
             self._migrated.add(project_id)
 
+    def _wrote(self) -> None:
+        # A read on the replica then waits until it has this project (or its drop).
+        if self.db.replica is not None:
+            with self.db.connection() as conn:
+                self.db.wrote(conn)
+
     def ids(self) -> list[str]:
         with self.db.connection() as conn:
             return [r[0] for r in conn.execute("SELECT id FROM codelens.projects ORDER BY id")]
@@ -157,6 +175,9 @@ class Workspace:
         if not force and not _confirm(drop_question(project_id)):
             raise not_dropped(project_id, "confirm, or pass force=True")
         with self.db.connection() as conn, conn.transaction():
+            if self._row(project_id) is not None:
+                # Row security would quietly delete nothing: say who may.
+                check_owner(conn, schema_name(project_id), project_id, "drop")
             deleted = conn.execute(
                 "DELETE FROM codelens.projects WHERE id = %s RETURNING schema_name", [project_id]
             ).fetchone()
@@ -167,10 +188,35 @@ class Workspace:
             conn.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(deleted[0]))
             )
+        self._wrote()
         with self._lock:
             self._migrated.discard(project_id)
             if self._current == project_id:
                 self._current = None
+
+    # -- access --------------------------------------------------------------------------
+
+    def grant(self, project_id: str, role: str, *, write: bool = False) -> None:
+        """Let ``role`` read the project (search, list, analyse), or also index it with
+        ``write=True``. Only the project's owner may grant; PostgreSQL enforces it all."""
+        project = self.get(project_id)
+        with self.db.connection() as conn:
+            grant(conn, project.id, project.schema, role, "write" if write else "read")
+
+    def revoke(self, project_id: str, role: str, *, write: bool = False) -> None:
+        """Take back ``role``'s access to the project, or only its writing with ``write=True``.
+        Its next call sees the change."""
+        project = self.get(project_id)
+        with self.db.connection() as conn:
+            revoke(conn, project.id, project.schema, role, "write" if write else "read")
+
+    def access(self, project_id: str | None = None) -> pd.DataFrame:
+        """Who may read, write or own each project this role can see (or ``project_id``):
+        one row per project and role."""
+        if project_id is not None:
+            self.get(project_id)
+        with self.db.connection() as conn:
+            return project_access(conn, project_id)
 
     # -- the session's current project ---------------------------------------------------
 
@@ -203,7 +249,7 @@ class Workspace:
 
     def server_status(self) -> ServerStatus | str:
         if not self.db.embedded:
-            return "external PostgreSQL (CODELENS_DATABASE_URL)"
+            return f"external PostgreSQL at {self.db.address()} (CODELENS_DATABASE_URL)"
         from codelens._db.embedded import server_status
 
         return server_status(self.settings.pgdata)
@@ -217,6 +263,15 @@ def exists_already(project_id: str) -> ProjectExists:
     return ProjectExists(
         f"project {project_id!r} exists already: use codelens.project({project_id!r})"
         f" to open it, or drop it first"
+    )
+
+
+def cannot_create(project_id: str, exc: pg_errors.InsufficientPrivilege) -> AccessDenied:
+    """The refusal of a role that may not create schemas in the database."""
+    return AccessDenied(
+        f"cannot create project {project_id!r} ({exc.diag.message_primary}): the role needs"
+        " CREATE on the database (an admin runs GRANT CREATE ON DATABASE ... TO ...), or an"
+        f" admin creates it and runs `codelens grant {project_id} --write ROLE`"
     )
 
 

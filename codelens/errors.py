@@ -17,7 +17,9 @@ The hierarchy::
     ├── SearchError               a query or filter cannot be run
     │   └── NotIndexed            the project has nothing to search yet
     ├── AnalysisError             a DuckDB query over the snapshot failed
-    └── PermissionDenied          a path outside the allowed roots (MCP server)
+    ├── SymbolError               a symbol question cannot be asked as given
+    ├── PermissionDenied          a path outside the allowed roots (MCP server)
+    └── AccessDenied              the server's role may not do this to a project (or the registry)
 
 Errors carry one line that names the fix. In IPython, ``_render_traceback_``
 shows that line alone, so a notebook cell fails visibly (nbval and nbclient
@@ -27,6 +29,7 @@ still see the error) without a wall of traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "AnalysisError",
     "CodelensError",
     "ConfigError",
@@ -43,6 +46,7 @@ __all__ = [
     "ProjectExists",
     "ProjectNotFound",
     "SearchError",
+    "SymbolError",
 ]
 
 # The one line an index run ends with when the server dies under it: every batch that
@@ -121,5 +125,13 @@ class AnalysisError(CodelensError):
     pass
 
 
+class SymbolError(CodelensError, ValueError):
+    """A question about symbols that cannot be asked as given (an empty name, a bad depth)."""
+
+
 class PermissionDenied(CodelensError, PermissionError):
+    pass
+
+
+class AccessDenied(CodelensError, PermissionError):
     pass

@@ -23,6 +23,11 @@ answer), a model not in ``models`` answers 404 like Ollama, ``wrong_length``,
 ``wrong_count`` and ``zero_vectors`` break the reply, and ``refused_host()`` is
 an address where nothing listens. ``stop()`` (or leaving the ``with``) ends
 stalls and the server.
+
+``delay``: seconds each ``POST /api/embed`` takes, one request at a time, as a server
+whose model embeds one batch at a time: the throughput of several servers is measured
+against it (``benchmarks/embed_servers.py``). ``served`` counts the embed requests it
+answered.
 """
 
 from __future__ import annotations
@@ -106,8 +111,11 @@ class Recorded:
 class FakeOllama:
     """A threaded fake Ollama server; use as a context manager."""
 
-    def __init__(self, models: Mapping[str, int] | None = None) -> None:
+    def __init__(self, models: Mapping[str, int] | None = None, *, delay: float = 0.0) -> None:
         self.models = {_full_name(m): d for m, d in (models or {"nomic-embed-text": 768}).items()}
+        self.delay = delay
+        self.served = 0
+        self._one_at_a_time = threading.Lock()
         self.wrong_length = False
         self.wrong_count = False
         self.zero_vectors = False
@@ -236,7 +244,15 @@ class FakeOllama:
         if (method, path) == ("GET", "/api/tags"):
             return Reply(200, {"models": [self._tag(name) for name in self.models]})
         if method == "POST" and path in ("/api/embed", "/api/embeddings"):
-            return Reply(*self._embed(path, body if isinstance(body, dict) else {}))
+            if self.delay and path == "/api/embed":
+                with self._one_at_a_time:
+                    self._stopping.wait(self.delay)
+                    reply = Reply(*self._embed(path, body if isinstance(body, dict) else {}))
+            else:
+                reply = Reply(*self._embed(path, body if isinstance(body, dict) else {}))
+            with self._lock:
+                self.served += 1
+            return reply
         return Reply(404, "404 page not found")
 
     def _tag(self, name: str) -> dict[str, Any]:

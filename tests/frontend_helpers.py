@@ -66,6 +66,13 @@ module.exports = { renderChart };
 }
 
 
+# Documentation beside the code, for the code/docs filter of every front end.
+README = {
+    "README.md": "# Shop\n\nThe invoice total adds the sales tax to the price of every line"
+    " item.\nCall compute_invoice_total with the items and the tax rate.\n"
+}
+
+
 def write_repo(root: Path, files: dict[str, str] | None = None) -> Path:
     for relative, text in (files or FILES).items():
         target = root / relative

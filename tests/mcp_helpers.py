@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 
 from codelens import Settings, Workspace
+from tests.frontend_helpers import README
 
 FILES = {
     "pkg/billing.py": (
@@ -37,10 +38,11 @@ FILES = {
 }
 
 
-def make_repo(root: Path, *, extra_modules: int = 0) -> Path:
+def make_repo(root: Path, *, extra_modules: int = 0, docs: bool = False) -> Path:
     """A repository with Python and JavaScript in nested folders, plus ``extra_modules``
-    generated modules so that a run has several batches of files."""
-    for rel, text in FILES.items():
+    generated modules so that a run has several batches of files, and with ``docs`` a
+    README.md."""
+    for rel, text in (FILES | (README if docs else {})).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

@@ -82,7 +82,7 @@ def refresh_snapshot(
     path = snapshot_path(project)
     started = time.perf_counter()
     with locked(path, shared=False), writable(path) as con:
-        with project.connection() as conn, ThreadPoolExecutor(1) as pool:
+        with project.read_connection() as conn, ThreadPoolExecutor(1) as pool:
             try:
                 pg = read_project(conn, project.id)
                 repositories = pg.tables["repositories"]

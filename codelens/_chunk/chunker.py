@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from codelens._chunk.grammars import AST_LANGUAGES, resolve_language
 from codelens._chunk.lines import Lines, estimate_tokens
@@ -12,6 +13,9 @@ from codelens._chunk.tree import plan_tree
 from codelens._chunk.types import Chunk, embedding_text
 from codelens._ipynb import NOTEBOOK_LANGUAGE
 from codelens.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 __all__ = [
     "CHUNKER_VERSION",
@@ -23,7 +27,8 @@ __all__ = [
 ]
 
 # Stored with every embedding: a new value tells the indexer to chunk files again.
-CHUNKER_VERSION = "3"
+# 4: SQL, YAML, TOML, JSON, HCL and Make by grammar
+CHUNKER_VERSION = "4"
 
 
 def chunking(language: str | None) -> str:
@@ -45,14 +50,18 @@ def chunk_text(
     *,
     max_tokens: int,
     count_tokens: Callable[[str], int] | None = None,
+    root: Node | None = None,
 ) -> list[Chunk]:
     """Cut ``text`` (the file at ``path``) into chunks whose embedding text fits ``max_tokens``.
 
-    ``language`` picks the grammar (None: guess from the file name or shebang). The
-    languages of ``AST_LANGUAGES`` are cut per definition (SQL per CREATE statement,
-    YAML/JSON per key, TOML per table, HCL per block, Make per target), Markdown per
-    section, anything else into overlapping windows of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
+    ``language`` picks the grammar (None: guess from the file name or shebang). Python,
+    JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++, Ruby, C#, PHP, Kotlin, Scala,
+    Swift, Lua, shell (bash), Elixir, Haskell and Zig are cut per definition, and so are
+    SQL (per CREATE statement), YAML/JSON (per key), TOML (per table), HCL (per block) and
+    Make (per target); Markdown per section, anything else into overlapping windows
+    of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
     given, checks every chunk exactly and has the few that overflow cut again.
+    ``root``: the text's tree (:func:`parse_tree`), when the caller parsed it already.
     """
     if max_tokens < 1:
         raise ConfigError(
@@ -65,7 +74,7 @@ def chunk_text(
     how = chunking(name)
     if how == "grammar":
         assert name is not None
-        plan_tree(plan, name)
+        plan_tree(plan, name, root)
     elif how == "sections":
         plan_markdown(plan)
     else:

@@ -32,6 +32,16 @@ _WHEELS = {
     "json": ("tree_sitter_json", "language"),
     "hcl": ("tree_sitter_hcl", "language"),
     "make": ("tree_sitter_make", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "php": ("tree_sitter_php", "language_php"),  # PHP inside HTML; plain PHP is a subset
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "scala": ("tree_sitter_scala", "language"),
+    "swift": ("tree_sitter_swift", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+    "shell": ("tree_sitter_bash", "language"),
+    "elixir": ("tree_sitter_elixir", "language"),
+    "haskell": ("tree_sitter_haskell", "language"),
+    "zig": ("tree_sitter_zig", "language"),
 }
 
 AST_LANGUAGES = frozenset(_WHEELS)
@@ -48,6 +58,15 @@ _ALIASES = {
     "terraform": "hcl",
     "makefile": "make",
     "yml": "yaml",
+    "cs": "csharp",
+    "c#": "csharp",
+    "kt": "kotlin",
+    "bash": "shell",
+    "sh": "shell",
+    "zsh": "shell",
+    "ex": "elixir",
+    "exs": "elixir",
+    "hs": "haskell",
 }
 
 

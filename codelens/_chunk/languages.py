@@ -31,15 +31,27 @@ from codelens._chunk.names import (
     c_function,
     c_record,
     c_typedef,
+    elixir_call,
     go_method,
     go_type,
+    haskell_instance,
+    haskell_named,
     js_expression,
     js_field,
     js_variable,
+    kotlin_class,
+    kotlin_function,
+    kotlin_object,
+    lua_assignment,
+    lua_function,
     named,
     rust_impl,
     rust_mod,
+    scoped,
+    swift_type,
     ts_module,
+    zig_test,
+    zig_variable,
 )
 from codelens._chunk.types import MAX_SYMBOL
 
@@ -57,6 +69,12 @@ class Spec:
     transparent: frozenset[str] = frozenset({"ERROR"})
     comments: frozenset[str] = frozenset({"comment"})
     decorators: frozenset[str] = frozenset()
+    # Nodes whose children are read as if they stood in their place.
+    spliced: frozenset[str] = frozenset()
+    # Consecutive definitions of one name (Haskell's and Elixir's clauses) make one.
+    clauses: bool = False
+    # Definitions may hold the comments (and blank lines) before the next one.
+    loose_ends: bool = False
 
 
 _JS_DEFS = {
@@ -175,6 +193,110 @@ SPECS: dict[str, Spec] = {
         frozenset({"template_declaration"}),
         _C_TRANSPARENT | {"namespace_definition"},
     ),
+    "csharp": Spec(
+        {
+            "class_declaration": ("class", True),
+            "record_declaration": ("class", True),
+            "struct_declaration": ("struct", True),
+            "record_struct_declaration": ("struct", True),
+            "interface_declaration": ("interface", True),
+            "enum_declaration": ("enum", False),
+            "delegate_declaration": ("type", False),
+            "method_declaration": ("method", False),
+            "constructor_declaration": ("method", False),
+            "destructor_declaration": ("method", False),
+            "local_function_statement": ("function", False),
+        },
+        {"namespace_declaration": scoped("namespace")},
+        transparent=frozenset({"ERROR", "preproc_if", "preproc_else", "preproc_elif"}),
+    ),
+    "php": Spec(
+        {
+            "class_declaration": ("class", True),
+            "interface_declaration": ("interface", True),
+            "trait_declaration": ("trait", True),
+            "enum_declaration": ("enum", True),
+            "function_definition": ("function", False),
+            "method_declaration": ("method", False),
+        },
+        {"namespace_definition": scoped("namespace")},
+        transparent=frozenset({"ERROR", "compound_statement", "if_statement", "else_clause"}),
+    ),
+    "kotlin": Spec(
+        {},
+        {
+            "class_declaration": kotlin_class,
+            "object_declaration": kotlin_object,
+            "companion_object": kotlin_object,
+            "function_declaration": kotlin_function,
+        },
+        comments=frozenset({"line_comment", "block_comment"}),
+    ),
+    "scala": Spec(
+        {
+            "class_definition": ("class", True),
+            "object_definition": ("class", True),
+            "trait_definition": ("trait", True),
+            "enum_definition": ("enum", True),
+            "function_definition": ("function", False),
+            "type_definition": ("type", False),
+        },
+        {"package_clause": scoped("namespace")},
+        comments=frozenset({"comment", "block_comment"}),
+        loose_ends=True,
+    ),
+    "swift": Spec(
+        {
+            "protocol_declaration": ("interface", True),
+            "function_declaration": ("function", False),
+            "init_declaration": ("method", False),
+            "deinit_declaration": ("method", False),
+            "typealias_declaration": ("type", False),
+        },
+        {"class_declaration": swift_type},
+        comments=frozenset({"comment", "multiline_comment"}),
+    ),
+    "lua": Spec(
+        {},
+        {
+            "function_declaration": lua_function,
+            "assignment_statement": lua_assignment,
+            "variable_declaration": lua_assignment,
+        },
+    ),
+    "shell": Spec(
+        {"function_definition": ("function", False)},
+        transparent=frozenset({"ERROR", "if_statement", "else_clause", "elif_clause"}),
+    ),
+    "elixir": Spec(
+        {},
+        {"call": elixir_call},
+        decorators=frozenset({"unary_operator"}),  # @doc, @spec, @impl
+        clauses=True,
+    ),
+    "haskell": Spec(
+        {},
+        {
+            # A signature starts its function: the clauses after it join it.
+            "signature": haskell_named("function", False),
+            "function": haskell_named("function", False),
+            "bind": haskell_named("function", False),
+            "data_type": haskell_named("struct", False),
+            "newtype": haskell_named("struct", False),
+            "type_synonym": haskell_named("type", False),
+            "type_family": haskell_named("type", False),
+            "class": haskell_named("trait", True, "declarations"),
+            "instance": haskell_instance,
+        },
+        comments=frozenset({"comment", "haddock"}),
+        spliced=frozenset({"imports", "declarations"}),
+        transparent=frozenset({"ERROR", "class_declarations", "instance_declarations"}),
+        clauses=True,
+    ),
+    "zig": Spec(
+        {"function_declaration": ("function", False)},
+        {"variable_declaration": zig_variable, "test_declaration": zig_test},
+    ),
     "ruby": Spec(
         {
             "class": ("class", True),
@@ -250,6 +372,7 @@ class Kinds:
     comments: frozenset[int]
     decorators: frozenset[int]
     transparent: frozenset[int]
+    spliced: frozenset[int]
     candidates: frozenset[int]  # the kinds ``classify`` has to look at
 
 
@@ -266,4 +389,11 @@ def kinds(language: str) -> Kinds:
         return frozenset(i for name in names for i in ids.get(name, ()))
 
     candidates = of(spec.defs) | of(spec.special) | of(spec.wrappers)
-    return Kinds(spec, of(spec.comments), of(spec.decorators), of(spec.transparent), candidates)
+    return Kinds(
+        spec,
+        of(spec.comments),
+        of(spec.decorators),
+        of(spec.transparent),
+        of(spec.spliced),
+        candidates,
+    )

@@ -14,7 +14,7 @@ from codelens._chunk.plan import WHOLE, Plan
 from codelens._chunk.split import end_row
 from codelens._chunk.types import MAX_SYMBOL
 
-__all__ = ["plan_tree"]
+__all__ = ["parse_tree", "plan_tree"]
 
 # Classes in classes in ... (or nested error nodes) deeper than this stay plain code.
 _MAX_NESTING = 32
@@ -33,6 +33,8 @@ _MACRO_AFTER = re.compile(
     rb"\)((?:[ \t]+[A-Z][A-Z0-9_]*[A-Z0-9](?:[ \t]*\([^()\n]*\))?)+)[ \t]*;[ \t]*$", re.MULTILINE
 )
 _C_FAMILY = frozenset({"c", "cpp"})
+# Languages whose indentation is syntax and whose grammar reads a tab as one column.
+_TAB_STOPS = frozenset({"haskell"})
 
 
 def _blank(match: re.Match[bytes]) -> bytes:
@@ -72,14 +74,31 @@ class _Span:
         self.members: list[_Span] | None = None
 
 
-def plan_tree(plan: Plan, language: str) -> None:
-    """Add the pieces of a file in ``language`` (one of the AST languages) to ``plan``."""
+def parse_tree(language: str, data: bytes) -> Node:
+    """The root of ``data``'s tree in ``language`` (one of the AST languages).
+
+    The chunker and the symbol extraction read the same tree: a file is parsed once.
+    """
     parser = get_parser(language)
-    root = parser.parse(plan.lines.data).root_node
+    if language in _TAB_STOPS and b"\t" in data:
+        # The layout rule reads a tab as up to the next multiple of 8 columns; this grammar
+        # counts it as one. Rows stay the same, and the chunker cuts along rows.
+        data = data.expandtabs(8)
+    root = parser.parse(data).root_node
     if root.has_error and language in _C_FAMILY:
-        blanked = _without_macros(plan.lines.data)
-        if blanked != plan.lines.data:
+        blanked = _without_macros(data)
+        if blanked != data:
             root = parser.parse(blanked).root_node
+    return root
+
+
+def plan_tree(plan: Plan, language: str, root: Node | None = None) -> None:
+    """Add the pieces of a file in ``language`` (one of the AST languages) to ``plan``.
+
+    ``root``: the file's tree from :func:`parse_tree`, when the caller parsed it already.
+    """
+    if root is None:
+        root = parse_tree(language, plan.lines.data)
     top: list[_Span] = []
     lang = kinds(language)
     _scan(lang, root.children, "", False, top, 0, -1)
@@ -140,9 +159,12 @@ def _scan(
     """
     attached = attached_end = decorated = -1
     previous: Node | None = None
+    clause: _Span | None = None  # the definition a next clause of the same name extends
+    if lang.spliced:
+        nodes = _spliced(lang, nodes, depth)
     for node in nodes:
         kind = node.kind_id
-        if kind in lang.comments or kind in lang.decorators:
+        if (kind in lang.comments or kind in lang.decorators) and not _is_shebang(node):
             top, bottom = node.start_point[0], end_row(node)
             if previous is not None:
                 previous_end, previous = end_row(previous), None
@@ -164,7 +186,18 @@ def _scan(
             definition = "method" if found.kind == "function" and in_class else found.kind
             # A name in names nested past the cap keeps its end, where the name is.
             symbol = (prefix + found.name)[-MAX_SYMBOL:]
-            span = _Span(top, end_row(node), definition, symbol, node, inner)
+            bottom, tail = _loose_end(lang, node) if lang.spec.loose_ends else (end_row(node), ())
+            if (
+                clause is not None
+                and clause.symbol == symbol
+                and clause.kind == definition
+                and not found.container
+            ):
+                clause.end = bottom  # one more clause of the same function
+                previous, previous_end = None, bottom
+                attached = decorated = -1
+                continue
+            span = _Span(top, bottom, definition, symbol, node, inner)
             span.body = found.body
             if attached >= 0 and attached_end >= top - 1:
                 span.start = attached
@@ -179,11 +212,63 @@ def _scan(
                 span.members = [m for m in members if m.start > header_end]
             out.append(span)
             previous, previous_end = None, span.end
-        else:
-            if kind in lang.transparent and depth < _MAX_NESTING:
-                _scan(lang, node.children, prefix, in_class, out, depth + 1, -1)
-            previous = node  # its last row matters only if a comment follows
+            clause = span if lang.spec.clauses and span.members is None else None
+            attached = decorated = -1
+            if tail:  # comments the grammar put inside the definition, before what follows
+                attached, attached_end = tail
+            continue
+        if kind in lang.transparent and depth < _MAX_NESTING:
+            _scan(lang, node.children, prefix, in_class, out, depth + 1, -1)
+        previous = node  # its last row matters only if a comment follows
+        clause = None
         attached = decorated = -1
+
+
+def _is_shebang(node: Node) -> bool:
+    """``#!/bin/sh`` on a file's first line: what runs the file, not a doc comment."""
+    return node.start_byte == 0 and node.text is not None and node.text.startswith(b"#!")
+
+
+def _spliced(lang: Kinds, nodes: Sequence[Node], depth: int) -> list[Node]:
+    """``nodes`` with the children of spliced ones in their place (a grammar's grouping
+    nodes, such as Haskell's ``declarations``, can split a doc comment from its definition)."""
+    out: list[Node] = []
+    for node in nodes:
+        if node.kind_id in lang.spliced and depth < _MAX_NESTING:
+            out.extend(_spliced(lang, node.children, depth + 1))
+        else:
+            out.append(node)
+    return out
+
+
+def _loose_end(lang: Kinds, node: Node) -> tuple[int, tuple[int, int] | tuple[()]]:
+    """The last row of ``node``'s own text, and the rows of the comments after it that the
+    grammar counts in (an indented body runs on to the next definition in some grammars).
+
+    The comments come back as (first row, last row) of their last block (a blank line
+    starts a new one): the doc comment of the next definition, when it follows at once.
+    """
+    comments: list[Node] = []
+    last = node
+    for _ in range(_MAX_NESTING):
+        children = [c for c in last.children if c.end_byte > c.start_byte]  # not a dedent
+        i = len(children) - 1
+        while i >= 0 and children[i].kind_id in lang.comments:
+            i -= 1
+        if i < 0:
+            break
+        comments = children[i + 1 :]
+        last = children[i]
+        if comments:
+            break
+    bottom = end_row(last)
+    block: tuple[int, int] | tuple[()] = ()
+    for comment in comments:
+        top, end = comment.start_point[0], end_row(comment)
+        if top == bottom:
+            continue  # after code on its line: that code's comment
+        block = (top, end) if not block or top > block[1] + 1 else (block[0], end)
+    return bottom, block
 
 
 def _leading_comments(lang: Kinds, body: Node) -> list[Node]:

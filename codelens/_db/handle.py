@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 
 from codelens._config import Settings
+from codelens._db.access import refused_write
 from codelens._db.ids import schema_name, validate_project_id
 from codelens._db.pool import Connection, Database
 from codelens.errors import ProjectNotFound
@@ -37,6 +39,22 @@ class ProjectHandle:
     def connection(self) -> Iterator[Connection]:
         """A pooled connection whose search_path is this project's schema alone (plus public)."""
         with self.db.connection(self.schema) as conn:
+            try:
+                yield conn
+            except pg_errors.InsufficientPrivilege as exc:
+                refused, role = exc, conn.info.user
+            else:
+                return
+        if not self.exists():
+            # Its grant was revoked since this handle was made: as absent as any other.
+            raise ProjectNotFound(f"no project {self.id!r}: codelens.projects() lists yours")
+        # A role granted reading only: one line, naming the grant it lacks.
+        raise refused_write(self.id, role, refused.diag.message_primary or "") from None
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """Like :meth:`connection`, for reads only: on the read replica when there is one."""
+        with self.db.connection(self.schema, read=True) as conn:
             yield conn
 
     def registry_row(self) -> dict[str, Any] | None:

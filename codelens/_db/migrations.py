@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from psycopg import errors as pg_errors
 from psycopg import sql
 
 from codelens._db.ids import schema_name
+from codelens.errors import AccessDenied
 
 if TYPE_CHECKING:
     import psycopg
@@ -58,6 +60,50 @@ def migrations(kind: str) -> tuple[Migration, ...]:
 
 
 def _apply(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    kind: str,
+    params: dict[str, sql.Composable],
+    upto: int | None,
+) -> list[int]:
+    wanted = {m.version for m in migrations(kind) if upto is None or m.version <= upto}
+    if wanted <= _applied(conn, schema):
+        # Up to date: nothing written, so a role that may only read opens it too.
+        return []
+    try:
+        return _migrate(conn, schema, kind, params, upto)
+    except pg_errors.InsufficientPrivilege as exc:
+        role = conn.info.user
+        what = "the codelens registry" if kind == "registry" else f"the tables of {schema}"
+        raise AccessDenied(
+            f"role {role!r} cannot create or upgrade {what} in database {conn.info.dbname!r}"
+            f" ({exc.diag.message_primary}): {_SETUP_FIX[kind]}"
+        ) from None
+
+
+# Who can bring a schema up to date, when the role at hand cannot.
+_SETUP_FIX = {
+    "registry": "an admin (a role with CREATE on the database) sets it up by running any"
+    " codelens command once, e.g. `codelens projects`, with its own role",
+    "project": "the project's owner upgrades it by running `codelens status -p PROJECT`"
+    " once with its own role",
+}
+
+
+def _applied(conn: psycopg.Connection[Any], schema: str) -> set[int]:
+    """The versions applied to ``schema``, read without writing anything (none: empty)."""
+    exists = conn.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = 'schema_migrations'",
+        [schema],
+    ).fetchone()
+    if exists is None:
+        return set()
+    table = sql.Identifier(schema, "schema_migrations")
+    return {row[0] for row in conn.execute(sql.SQL("SELECT version FROM {}").format(table))}
+
+
+def _migrate(
     conn: psycopg.Connection[Any],
     schema: str,
     kind: str,

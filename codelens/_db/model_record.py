@@ -9,6 +9,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from codelens._chunk.chunker import CHUNKER_VERSION
+from codelens._db.access import owns_chunks
 from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder, resolve_embedder_spec
 from codelens.errors import ModelMismatch, NotIndexed
@@ -104,10 +105,12 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
     # much cheaper than maintaining the graph row by row through a first, large load.
     dims = embedder.dimensions
     with conn.transaction():
+        owner = owns_chunks(conn)
         if replace:
             conn.execute("DELETE FROM chunks")
             conn.execute("DELETE FROM embedding_metadata")
-            conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
+            if owner:
+                conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
         conn.execute(
             "INSERT INTO embedding_metadata (model_name, embedding_dimensions, max_tokens,"
             " document_prefix, query_prefix, chunker_version) VALUES (%s, %s, %s, %s, %s, %s)",
@@ -120,12 +123,17 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
                 CHUNKER_VERSION,
             ],
         )
-        # The dimension is a type modifier, which cannot be a bound parameter.
-        conn.execute(
-            sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({})").format(
-                sql.Literal(int(dims))
+        if owner:
+            # The dimension is a type modifier, which cannot be a bound parameter.
+            conn.execute(
+                sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({})").format(
+                    sql.Literal(int(dims))
+                )
             )
-        )
+        else:
+            # Only the owner may alter the table: a writer asks the registry's function,
+            # which also drops the HNSW index of the old model.
+            conn.execute("SELECT codelens.type_embeddings(current_schema(), %s)", [int(dims)])
         conn.execute(
             "UPDATE codelens.projects SET embedding_model = %s, embedding_dimensions = %s"
             " WHERE id = %s",

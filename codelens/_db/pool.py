@@ -14,13 +14,14 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from codelens._config import Settings, redact_password
+from codelens._config import ENV_READ_URL, Settings, redact_password
 from codelens._db.autocommit import autocommit
 from codelens._db.embedded import ensure_server, server_status
 from codelens._db.migrations import migrate_registry
+from codelens._db.replica import Replica
 from codelens.errors import DatabaseError, MissingExtension
 
-__all__ = ["DRIVER_LOGGERS", "POOL_LOGGER", "Connection", "Database"]
+__all__ = ["DRIVER_LOGGERS", "POOL_LOGGER", "Connection", "Database", "shown_url"]
 
 Connection = psycopg.Connection[Any]
 
@@ -74,14 +75,61 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+# What a user does about each way a connection fails, by the words libpq reports it with.
+_CONNECT_FIXES = (
+    (
+        ("password authentication failed", "no password supplied"),
+        "check that role's password (in CODELENS_DATABASE_URL, PGPASSWORD or ~/.pgpass)",
+    ),
+    (
+        ("certificate verify failed", "certificate has expired"),
+        "the server's TLS certificate was refused (expired, or not signed by the CA in"
+        " sslrootcert): renew the server's certificate, or set sslrootcert to the CA that signed it",
+    ),
+    (
+        ("root certificate file",),
+        "set sslrootcert (or PGSSLROOTCERT) to the file of the CA that signed the server's"
+        " certificate",
+    ),
+    (
+        ("does not match host name",),
+        "the server's certificate names another host: connect by the name it names",
+    ),
+    (
+        ("no pg_hba.conf entry",),
+        "the server lets no such connection in: its admin adds a pg_hba.conf line for it"
+        " (hostssl DATABASE ROLE ADDRESS scram-sha-256)",
+    ),
+    (
+        ("Connection refused", "timeout expired", "could not translate host name", "No route"),
+        "check that PostgreSQL runs and is reachable at that host and port (CODELENS_DATABASE_URL)",
+    ),
+)
+
+
 def _cannot_connect(exc: BaseException) -> DatabaseError:
-    return DatabaseError(
-        f"cannot connect to PostgreSQL ({_first_line(exc)}): check CODELENS_DATABASE_URL "
-        "or run `codelens db status`"
+    reason = _first_line(exc)
+    fix = next(
+        (fix for words, fix in _CONNECT_FIXES if any(w in str(exc) for w in words)),
+        "check CODELENS_DATABASE_URL or run `codelens db status`",
     )
+    return DatabaseError(f"cannot connect to PostgreSQL ({reason}): {fix}")
 
 
-def _check_url(url: str) -> None:
+def shown_url(url: str) -> str:
+    """Where ``url`` leads, as ``postgresql://user@host:port/db``: never its password."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return redact_password(url)
+    if "host" not in params and "service" in params:
+        return f"service={params['service']}"
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{user}{params.get('host', '')}{port}/{params.get('dbname', '')}"
+
+
+def _check_url(url: str, variable: str = "CODELENS_DATABASE_URL") -> None:
     """Refuse, in one line, a URL libpq cannot parse (an unknown query parameter, a stray
     bracket): psycopg raises ProgrammingError for it, not the OperationalError of a server
     that cannot be reached, and its message may quote the URL, password included."""
@@ -90,7 +138,7 @@ def _check_url(url: str) -> None:
     except psycopg.ProgrammingError as exc:
         raise DatabaseError(
             f"the database URL {redact_password(url)!r} is not valid ({_first_line(exc)}):"
-            " check CODELENS_DATABASE_URL"
+            f" check {variable}"
         ) from exc
 
 
@@ -105,6 +153,7 @@ class Database:
         self._lock = threading.Lock()
         # The embedded server the pool's connections lead to: (postmaster pid, url).
         self._server: tuple[int | None, str] | None = None
+        self._replica: Replica | None = None
 
     @property
     def embedded(self) -> bool:
@@ -194,43 +243,106 @@ class Database:
             ) from exc
 
     @contextmanager
-    def connection(self, schema: str | None = None) -> Iterator[Connection]:
+    def connection(self, schema: str | None = None, *, read: bool = False) -> Iterator[Connection]:
         """A pooled connection whose search_path is ``schema`` (then public, where vector lives).
 
         A server that cannot be reached, or that goes away while the connection is in use,
         is a one-line :class:`DatabaseError`; the next call gets a fresh connection (and, when
         codelens runs the embedded server, a server started again).
+
+        ``read``: only reads follow, and they may go to the read replica
+        (``CODELENS_DATABASE_READ_URL``) once it has replayed this process's writes.
         """
+        replica = self.replica if read else None
+        if replica is not None:
+            _ = self.pool  # the primary first: its migrations come before any read
+            with replica.connection() as conn:
+                if conn is not None:
+                    try:
+                        with self._session(conn, schema):
+                            yield conn
+                    except psycopg.Error as exc:
+                        if not conn.broken:
+                            raise
+                        replica.fail(_first_line(exc))
+                        raise DatabaseError(
+                            f"the connection to the read replica was lost ({_first_line(exc)}):"
+                            " run it again; reads go to the primary meanwhile"
+                        ) from exc
+                    return
         used: Connection | None = None
         try:
             with self.pool.connection() as conn:
                 used = conn
-                if schema is not None:
-                    # Outside a transaction, so a rollback inside the caller's work cannot
-                    # drop it; and one round trip, not BEGIN, SET and COMMIT.
-                    with autocommit(conn):
-                        conn.execute(
-                            sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
-                        )
-                try:
+                with self._session(conn, schema):
                     yield conn
-                except BaseException:
-                    with suppress(psycopg.Error):
-                        conn.rollback()
-                    raise
-                finally:
-                    # The next checkout starts with no schema or hnsw.* setting of ours. Done
-                    # here, not in a pool reset callback, so the connection is back when we return.
-                    with suppress(psycopg.Error):
-                        conn.commit()
-                        with autocommit(conn):
-                            conn.execute("RESET ALL")
         except PoolTimeout as exc:
             raise self._unreachable(exc) from exc
         except psycopg.Error as exc:
             if used is None or not used.broken:
                 raise
             raise self._lost(exc) from exc
+
+    @staticmethod
+    @contextmanager
+    def _session(conn: Connection, schema: str | None) -> Iterator[None]:
+        if schema is not None:
+            # Outside a transaction, so a rollback inside the caller's work cannot
+            # drop it; and one round trip, not BEGIN, SET and COMMIT.
+            with autocommit(conn):
+                conn.execute(
+                    sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
+                )
+        try:
+            yield
+        except BaseException:
+            with suppress(psycopg.Error):
+                conn.rollback()
+            raise
+        finally:
+            # The next checkout starts with no schema or hnsw.* setting of ours. Done
+            # here, not in a pool reset callback, so the connection is back when we return.
+            with suppress(psycopg.Error):
+                conn.commit()
+                with autocommit(conn):
+                    conn.execute("RESET ALL")
+
+    @property
+    def replica(self) -> Replica | None:
+        """The read replica of ``CODELENS_DATABASE_READ_URL``; None without one."""
+        url = self.settings.database_read_url
+        if url is None:
+            return None
+        if self._replica is None:
+            with self._lock:
+                if self._replica is None:
+                    _check_url(url, ENV_READ_URL)
+                    self._replica = Replica(
+                        url,
+                        max_size=self._max_size,
+                        configure=_configure,
+                        kwargs={"prepare_threshold": PREPARE_WHEN_ASKED},
+                    )
+        return self._replica
+
+    def wrote(self, conn: Connection) -> None:
+        """Note the primary's WAL position after a write on ``conn`` (a primary connection),
+        for reads on the replica to wait for; nothing without a replica."""
+        replica = self.replica
+        if replica is None:
+            return
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        if row is not None:
+            replica.wrote(row[0])
+
+    def replica_line(self) -> str | None:
+        """The read replica's lag behind the primary, for status; None without a replica."""
+        replica = self.replica
+        if replica is None:
+            return None
+        with self.connection() as conn:
+            row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        return replica.status_line(row[0] if row else None)
 
     def _unreachable(self, exc: PoolTimeout) -> DatabaseError:
         # The pool only says it waited; a connection of our own says why.
@@ -252,6 +364,14 @@ class Database:
         )
         return DatabaseError(f"the connection to PostgreSQL was lost ({_first_line(exc)}): {then}")
 
+    def address(self) -> str:
+        """The server and role this workspace's connections use, as the server reports them:
+        ``postgresql://user@host:port/db``, with TLS or not (a service file's, too)."""
+        with self.connection() as conn:
+            info = conn.info
+            tls = "TLS" if conn.pgconn.ssl_in_use else "no TLS"
+            return f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname} ({tls})"
+
     def idle(self) -> bool:
         """True when no connection is checked out: what the leak tests assert after every call."""
         if self._pool is None:
@@ -260,6 +380,8 @@ class Database:
         return stats.get("pool_available", 0) == stats.get("pool_size", 0)
 
     def close(self) -> None:
+        if self._replica is not None:
+            self._replica.close()
         if self._pool is not None:
             self._pool.close()
             self._pool = None

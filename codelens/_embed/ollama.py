@@ -13,6 +13,13 @@ vectors, non-finite numbers) and an input the server refuses (400, 413) become
 A query embedding (a search waiting) has its own, shorter limit that covers its
 retries too; documents wait up to ``timeout`` per request.
 
+``OLLAMA_HOST`` (or ``host``) may list several servers, comma-separated: the batches of
+one call are spread over them, one request in flight per server, so throughput grows
+with their number. A server that fails (refused, timed out, busy, 5xx, no such model)
+is set aside and its request goes to another at once; it is tried again later
+(:mod:`codelens._embed.ollama_hosts`). Only when every server failed does the request
+wait and retry as above, and its error says that all of them failed.
+
 Prefixes, dimensions and chunking windows per model come from the table in
 ``codelens._embed.registry``. For a model not listed there, ``dimensions`` is
 learnt from the first reply; reading it before any embedding sends one short
@@ -27,9 +34,9 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import httpx
 import numpy as np
@@ -44,6 +51,7 @@ from codelens._config import (
     ENV_OLLAMA_TIMEOUT,
     ollama_host,
 )
+from codelens._embed.ollama_hosts import Host, Hosts, parse_hosts
 from codelens._embed.ollama_models import ollama_model_info, split_tag
 from codelens.errors import EmbedderError, EmbedderUnavailable
 
@@ -73,10 +81,15 @@ def _estimate(text: str) -> int:
 
 
 def ollama_has_model(model: str, host: str | None = None, timeout: float = 0.5) -> bool:
-    """Whether an Ollama server answers within ``timeout`` seconds and has ``model``."""
+    """Whether an Ollama server (one of ``host``'s list) answers within ``timeout`` seconds
+    and has ``model``."""
+    return any(_has_model(model, one, timeout) for one in parse_hosts(_host_label(host)))
+
+
+def _has_model(model: str, host: str, timeout: float) -> bool:
     want = split_tag(model)
     try:
-        with ollama.Client(host=_host_label(host), timeout=timeout) as client:
+        with ollama.Client(host=host, timeout=timeout) as client:
             listed = client.list().models
     except (ConnectionError, httpx.HTTPError, ollama.ResponseError, ValueError):
         return False
@@ -156,11 +169,16 @@ class OllamaEmbedder:
         self._call = _Call()
         # ollama.Client.embed takes no timeout and hides the response headers; httpx's
         # hooks (run in the calling thread) set each attempt's limit and keep the response.
-        self._client: Any = ollama.Client(
-            host=self.host,
-            timeout=timeout,
-            event_hooks={"request": [self._limit], "response": [self._keep]},
+        self.hosts = Hosts(
+            parse_hosts(self.host),
+            lambda label: ollama.Client(
+                host=label,
+                timeout=timeout,
+                event_hooks={"request": [self._limit], "response": [self._keep]},
+            ),
         )
+        # One request in flight per server: each gets the next batch as it answers.
+        self._spread: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -201,11 +219,32 @@ class OllamaEmbedder:
         prefixed = [self.document_prefix + t for t in texts]
         if not prefixed:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        parts = [
-            self._request(prefixed[i : i + self._batch_size])
-            for i in range(0, len(prefixed), self._batch_size)
-        ]
-        return np.concatenate(parts)
+        servers = max(1, len(self.hosts.available()))
+        # Enough batches for every server that answers to get one, none above batch_size.
+        size = min(self._batch_size, max(1, math.ceil(len(prefixed) / servers)))
+        batches = [prefixed[i : i + size] for i in range(0, len(prefixed), size)]
+        if len(self.hosts) == 1 or len(batches) == 1:
+            return np.concatenate([self._request(b) for b in batches])
+        futures: list[Future[npt.NDArray[np.float32]]] = []
+        try:
+            futures = [self._pool().submit(self._request, b) for b in batches]
+            return np.concatenate([f.result() for f in futures])
+        finally:
+            for f in futures:
+                f.cancel()
+
+    @property
+    def parallel(self) -> int:
+        """Requests this embedder can have in flight at once: one per server."""
+        return len(self.hosts)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._spread is None:
+                self._spread = ThreadPoolExecutor(
+                    len(self.hosts), thread_name_prefix="codelens-ollama"
+                )
+            return self._spread
 
     def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]:
         return self.embed_documents(texts), self.count_tokens(texts)
@@ -215,7 +254,11 @@ class OllamaEmbedder:
         return np.asarray(vectors[0], dtype=np.float32)
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            spread, self._spread = self._spread, None
+        if spread is not None:
+            spread.shutdown(wait=True, cancel_futures=True)
+        self.hosts.close()
 
     def __enter__(self) -> OllamaEmbedder:
         return self
@@ -236,43 +279,62 @@ class OllamaEmbedder:
         # A query's limit covers its retries: someone is waiting for the search.
         deadline = time.monotonic() + self._query_timeout if query else math.inf
         delay = self._backoff
-        for attempt in range(1, self._tries + 1):
+        failed: set[Host] = set()  # servers that failed this request
+        # Every server gets its try before the retries of one that failed begin.
+        tries = self._tries + len(self.hosts) - 1
+        for attempt in range(1, tries + 1):
             self._call.timeout = min(self._timeout, deadline - time.monotonic())
             self._call.response = None
-            try:
-                reply = self._client.embed(model=self.model, input=batch, truncate=True)
-            # ValueError and TypeError: ollama parses the reply (json, then pydantic) itself.
-            except (
-                ollama.ResponseError,
-                OSError,
-                httpx.TransportError,
-                ValueError,
-                TypeError,
-            ) as exc:
-                failure = self._failure(exc, attempt, query)
-            else:
-                return self._check(reply.embeddings, len(batch))
-            finally:
-                self._call.response = None  # not kept alive by the thread
+            with self.hosts.take(exclude=failed) as host:
+                try:
+                    reply = host.client.embed(model=self.model, input=batch, truncate=True)
+                # ValueError and TypeError: ollama parses the reply (json, then pydantic) itself.
+                except (
+                    ollama.ResponseError,
+                    OSError,
+                    httpx.TransportError,
+                    ValueError,
+                    TypeError,
+                ) as exc:
+                    failure = self._failure(exc, attempt, query, host.label)
+                else:
+                    vectors = self._check(reply.embeddings, len(batch), host.label)
+                    self.hosts.answered(host)
+                    return vectors
+                finally:
+                    self._call.response = None  # not kept alive by the thread
+            # A failure of the server (not of the input): the others take the request.
+            if failure.transient or isinstance(failure.error, EmbedderUnavailable):
+                failed.add(host)
+                if len(self.hosts) > 1:
+                    self.hosts.set_aside(host, failure.retry_after)
+                    if self.hosts.available(exclude=failed):
+                        continue
             wait = min(failure.retry_after or delay, self._max_retry_after)
             out_of_time = time.monotonic() + wait >= deadline
-            if not failure.transient or attempt == self._tries or out_of_time:
-                raise failure.error from None
+            if not failure.transient or attempt == tries or out_of_time:
+                raise self._last(failure.error) from None
             self._sleep(wait)
             delay = min(delay * 2, self._max_backoff)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _failure(self, exc: Exception, attempt: int, query: bool) -> _Failure:
+    def _last(self, error: EmbedderError) -> EmbedderError:
+        """The error of a request that failed: with several servers, it says all failed."""
+        if len(self.hosts) == 1 or not isinstance(error, EmbedderUnavailable):
+            return error
+        return EmbedderUnavailable(
+            f"every Ollama server in OLLAMA_HOST ({len(self.hosts)}) failed; the last: {error}"
+        )
+
+    def _failure(self, exc: Exception, attempt: int, query: bool, host: str) -> _Failure:
         """What a failed attempt means: the error to raise, and whether to try again."""
-        at = f"Ollama at {self.host}"
+        at = f"Ollama at {host}"
         response = self._call.response
         if isinstance(exc, ollama.ResponseError):
-            return self._refusal(exc, attempt, _retry_after(response))
+            return self._refusal(exc, attempt, _retry_after(response), host)
         if isinstance(exc, ConnectionError):
             fix = "start it with `ollama serve` (or set OLLAMA_HOST)"
-            return _Failure(
-                EmbedderUnavailable(f"Ollama is not running at {self.host}: {fix}"), True
-            )
+            return _Failure(EmbedderUnavailable(f"Ollama is not running at {host}: {fix}"), True)
         if isinstance(exc, httpx.TimeoutException):
             if query and self._call.timeout < self._timeout:  # the query's limit ran out
                 message = (
@@ -311,11 +373,11 @@ class OllamaEmbedder:
         raise exc
 
     def _refusal(
-        self, exc: ollama.ResponseError, attempt: int, retry_after: float | None
+        self, exc: ollama.ResponseError, attempt: int, retry_after: float | None, host: str
     ) -> _Failure:
         status = exc.status_code
         reason = f"HTTP {status}: {_snippet(str(exc.error), 120)}"
-        at = f"Ollama at {self.host}"
+        at = f"Ollama at {host}"
         text = str(exc.error).lower()
         if status == 404 or "not found" in text:
             return _Failure(
@@ -326,7 +388,7 @@ class OllamaEmbedder:
         if status == 400 and "does not support" in text:
             return _Failure(
                 EmbedderUnavailable(
-                    f"'{self.model}' at {self.host} is not an embedding model ({reason}): use one, "
+                    f"'{self.model}' at {host} is not an embedding model ({reason}): use one, "
                     "e.g. CODELENS_EMBEDDER=ollama:nomic-embed-text"
                 )
             )
@@ -365,8 +427,10 @@ class OllamaEmbedder:
             )
         )
 
-    def _check(self, vectors: Sequence[Sequence[float]], count: int) -> npt.NDArray[np.float32]:
-        where = f"Ollama model '{self.model}' at {self.host}"
+    def _check(
+        self, vectors: Sequence[Sequence[float]], count: int, host: str
+    ) -> npt.NDArray[np.float32]:
+        where = f"Ollama model '{self.model}' at {host}"
         if len(vectors) != count:
             raise EmbedderError(
                 f"{where} returned {len(vectors)} vectors for {count} texts: "

@@ -6,8 +6,9 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, TypeVar
 
+from codelens._chunk.tags import FileSymbols
 from codelens._chunk.types import Chunk, embed_header
-from codelens._index.pieces import file_pieces
+from codelens._index.pieces import file_parts, file_symbols
 from codelens._index.progress import Progress
 from codelens._index.report import IndexReport
 from codelens._index.store import (
@@ -15,6 +16,7 @@ from codelens._index.store import (
     FileRow,
     KnownFile,
     StoredVector,
+    bump_symbols_generation,
     stored_hashes,
     stored_vectors,
     write_files,
@@ -74,6 +76,9 @@ class Run:
         self.repository_id = repository_id
         self.reuse = reuse
         self.timed = StageClock(report.seconds)
+        # Unchanged files stored before their symbols were (or with an older extraction):
+        # they get their symbols alone, their chunks and vectors stay as they are.
+        self.symbols_only: set[str] = set()
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
         """Cut the batch's files into chunk rows, each with its vector when one is reusable."""
@@ -94,8 +99,12 @@ class Run:
                 batch.rows.append(row)
                 if f.text is None:
                     row.chunks = []  # skipped now: whatever it had goes
+                    row.symbols = FileSymbols()
                     continue
-                cut = file_pieces(f, self.embedder.max_tokens)
+                if f.path in self.symbols_only:
+                    row.symbols = file_symbols(f)
+                    continue
+                cut, row.symbols = file_parts(f, self.embedder.max_tokens)
                 pending.append((row, [(p.chunk, embed_header(p.chunk), p.hash) for p in cut]))
         found: dict[str, StoredVector] = {}
         if self.reuse:
@@ -142,6 +151,7 @@ class Run:
                 write_files(
                     conn, self.project.id, self.repository_id, self.report.run_id or 0, batch.rows
                 )
+            bump_symbols_generation(conn)
         return batch
 
     def account(self, batch: Batch) -> None:
@@ -149,7 +159,9 @@ class Run:
         self.report.chunks_removed += batch.removed
         self.report.chunks_reused += batch.reused
         self.report.chunks_added += batch.to_embed
-        self.report.files_indexed += sum(1 for row in batch.rows if row.status == "indexed")
+        self.report.files_indexed += sum(
+            1 for row in batch.rows if row.status == "indexed" and row.chunks is not None
+        )
         self.progress.files_done(len(batch.items))
 
 

@@ -27,17 +27,19 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, search_embedder, update_chunker_version
 from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
-from codelens._index.lock import index_lock
+from codelens._index.lock import index_lock, setup_lock
 from codelens._index.progress import Progress
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.store import (
     KnownFile,
+    bump_symbols_generation,
     delete_files,
     finish_run,
     interrupt_dead_runs,
@@ -120,7 +122,10 @@ def index_repository(
     locked = False
     try:
         with ExitStack() as lock:
-            lock.enter_context(index_lock(project, wait=wait))
+            # Other repositories of the project are indexed at once; a forced run may switch
+            # the model and drop every vector, so it has the project to itself.
+            repository = None if force else str(root)
+            lock.enter_context(index_lock(project, wait=wait, repository=repository))
             locked = True
             ticker = Progress(show=progress, callback=on_progress)
             with project.connection() as conn, autocommit(conn):
@@ -157,7 +162,7 @@ def embed_pending(
     """Embed the chunks of ``project`` that await a vector; see :meth:`codelens.Project.embed_pending`."""
     stop_job(project)
     with ExitStack() as lock:
-        lock.enter_context(index_lock(project, wait=wait))
+        lock.enter_context(index_lock(project, wait=wait, exclusive=False))
         model = search_embedder(project)
         ticker = Progress(show=progress, callback=on_progress)
         if background:
@@ -226,14 +231,15 @@ def _index(
     started: float,
 ) -> tuple[IndexReport, Embedder]:
     with conn.transaction():
+        setup_lock(conn, project)
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
-        interrupt_dead_runs(conn)
+        interrupt_dead_runs(conn, repository_id)
         run_id = start_run(conn, repository_id)
     report = IndexReport(repository, str(root), run_id)
     # Vectors are reused by content hash; a project with none (a first index) skips the
-    # lookups, one index probe per chunk: a seventh of a first index's work. None appear
-    # meanwhile: this run holds the lock, and it embeds only once every file is stored.
+    # lookups, one index probe per chunk: a seventh of a first index's work. (An indexer of
+    # another repository may embed meanwhile: its vectors are then computed again here.)
     reuse = not options.force and any_embedded(conn)
     run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse)
     status = "failed"
@@ -248,6 +254,9 @@ def _index(
             old = known.get(f.path)
             if not (options.force or rechunk) and unchanged(f, old):
                 report.files_unchanged += f.indexable
+                if f.indexable and old is not None and old.symbols_version != SYMBOLS_VERSION:
+                    run.symbols_only.add(f.path)
+                    todo.append((f, old))
                 continue
             todo.append((f, old))
         report.files_seen = len(scanned)
@@ -256,10 +265,12 @@ def _index(
         if not report.interrupted:
             seen = {f.path for f in scanned}
             gone = sorted(p for p in known if p not in seen)
-            with run.timed("store"), conn.transaction():
-                report.chunks_removed += delete_files(conn, repository_id, run_id, gone)
-                if rechunk:
-                    update_chunker_version(conn)
+            with run.timed("store"):
+                with conn.transaction():
+                    report.chunks_removed += delete_files(conn, repository_id, run_id, gone)
+                    if rechunk:
+                        update_chunker_version(conn)
+                bump_symbols_generation(conn)
             report.files_deleted = len(gone)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)

@@ -11,7 +11,10 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import sql
 
+from codelens._chunk.tags import SYMBOLS_VERSION
+
 if TYPE_CHECKING:
+    from codelens._chunk.tags import FileSymbols
     from codelens._db.pool import Connection
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "KnownFile",
     "StoredVector",
     "awaiting_chunks",
+    "bump_symbols_generation",
     "delete_files",
     "fill_vectors",
     "finish_run",
@@ -65,6 +69,52 @@ COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format
     sql.SQL(", ").join(sql.Identifier(name) for name, _ in CHUNK_COLUMNS)
 )
 
+# The symbol tables' columns and binary COPY types, in the order rows are written.
+_SYMBOL_COLUMNS = {
+    "definitions": (
+        ("file_id", "int8"),
+        ("repository_id", "int8"),
+        ("path", "text"),
+        ("language", "text"),
+        ("name", "text"),
+        ("qualname", "text"),
+        ("kind", "text"),
+        ("line", "int4"),
+        ("col", "int4"),
+        ("end_line", "int4"),
+        ("scope", "text"),
+        ("bases", "text[]"),
+    ),
+    "symbol_refs": (
+        ("file_id", "int8"),
+        ("repository_id", "int8"),
+        ("path", "text"),
+        ("language", "text"),
+        ("name", "text"),
+        ("qualifier", "text"),
+        ("kind", "text"),
+        ("line", "int4"),
+        ("col", "int4"),
+        ("scope", "text"),
+    ),
+    "symbol_imports": (
+        ("file_id", "int8"),
+        ("repository_id", "int8"),
+        ("path", "text"),
+        ("alias", "text"),
+        ("module", "text"),
+        ("name", "text"),
+        ("line", "int4"),
+        ("col", "int4"),
+    ),
+}
+_COPY_SYMBOLS = {
+    table: sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT BINARY)").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns)
+    )
+    for table, columns in _SYMBOL_COLUMNS.items()
+}
+
 
 @dataclass(frozen=True, slots=True)
 class KnownFile:
@@ -72,6 +122,7 @@ class KnownFile:
     sha256: str | None
     status: str
     skip_reason: str | None
+    symbols_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +177,7 @@ class FileRow:
     error: str | None = None
     change: str | None = None  # added or modified; None when the content did not change
     chunks: list[ChunkRow] | None = None  # None keeps the stored chunks (failed files)
+    symbols: FileSymbols | None = None  # None keeps the stored symbols
 
 
 def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[int, str]:
@@ -149,16 +201,19 @@ def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[in
     return int(new[0]), unique
 
 
-def interrupt_dead_runs(conn: Connection) -> int:
-    """Mark as interrupted the runs left ``running`` by an indexer that died; call under the lock.
+def interrupt_dead_runs(conn: Connection, repository_id: int) -> int:
+    """Mark as interrupted the runs of a repository left ``running`` by an indexer that died;
+    call under the repository's lock.
 
-    Holding the project's lock means no other run of it is alive. A dead run's end is taken
-    as its last batch written (or its start), the last moment it is known to have worked.
+    Holding it means no other run of that repository is alive (runs of other repositories
+    may be). A dead run's end is taken as its last batch written (or its start), the last
+    moment it is known to have worked.
     """
     cur = conn.execute(
         "UPDATE index_runs r SET status = 'interrupted', finished_at = COALESCE("
         " (SELECT max(e.indexed_at) FROM change_events e WHERE e.run_id = r.id), r.started_at)"
-        " WHERE r.status = 'running'"
+        " WHERE r.status = 'running' AND r.repository_id = %s",
+        [repository_id],
     )
     return cur.rowcount
 
@@ -186,10 +241,11 @@ def finish_run(
 
 def known_files(conn: Connection, repository_id: int) -> dict[str, KnownFile]:
     rows = conn.execute(
-        "SELECT path, id, sha256, status, skip_reason FROM files WHERE repository_id = %s",
+        "SELECT path, id, sha256, status, skip_reason, symbols_version FROM files"
+        " WHERE repository_id = %s",
         [repository_id],
     )
-    return {r[0]: KnownFile(r[1], r[2], r[3], r[4]) for r in rows}
+    return {r[0]: KnownFile(r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
 
 def stored_vectors(conn: Connection, hashes: Sequence[str]) -> dict[str, StoredVector]:
@@ -260,9 +316,10 @@ def stored_hashes(conn: Connection, file_ids: Sequence[int]) -> dict[int, list[s
 def write_files(
     conn: Connection, project_id: str, repository_id: int, run_id: int, files: Sequence[FileRow]
 ) -> None:
-    """Write one batch of files with their chunks and events, in four round trips.
+    """Write one batch of files with their chunks, symbols and events, in a few round trips.
 
-    The caller wraps this in a transaction: a batch lands whole or not at all.
+    The caller wraps this in a transaction: a batch lands whole or not at all, a file's
+    symbols with its chunks. Call :func:`bump_symbols_generation` once it has committed.
     """
     if not files:
         return
@@ -278,6 +335,7 @@ def write_files(
                     f.status,
                     f.skip_reason,
                     f.error,
+                    None if f.symbols is None else SYMBOLS_VERSION,
                 )
                 for f in files
             ),
@@ -286,13 +344,15 @@ def write_files(
     )
     rows = conn.execute(
         "INSERT INTO files (repository_id, path, language, size, sha256, line_count, status,"
-        " skip_reason, error, indexed_at)"
+        " skip_reason, error, symbols_version, indexed_at)"
         " SELECT %s, * , now() FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[],"
-        " %s::int[], %s::text[], %s::text[], %s::text[])"
+        " %s::int[], %s::text[], %s::text[], %s::text[], %s::int[])"
         " ON CONFLICT (repository_id, path) DO UPDATE SET language = EXCLUDED.language,"
         " size = EXCLUDED.size, sha256 = EXCLUDED.sha256, line_count = EXCLUDED.line_count,"
         " status = EXCLUDED.status, skip_reason = EXCLUDED.skip_reason,"
-        " error = EXCLUDED.error, indexed_at = EXCLUDED.indexed_at RETURNING path, id",
+        " error = EXCLUDED.error, indexed_at = EXCLUDED.indexed_at,"
+        " symbols_version = COALESCE(EXCLUDED.symbols_version, files.symbols_version)"
+        " RETURNING path, id",
         [repository_id, *(list(c) for c in columns)],
     )
     ids = {path: int(file_id) for path, file_id in rows}
@@ -328,6 +388,7 @@ def write_files(
                         c.cell_end_line,
                     )
                 )
+    _write_symbols(conn, repository_id, ids, files)
     changed = [(f.path, f.change) for f in files if f.change is not None]
     if changed:
         paths, changes = zip(*changed, strict=True)
@@ -336,6 +397,60 @@ def write_files(
             " SELECT %s, p, c, now(), %s FROM unnest(%s::text[], %s::text[]) AS u(p, c)",
             [repository_id, run_id, list(paths), list(changes)],
         )
+
+
+def _write_symbols(
+    conn: Connection, repository_id: int, ids: dict[str, int], files: Sequence[FileRow]
+) -> None:
+    """Replace the symbols of the files that bring theirs, with the chunks' transaction."""
+    replaced = [ids[f.path] for f in files if f.symbols is not None]
+    if not replaced:
+        return
+    for table in _SYMBOL_COLUMNS:
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE file_id = ANY(%s)").format(sql.Identifier(table)),
+            [replaced],
+        )
+    rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _SYMBOL_COLUMNS}
+    for f in files:
+        found = f.symbols
+        if found is None:
+            continue
+        head = (ids[f.path], repository_id, f.path)
+        language = found.language or f.language
+        for d in found.definitions:
+            rows["definitions"].append(
+                (
+                    *head,
+                    language,
+                    d.name,
+                    d.qualname,
+                    d.kind,
+                    d.line,
+                    d.column,
+                    d.end_line,
+                    d.scope,
+                    list(d.bases),
+                )
+            )
+        for r in found.references:
+            rows["symbol_refs"].append(
+                (*head, language, r.name, r.qualifier, r.kind, r.line, r.column, r.scope)
+            )
+        for i in found.imports:
+            rows["symbol_imports"].append((*head, i.alias, i.module, i.name, i.line, i.column))
+    for table, columns in _SYMBOL_COLUMNS.items():
+        if not rows[table]:
+            continue
+        with conn.cursor() as cur, cur.copy(_COPY_SYMBOLS[table]) as copy:
+            copy.set_types([kind for _, kind in columns])
+            for row in rows[table]:
+                copy.write_row(row)
+
+
+def bump_symbols_generation(conn: Connection) -> None:
+    """Tell readers of symbols that what they cached is stale; call after the write commits."""
+    conn.execute("SELECT nextval('symbols_generation')")
 
 
 def delete_files(conn: Connection, repository_id: int, run_id: int, paths: Sequence[str]) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codelens._db.access import owns_chunks
+
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
@@ -25,6 +27,10 @@ def ensure_vector_index(conn: Connection, dimensions: int, *, memory: str = "512
     if dimensions > HNSW_MAX_DIMENSIONS:
         return False
     with conn.transaction():
+        if not owns_chunks(conn):
+            # Only the table's owner may index it: a writer asks the registry's function.
+            conn.execute("SELECT codelens.index_embeddings(current_schema(), %s)", [memory])
+            return True
         conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
         conn.execute(
             "CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw"

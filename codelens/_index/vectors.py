@@ -7,7 +7,8 @@ batch, on a connection of its own, while the model embeds the next batch. A batc
 vectors land whole or not at all: an interrupt, a crash or ``kill -9`` leaves chunks that
 still await a vector (never a wrong or partial one), and the next pass fills exactly those.
 
-The caller holds the project's index lock: one writer per project.
+The caller holds the project's index lock (shared with indexers of other repositories);
+the pass takes the project's embedding lock itself: one embedding pass per project.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from codelens._chunk.types import embedding_text_of
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
+from codelens._index.lock import embed_lock
 from codelens._index.store import (
     AwaitingChunk,
     StoredVector,
@@ -151,8 +153,11 @@ class _Pass:
     def _embed(self, hashes: list[str], texts: dict[str, str]) -> dict[str, StoredVector]:
         out: dict[str, StoredVector] = {}
         limit = self.embedder.max_tokens
-        for start in range(0, len(hashes), _EMBED_SLICE):
-            part = hashes[start : start + _EMBED_SLICE]
+        # An embedder with several servers (OLLAMA_HOST's list) gets enough texts per call
+        # to keep each of them busy.
+        step = _EMBED_SLICE * max(1, int(getattr(self.embedder, "parallel", 1)))
+        for start in range(0, len(hashes), step):
+            part = hashes[start : start + step]
             with self.timed("embed"):
                 vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
             for h, n, v in zip(part, counts, vectors, strict=True):
@@ -170,7 +175,8 @@ def embed_awaiting(
     report: EmbedReport | None = None,
     batch_chunks: int = EMBED_BATCH,
 ) -> EmbedReport:
-    """Embed every chunk of ``project`` that awaits a vector (the caller holds the index lock).
+    """Embed every chunk of ``project`` that awaits a vector (the caller holds the index
+    lock; this waits for another embedding pass of the project to end).
 
     ``cancel`` stops the pass after the batch in flight, with ``report.interrupted``; a
     KeyboardInterrupt does the same and propagates. Either way the batch being written
@@ -179,6 +185,7 @@ def embed_awaiting(
     report = report if report is not None else EmbedReport()
     started = perf_counter()
     with (
+        embed_lock(project),
         project.connection() as reader,
         project.connection() as writer_conn,
         ThreadPoolExecutor(1, thread_name_prefix="codelens-vectors") as writer,

@@ -89,6 +89,14 @@ class AllowedRoots:
             raise IndexingError(f"repo_path {path!r} is not an existing folder: check the path")
         return real
 
+    def allows(self, path: str) -> bool:
+        """Whether ``path`` (a repository's recorded root) is under an allowed root."""
+        try:
+            real = Path(os.path.realpath(path))
+        except ValueError:
+            return False
+        return any(real == root or real.is_relative_to(root) for root in self.roots)
+
     def pin(self, path: str) -> CheckedFolder:
         """:meth:`check`, plus which folder passed, for a job that opens it later."""
         real = self.check(path)

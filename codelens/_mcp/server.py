@@ -1,4 +1,4 @@
-"""The MCP server: four tools over the same workspace, indexer and search as the library.
+"""The MCP server: six tools over the same workspace, indexer, search and symbols as the library.
 
 Every failure a client can cause comes back as a tool error (``isError``) whose one
 line says what to do; the server itself never stops because of a call.
@@ -25,6 +25,7 @@ from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_
 from codelens._search.place import CELL_COLUMNS, match_text, place
 from codelens._search.query import clean_query
 from codelens._search.results import coverage_note
+from codelens._symbols.queries import ReferenceKind
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
 
@@ -36,8 +37,17 @@ INSTRUCTIONS = (
     "codelens indexes code repositories into projects and searches them by meaning and by words."
     " Call list_projects first. To add a repository, call index_repository with its absolute"
     " path and a project id, then poll get_indexing_status with the returned job_id until its"
-    " state is completed or failed. Then call search_code."
+    " state is completed or failed. Then call search_code; find_definition and find_references"
+    " (kind call: the callers) answer where a symbol is defined and used."
 )
+_SYMBOL_LIMIT = 500
+SymbolName = Annotated[
+    str,
+    Field(
+        description="A name ('retry_delay'), a qualified name ('Session.request', or with its"
+        " module, 'pkg.sessions.Session.request') or a glob ('Session.*')"
+    ),
+]
 
 ProjectId = Annotated[
     str,
@@ -211,6 +221,12 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         language: Annotated[
             str | None, Field(description="Only this language, e.g. 'python', 'typescript', 'go'")
         ] = None,
+        kind: Annotated[
+            str | None,
+            Field(
+                description="'code' for code only, 'docs' for documentation only (Markdown, reStructuredText, plain text), or a definition kind such as 'function' or 'class'"
+            ),
+        ] = None,
         limit: Annotated[
             int, Field(ge=1, le=MAX_LIMIT, description=f"How many results, 1 to {MAX_LIMIT}")
         ] = DEFAULT_LIMIT,
@@ -230,15 +246,22 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         """Search a project's code. Returns ranked results, one per definition (a long
         definition is stored in parts; they never take two results): path, start_line and
         end_line of the whole definition, match_start_line and match_end_line of its
-        best-matching part, parts (how many), symbol, kind, language, score, and content:
-        the text of the matching part. With by="file", one result per file: its best
+        best-matching part, parts (how many), symbol, kind, language, category (code or
+        docs), score, content: the text of the matching part, and callers (how many places
+        call the definition; find_references with kind call lists them). Documentation ranks
+        below code of similar score unless the query asks about docs; kind="code" or
+        kind="docs" keeps one of them only. With by="file", one result per file: its best
         definition as above, plus file_results and definitions (every matching definition
         of the file: symbol, start_line, end_line, best first)."""
         with _tool_errors(project_id):
             # Arguments first: a malformed call gets the same answer whatever exists.
             clean_query(query)
             Filters.of(
-                language=language, path=directory, repository=repository, file_type=file_type
+                language=language,
+                path=directory,
+                repository=repository,
+                file_type=file_type,
+                kind=kind,
             )
             project = workspace.get(project_id)
             results = project.search(
@@ -250,6 +273,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
                 repository=repository,
                 file_type=file_type,
                 by=by,
+                kind=kind,
             )
             records = results.to_dict(orient="records")
         keys = (
@@ -262,9 +286,11 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "symbol",
             "kind",
             "language",
+            "category",
             "match_start_line",
             "match_end_line",
             "parts",
+            "callers",
             *CELL_COLUMNS,
         )
         hits = [
@@ -282,6 +308,74 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "results": hits,
             **_coverage(results.semantic_coverage),
         }
+
+    def symbol_rows(project_id: str, rows: Any, limit: int) -> dict[str, Any]:
+        """Rows of repositories under the allowed roots, as plain records."""
+        project = workspace.get(project_id)
+        allowed = {
+            int(r["id"])
+            for r in project.repositories().to_dict(orient="records")
+            if roots.allows(str(r["root_path"]))
+        }
+        kept = [r for r in rows.to_dict(orient="records") if int(r["repository"]) in allowed]
+        withheld = len(rows) - len(kept)
+        names = {int(r["id"]): r["name"] for r in project.repositories().to_dict(orient="records")}
+        out = [
+            {k: _plain(v) for k, v in r.items() if k not in ("depth", "repository")}
+            | {"repository": names.get(int(r["repository"])), "place": f"{r['path']}:{r['line']}"}
+            for r in kept[:limit]
+        ]
+        reply: dict[str, Any] = {
+            "project_id": project_id,
+            "count": len(out),
+            "truncated": len(kept) > limit,
+            "results": out,
+        }
+        if withheld:
+            reply["note"] = (
+                f"{withheld} results in repositories outside the allowed roots are left out"
+            )
+        return reply
+
+    @tool(read_only=True)
+    def find_definition(
+        symbol: SymbolName,
+        project_id: ProjectId,
+        limit: Annotated[
+            int, Field(ge=1, le=_SYMBOL_LIMIT, description="How many results at most")
+        ] = 50,
+    ) -> dict[str, Any]:
+        """Where a symbol is defined: one result per definition with path, line, column
+        (1-based), symbol (its qualified name), kind (function, method, class, constant,
+        variable, ...), definition (the enclosing definition, "" at module level),
+        language, repository and place (path:line)."""
+        with _tool_errors(project_id):
+            rows = workspace.get(project_id).definitions(symbol)
+            return symbol_rows(project_id, rows, limit)
+
+    @tool(read_only=True)
+    def find_references(
+        symbol: SymbolName,
+        project_id: ProjectId,
+        kind: Annotated[
+            ReferenceKind | None,
+            Field(
+                description="Only this kind of use: call (the callers), import, inherit (a"
+                " class's base), attribute (a read), decorator, type"
+            ),
+        ] = None,
+        limit: Annotated[
+            int, Field(ge=1, le=_SYMBOL_LIMIT, description="How many results at most")
+        ] = 100,
+    ) -> dict[str, Any]:
+        """Where a symbol is used: one result per place with path, line, column (1-based),
+        definition (the function or class the use sits in: for calls, the caller), symbol
+        and target_path/target_line (the definition it means), kind, and resolution: how
+        codelens knows (import, scope, self: resolved in Python; name-only: matched by name
+        alone, as in other languages and for calls on values of unknown type)."""
+        with _tool_errors(project_id):
+            rows = workspace.get(project_id).references(symbol, kind)
+            return symbol_rows(project_id, rows, limit)
 
     return server
 

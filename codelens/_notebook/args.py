@@ -20,7 +20,9 @@ from IPython.utils._process_common import arg_split
 
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.run import EMBED_MODES
+from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
+from codelens._symbols.queries import REFERENCE_KINDS
 
 __all__ = [
     "COMMANDS",
@@ -61,6 +63,7 @@ def _search_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="only chunks in this language, e.g. python")
     p.add_argument("--path", help="only paths matching this glob or folder, e.g. 'src/*.py'")
     p.add_argument("--repo", help="only this repository (its name)")
+    p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, help=f"{', '.join(MODES)}; default {DEFAULT_MODE}")
     p.add_argument(
         "--by", choices=BY, default=DEFAULT_BY, help="a row per definition (default) or per file"
@@ -136,6 +139,22 @@ def _commands() -> dict[str, Command]:
     p.add_argument("-p", "--project", help="another project than the current one")
     p = command("stats", "statistics of a project's code: files, lines, chunks by language")
     p.add_argument("-p", "--project", help="another project than the current one")
+    symbol = "a name, a qualified name (Charger.charge, pkg.mod.func) or a glob"
+    p = command("def", "where NAME is defined (a DataFrame: path, line, symbol, kind, ...)")
+    p.add_argument("name", help=symbol)
+    p.add_argument("-p", "--project", help="another project than the current one")
+    p = command("refs", "every place that uses NAME: calls, imports, bases, attribute reads")
+    p.add_argument("name", help=symbol)
+    p.add_argument("-p", "--project", help="another project than the current one")
+    p.add_argument("--kind", choices=REFERENCE_KINDS, help="only this kind of use")
+    for name, summary in (
+        ("callers", "the calls of NAME, with --depth N their callers' callers too"),
+        ("callees", "what NAME calls, with --depth N what those call too"),
+    ):
+        p = command(name, summary)
+        p.add_argument("name", help=symbol)
+        p.add_argument("-p", "--project", help="another project than the current one")
+        p.add_argument("--depth", type=int, default=1, help="steps through the call graph (1-10)")
     p = command("ui", "open the search panel on the current project")
     p.add_argument("-p", "--project", help="another project than the current one")
     p = command("help", "this list, or the options of one subcommand")

@@ -15,6 +15,7 @@ from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMa
 
 from codelens._languages import LANGUAGES
 from codelens._notebook.args import COMMANDS, SEARCH_PARSER, SQL_PARSER, option_strings
+from codelens._search.category import CATEGORIES
 from codelens._search.modes import MODES
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ def _search_candidates(
         return ((name, "language") for name in LANGUAGES)
     if previous == "--mode":
         return ((mode, "mode") for mode in MODES)
+    if previous == "--kind":
+        return ((category, "kind") for category in CATEGORIES)
     if previous == "--repo":
         return _repositories(magics, before)
     if token.startswith("-"):

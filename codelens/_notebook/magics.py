@@ -96,6 +96,7 @@ class CodelensMagics(Magics):
             language=args.lang and unquote(args.lang),
             path=args.path and unquote(args.path),
             repository=args.repo and unquote(args.repo),
+            kind=args.kind and unquote(args.kind),
         )
         results.display_limit = self.display_limit
         return results
@@ -237,6 +238,18 @@ class CodelensMagics(Magics):
         if project is None and self.default_project:
             project = self.project()
         print("\n".join(status_lines(ws, project)))
+
+    def _cmd_def(self, args: argparse.Namespace) -> Any:
+        return self.project(args.project).definitions(unquote(args.name))
+
+    def _cmd_refs(self, args: argparse.Namespace) -> Any:
+        return self.project(args.project).references(unquote(args.name), args.kind)
+
+    def _cmd_callers(self, args: argparse.Namespace) -> Any:
+        return self.project(args.project).callers(unquote(args.name), args.depth)
+
+    def _cmd_callees(self, args: argparse.Namespace) -> Any:
+        return self.project(args.project).callees(unquote(args.name), args.depth)
 
     def _cmd_stats(self, args: argparse.Namespace) -> Any:
         return self.project(args.project).analyze().stats()

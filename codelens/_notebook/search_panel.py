@@ -20,6 +20,7 @@ from codelens._notebook.widget_util import (
     set_status,
     workspace_of,
 )
+from codelens._search.category import CATEGORIES
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens.errors import CodelensError
 
@@ -84,6 +85,16 @@ class SearchPanel:
             ),
             "cl-by",
         )
+        self.kind = classed(
+            w.Dropdown(
+                options=[("code and docs", ""), *((c, c) for c in CATEGORIES)],
+                value="",
+                description="Kind",
+                style=narrow,
+                layout=w.Layout(width="180px"),
+            ),
+            "cl-kind",
+        )
         languages = [("any", ""), *((name, name) for name in sorted(LANGUAGES))]
         self.language = classed(
             w.Dropdown(
@@ -115,14 +126,22 @@ class SearchPanel:
         self.results = classed(w.VBox(), "cl-results")
         self.views: list[ResultView] = []
         self.last: Any = None  # the last SearchResults, for code that wants the DataFrame
-        controls = (self.query, self.project, self.mode, self.by, self.language, self.path)
+        controls = (
+            self.query,
+            self.project,
+            self.mode,
+            self.by,
+            self.kind,
+            self.language,
+            self.path,
+        )
         for control in (*controls, self.limit):
             control.observe(self._changed, names="value")
         self.search_button.on_click(lambda _: self.search())
         self.refresh_button.on_click(lambda _: self.refresh(self.project.value))
         rows = [
             w.HBox([self.project, self.refresh_button, self.query, self.search_button]),
-            w.HBox([self.mode, self.by, self.language, self.path, self.limit]),
+            w.HBox([self.mode, self.by, self.kind, self.language, self.path, self.limit]),
             self.status,
             self.results,
         ]
@@ -162,6 +181,7 @@ class SearchPanel:
                 by=self.by.value,
                 language=self.language.value or None,
                 path=self.path.value.strip() or None,
+                kind=self.kind.value or None,
             )
         except Exception as error:  # every failure, not just ours: a callback has no traceback
             self.show_status(one_line(error), error=True)

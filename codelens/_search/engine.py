@@ -106,6 +106,7 @@ def search(
     repository: str | None = None,
     file_type: str | None = None,
     by: str = DEFAULT_BY,
+    kind: str | None = None,
 ) -> SearchResults:
     """Search ``project`` for code matching ``query``; see :class:`SearchResults` for columns.
 
@@ -131,9 +132,11 @@ def search(
 
     Filters (all optional, combined with AND): ``language`` (e.g. ``"python"``), ``path``
     (a glob such as ``"src/billing/**"``, or a directory or file such as
-    ``"src/billing"``), ``repository`` (its name) and ``file_type`` (an extension,
-    ``"py"`` or ``".py"``). ``limit`` is 1..100; with filters, semantic search still
-    returns ``limit`` rows whenever that many rows pass them.
+    ``"src/billing"``), ``repository`` (its name), ``file_type`` (an extension,
+    ``"py"`` or ``".py"``) and ``kind`` (``"code"`` or ``"docs"``, the ``category``
+    column; or a definition kind of the ``kind`` column such as ``"function"``).
+    ``limit`` is 1..100; with filters, semantic search still returns ``limit`` rows
+    whenever that many rows pass them.
 
     ``by="file"`` returns ranked files instead: one row per file, its best result's
     columns plus ``file_results`` and ``definitions`` (see :mod:`codelens._search.by_file`).
@@ -147,12 +150,14 @@ def search(
     limit = files if check_by(by) == "definition" else min(MAX_LIMIT, files * FILE_SPREAD)
     if mode not in MODES:
         raise SearchError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
-    filters = Filters.of(language=language, path=path, repository=repository, file_type=file_type)
+    filters = Filters.of(
+        language=language, path=path, repository=repository, file_type=file_type, kind=kind
+    )
     depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
         vector = None if mode == "lexical" else _embed(project, text)
         shape = shape_of(text)
-        with project.connection() as conn, _snapshot(conn):
+        with project.read_connection() as conn, _snapshot(conn):
             plan = plan_query(conn, text) if mode != "semantic" else None
             while True:
                 semantic = _semantic(conn, vector, filters, depth) if vector is not None else []

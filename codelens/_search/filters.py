@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from codelens._search.category import CATEGORIES, DOCS_LANGUAGES, check_kind
 from codelens._unicode import check_unicode
 from codelens.errors import SearchError
 
@@ -71,6 +72,7 @@ class Filters:
     path: str | None = None
     repository: str | None = None
     file_type: str | None = None
+    kind: str | None = None  # a category (code, docs) or a definition kind
 
     @classmethod
     def of(
@@ -80,8 +82,10 @@ class Filters:
         path: object = None,
         repository: object = None,
         file_type: object = None,
+        kind: object = None,
     ) -> Filters:
-        """Validated filters; a ``path`` like ``./src/`` is read as ``src``."""
+        """Validated filters; a ``path`` like ``./src/`` is read as ``src``; ``kind`` is
+        ``"code"``, ``"docs"`` (see :mod:`codelens._search.category`) or a definition kind."""
         clean_path = _text("path", path)
         if clean_path is not None:
             while clean_path.startswith("./"):
@@ -95,16 +99,19 @@ class Filters:
             if not ext:
                 raise SearchError("file_type filter is empty: pass an extension such as 'py'")
         lang = _text("language", language)
+        clean_kind = _text("kind", kind)
         return cls(
             language=lang.lower() if lang is not None else None,
             path=clean_path,
             repository=_text("repository", repository),
             file_type=ext,
+            kind=check_kind(clean_kind) if clean_kind is not None else None,
         )
 
     def __bool__(self) -> bool:
         return any(
-            v is not None for v in (self.language, self.path, self.repository, self.file_type)
+            v is not None
+            for v in (self.language, self.path, self.repository, self.file_type, self.kind)
         )
 
     def where(self, alias: str = "c") -> tuple[sql.Composable, list[object]]:
@@ -152,6 +159,17 @@ class Filters:
         if self.file_type is not None:
             parts.append(sql.SQL("lower({}) LIKE %s").format(col("path")))
             params.append("%." + _like_escape(self.file_type.lower()))
+        if self.kind is not None:
+            parts.append(self._kind_condition(col("language"), col("kind")))
+            params.append(sorted(DOCS_LANGUAGES) if self.kind in CATEGORIES else self.kind)
         if not parts:
             return sql.SQL("TRUE"), []
         return sql.SQL(" AND ").join(parts), params
+
+    def _kind_condition(self, language: sql.Identifier, kind: sql.Identifier) -> sql.Composable:
+        if self.kind == "docs":
+            return sql.SQL("{} = ANY(%s)").format(language)
+        if self.kind == "code":
+            # A chunk of no known language is code, as category_of says.
+            return sql.SQL("({0} IS NULL OR {0} <> ALL(%s))").format(language)
+        return sql.SQL("{} = %s").format(kind)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from codelens._search.by_file import file_note
+from codelens._search.category import category_of
 from codelens._search.grouping import join_parts
 from codelens._search.place import CELL_COLUMNS, grouped_note, match_text, place
 from codelens._search.results_html import results_html
@@ -29,6 +30,7 @@ COLUMNS = [
     "symbol",
     "kind",
     "language",
+    "category",
     "content",
     "semantic_rank",
     "lexical_rank",
@@ -40,6 +42,8 @@ COLUMNS = [
     *CELL_COLUMNS,
 ]
 _NULLABLE_INTS = frozenset(CELL_COLUMNS) - {"cell_kind"}
+# Columns not read from the chunk rows: set from the units, or derived from other columns.
+_COMPUTED = ("rank", "score", "project", "category", "semantic_rank", "lexical_rank")
 _TEXT_LINES = 4  # lines of each snippet in the plain-text view
 
 
@@ -58,7 +62,9 @@ class SearchResults(pd.DataFrame):
     ``rank`` (1 = best), ``score``, ``project``, ``repository``, ``path`` (relative to the
     repository root), ``start_line``/``end_line`` (the whole definition, 1-based,
     inclusive), ``symbol`` (e.g. ``JSONDecoder.decode``), ``kind`` (function, class,
-    method, ...), ``language``, ``content`` (the text of lines ``start_line``..``end_line``),
+    method, ...), ``language``, ``category`` (``code`` or ``docs``: prose such as Markdown,
+    reStructuredText and plain text is docs, see :mod:`codelens._search.category`),
+    ``content`` (the text of lines ``start_line``..``end_line``),
     ``semantic_rank``/``lexical_rank`` (the best part's rank in each mode's candidate list,
     <NA> when that mode did not return it), ``match_start_line``/``match_end_line`` (the
     best-matching part: where the match is), ``parts`` (how many chunks the definition was
@@ -147,19 +153,20 @@ class SearchResults(pd.DataFrame):
                 )
             )
         # Typed column by column: astype over a finished frame costs more than the search.
-        where = list(zip(*records, strict=True)) or [()] * (len(COLUMNS) - 5)
+        names = [name for name in COLUMNS if name not in _COMPUTED]
+        where = list(zip(*records, strict=True)) or [()] * len(names)
         columns: dict[str, Any] = {
             "rank": np.arange(1, len(kept) + 1, dtype=np.int64),
             "score": np.array([u.best.score for u in kept], dtype=np.float64),
             "project": np.array([project] * len(kept), dtype=object),
         }
-        names = [*COLUMNS[3:11], *COLUMNS[13:]]
         ints = ("start_line", "end_line", "match_start_line", "match_end_line", "parts")
         for name, values in zip(names, where, strict=True):
             if name in _NULLABLE_INTS:
                 columns[name] = pd.array(values, dtype="Int64")
             else:
                 columns[name] = _column(values, np.int64 if name in ints else object)
+        columns["category"] = _column([category_of(x) for x in columns["language"]], object)
         for name in ("semantic_rank", "lexical_rank"):
             columns[name] = pd.array([getattr(u.best, name) for u in kept], dtype="Int64")
         frame = cls({name: columns[name] for name in COLUMNS})

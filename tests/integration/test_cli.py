@@ -236,6 +236,31 @@ def test_index_then_search(
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_search_kind_keeps_code_or_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], drop_after: list[str]
+) -> None:
+    drop_after.append("cli-kind")
+    repo = make_repo(tmp_path / "shop", docs=True)
+    assert main(["index", str(repo), "-p", "cli-kind", "-q"]) == 0
+    capsys.readouterr()
+    query = ["search", "invoice total with the sales tax", "-p", "cli-kind", "--json"]
+
+    def found(*options: str) -> dict[str, str]:
+        assert main([*query, *options]) == 0
+        return {r["path"]: r["category"] for r in json.loads(capsys.readouterr().out)}
+
+    everything = found("-k", "20")
+    assert everything["README.md"] == "docs"
+    assert {c for p, c in everything.items() if p != "README.md"} == {"code"}
+    assert found("--kind", "docs") == {"README.md": "docs"}
+    code = found("--kind", "CODE", "-k", "20")
+    assert code and set(code.values()) == {"code"}
+    assert found("--kind", "docs", "--by", "file") == {"README.md": "docs"}
+    assert main([*query, "--kind", "functions!"]) == 1
+    assert "kind filter 'functions!' is neither 'code' nor 'docs'" in _one_error_line(capsys)
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_search_prints_long_snippets_shortened(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], drop_after: list[str]
 ) -> None:

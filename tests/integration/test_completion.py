@@ -86,6 +86,8 @@ def test_option_values(ip: InteractiveShell) -> None:
     assert completions(ip, "%codesearch x --lang py") == ["python"]
     assert completions(ip, "%codesearch x --lang ") == sorted(LANGUAGES)
     assert completions(ip, "%codesearch x --mode ") == ["hybrid", "lexical", "semantic"]
+    assert completions(ip, "%codesearch x --kind ") == ["code", "docs"]
+    assert completions(ip, "%codesearch x --kind d") == ["docs"]
     assert completions(ip, "%codelens create demo --embedder ") == ["local", "ollama", "onnx"]
 
 

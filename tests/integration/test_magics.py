@@ -29,7 +29,7 @@ from codelens.errors import (
     ProjectNotFound,
     SearchError,
 )
-from tests.frontend_helpers import find, with_password, write_repo
+from tests.frontend_helpers import FILES, README, find, with_password, write_repo
 from tests.mcp_helpers import free_port
 
 
@@ -122,7 +122,7 @@ def test_codesearch_help(ip: InteractiveShell, capsys: pytest.CaptureFixture[str
     line(ip, "codesearch", "-h")
     text = capsys.readouterr().out
     assert text.startswith("usage: %codesearch")
-    for option in ("--project", "--limit", "--lang", "--path", "--repo", "--mode"):
+    for option in ("--project", "--limit", "--lang", "--path", "--repo", "--kind", "--mode"):
         assert option in text
 
 
@@ -411,6 +411,21 @@ def test_codesearch_options(ip: InteractiveShell, indexed: str) -> None:
     files = line(ip, "codesearch", f"invoice total -p {indexed} --by file")
     assert files.attrs["by"] == "file"
     assert files["path"].is_unique
+
+
+def test_codesearch_kind(ip: InteractiveShell, ws: Workspace, fresh: str, tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "shop", FILES | README)
+    ws.create(fresh, embedder="local").index(repo, progress=False)
+    query = f"invoice total with the sales tax -p {fresh} -k 20"
+    everything = line(ip, "codesearch", query)
+    assert set(everything.loc[everything["path"] == "README.md", "category"]) == {"docs"}
+    docs = line(ip, "codesearch", f"{query} --kind docs")
+    assert list(docs["path"]) == ["README.md"]
+    code = line(ip, "codesearch", f"{query} --kind 'code'")
+    assert len(code) and set(code["category"]) == {"code"}
+    assert set(line(ip, "codesearch", f"{query} --kind method")["kind"]) == {"method"}
+    with pytest.raises(SearchError, match="neither 'code' nor 'docs'"):
+        line(ip, "codesearch", f"{query} --kind code/docs")
 
 
 def test_codesearch_cell_magic_takes_code_as_the_query(ip: InteractiveShell, indexed: str) -> None:

@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,14 @@ from tests.mcp_helpers import (
     text_of,
 )
 
-TOOLS = {"list_projects", "index_repository", "get_indexing_status", "search_code"}
+TOOLS = {
+    "list_projects",
+    "index_repository",
+    "get_indexing_status",
+    "search_code",
+    "find_definition",
+    "find_references",
+}
 
 
 # -- allowed roots -----------------------------------------------------------------------
@@ -165,6 +172,7 @@ def _check_schemas(tools: list[Any]) -> None:
         "file_type",
         "directory",
         "language",
+        "kind",
         "limit",
         "mode",
         "by",
@@ -179,7 +187,7 @@ def _check_schemas(tools: list[Any]) -> None:
     )
     assert props["mode"]["enum"] == list(MODES)
     assert props["mode"]["default"] == "hybrid"
-    for optional in ("repository", "file_type", "directory", "language"):
+    for optional in ("repository", "file_type", "directory", "language", "kind"):
         assert {"type": "string"} in props[optional]["anyOf"]
         assert props[optional]["default"] is None
 
@@ -235,6 +243,10 @@ async def _check_errors(client: Client, root: Path, outside: Path, project_id: s
     assert "language filter is empty" in await _error(
         client, "search_code", {"query": "x", "project_id": project_id, "language": " "}
     )
+    bad_kind = await _error(
+        client, "search_code", {"query": "x", "project_id": project_id, "kind": "code+docs"}
+    )
+    assert "kind filter 'code+docs' is neither 'code' nor 'docs'" in bad_kind
     assert isinstance(payload(await client.call_tool("list_projects", {}))["projects"], list)
 
 
@@ -296,6 +308,8 @@ async def _index_and_search(
     assert files[0]["definitions"][0]["symbol"] == files[0]["symbol"]
     assert {"start_line", "end_line"} <= set(files[0]["definitions"][0])
     assert "definitions" not in hits[0]
+    if (repo / "README.md").exists():
+        await _search_by_kind(search)
 
     listed = payload(await client.call_tool("list_projects", {}))
     mine = next(p for p in listed["projects"] if p["id"] == project_id)
@@ -306,6 +320,22 @@ async def _index_and_search(
     assert mine["repositories"][0]["last_indexed_at"]
 
 
+async def _search_by_kind(search: Callable[..., Awaitable[list[dict[str, Any]]]]) -> None:
+    """The README is docs, the rest code; documentation ranks below the code it describes."""
+    query = "invoice total with the sales tax"
+    everything = await search(query=query, limit=20)
+    category = {h["path"]: h["category"] for h in everything}
+    assert category["README.md"] == "docs"
+    assert {c for p, c in category.items() if p != "README.md"} == {"code"}
+    assert everything[0]["path"] == "pkg/billing.py"
+    assert {h["path"] for h in await search(query=query, kind="docs")} == {"README.md"}
+    code = await search(query=query, kind="code", limit=20)
+    assert code and "README.md" not in {h["path"] for h in code}
+    files = await search(query=query, kind="docs", by="file")
+    assert [f["path"] for f in files] == ["README.md"]
+    assert {h["kind"] for h in await search(query=query, kind="function")} == {"function"}
+
+
 @pytest.mark.usefixtures("local_embedder")
 def test_tools_in_process(
     server_parts: tuple[Any, JobManager, Path],
@@ -314,7 +344,7 @@ def test_tools_in_process(
     cleanup_ids: list[str],
 ) -> None:
     server, _, root = server_parts
-    repo = make_repo(root / "shop")
+    repo = make_repo(root / "shop", docs=True)
     outside = tmp_path / "outside"
     outside.mkdir()
     cleanup_ids.extend(["mcp-inproc", "mcp-empty"])

@@ -162,6 +162,7 @@ def test_result_columns_are_the_documented_ones(corpus: Project) -> None:
         "symbol",
         "kind",
         "language",
+        "category",
         "content",
         "semantic_rank",
         "lexical_rank",

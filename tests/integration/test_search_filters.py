@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from psycopg import sql
 
 from codelens import Project, Workspace
+from codelens._search.engine import search
 from codelens._search.filters import Filters, glob_to_regex
 from codelens.errors import SearchError
 from tests.search_helpers import Chunk, load
@@ -56,6 +59,22 @@ def test_filters_are_normalised() -> None:
     assert Filters.of(repository="r")
 
 
+def test_kind_is_a_category_or_a_definition_kind() -> None:
+    assert Filters.of(kind=" Docs ") == Filters(kind="docs")
+    assert Filters.of(kind="CODE") == Filters(kind="code")
+    assert Filters.of(kind="function").kind == "function"
+    assert Filters.of(kind="docs")
+
+
+@pytest.mark.parametrize("kind", ["code or docs", "docs'; --", "*", "1", "code,docs"])
+def test_an_unknown_kind_lists_what_kind_accepts(kind: str) -> None:
+    with pytest.raises(SearchError) as caught:
+        Filters.of(kind=kind)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "'code'" in message and "'docs'" in message and "function" in message
+
+
 def test_no_filter_is_true() -> None:
     where, params = Filters().where()
     assert where.as_string(None) == "TRUE"
@@ -69,6 +88,10 @@ def test_every_value_is_a_parameter() -> None:
     text = where.as_string(None)
     assert "'" not in text
     assert params == ["x'y", "r'", "a'b/", "a'b0", "^a\\'b/.*$", "%.p'"]
+    for kind, value in (("docs", ["markdown", "rst", "text"]), ("method", "method")):
+        where, params = Filters.of(kind=kind).where()
+        assert "'" not in where.as_string(None)
+        assert params == [value]
 
 
 @pytest.mark.parametrize(
@@ -78,6 +101,8 @@ def test_every_value_is_a_parameter() -> None:
         ({"path": "./"}, "names the root"),
         ({"file_type": "..."}, "file_type filter is empty"),
         ({"language": 3}, "must be a string"),
+        ({"kind": " "}, "kind filter is empty"),
+        ({"kind": ["code"]}, "kind filter must be a string"),
         ({"repository": "a\x00"}, "NUL"),
         ({"path": "p" * 4097}, "at most 4096"),
     ],
@@ -140,3 +165,57 @@ def test_a_folder_filter_bounds_the_path_index_scan_to_its_range(project: Projec
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+# Prose of three kinds, code with and without a known language: the categories' edges.
+MIXED = [
+    Chunk("src/retry.py", "retry_request", "def retry_request(call):\n    return call()\n"),
+    Chunk(
+        "src/Retry.java",
+        "Retry",
+        "class Retry { void retryRequest() {} }\n",
+        language="java",
+        kind="class",
+    ),
+    Chunk("tools/retry", "", "retry the request until it succeeds\n", language=None, kind="window"),
+    Chunk(
+        "docs/retry.md",
+        "Retrying requests",
+        "# Retrying requests\n\nHow to retry a request.\n",
+        language="markdown",
+        kind="section",
+    ),
+    Chunk("docs/retry.rst", "", "Retrying a request\n==================\n", language="rst"),
+    Chunk("README", "", "retry requests with backoff\n", language="text", kind="window"),
+]
+DOCS_PATHS = {"docs/retry.md", "docs/retry.rst", "README"}
+
+
+@pytest.fixture(scope="module")
+def mixed(workspace: Workspace) -> Iterator[Project]:
+    project = workspace.create(f"filters-mixed-{uuid.uuid4().hex[:8]}")
+    load(project, MIXED)
+    yield project
+    workspace.drop(project.id, force=True)
+
+
+@pytest.mark.parametrize("by", ["definition", "file"])
+@pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
+def test_kind_keeps_code_or_docs_only(mixed: Project, mode: str, by: str) -> None:
+    everything = search(mixed.handle, "retry request", mode=mode, by=by, limit=20)
+    docs = search(mixed.handle, "retry request", mode=mode, by=by, limit=20, kind="docs")
+    code = search(mixed.handle, "retry request", mode=mode, by=by, limit=20, kind="code")
+    assert set(everything.path) == {c.path for c in MIXED}
+    assert set(docs.path) == DOCS_PATHS
+    assert set(docs.category) == {"docs"}
+    assert set(code.path) == {"src/retry.py", "src/Retry.java", "tools/retry"}
+    assert set(code.category) == {"code"}
+    by_path = dict(zip(everything.path, everything.category, strict=True))
+    assert {p for p, c in by_path.items() if c == "docs"} == DOCS_PATHS
+
+
+def test_kind_also_takes_a_definition_kind(mixed: Project) -> None:
+    results = search(mixed.handle, "retry request", kind="Section", limit=20)
+    assert list(results.path) == ["docs/retry.md"]
+    assert set(search(mixed.handle, "retry request", kind="class").symbol) == {"Retry"}
+    assert search(mixed.handle, "retry request", kind="interface").empty

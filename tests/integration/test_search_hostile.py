@@ -66,6 +66,8 @@ FILTERS = [
     {"file_type": "%"},
     {"file_type": "py'; --"},
     {"file_type": "_y"},
+    {"kind": "section"},
+    {"kind": "function_"},
     {"path": "x" * 4000},
 ]
 BAD_FILTERS = [
@@ -81,6 +83,10 @@ BAD_FILTERS = [
     {"path": "x" * 5000},
     {"path": 3},
     {"language": ["python"]},
+    {"kind": "docs' OR '1'='1"},
+    {"kind": "%"},
+    {"kind": ""},
+    {"kind": 1},
 ]
 
 
@@ -204,7 +210,7 @@ def test_a_query_that_is_not_unicode_is_refused_in_one_line(
 
 
 @pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
-@pytest.mark.parametrize("name", ["path", "language", "repository", "file_type"])
+@pytest.mark.parametrize("name", ["path", "language", "repository", "file_type", "kind"])
 def test_a_filter_that_is_not_unicode_is_refused_in_one_line(
     target: Project, mode: str, name: str
 ) -> None:

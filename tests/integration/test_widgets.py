@@ -16,7 +16,7 @@ from codelens._notebook.index_panel import IndexPanel, index_ui
 from codelens._notebook.result_view import snippet
 from codelens._notebook.search_panel import SearchPanel, ui
 from codelens.errors import ProjectNotFound
-from tests.frontend_helpers import find, find_all, write_repo
+from tests.frontend_helpers import FILES, README, find, find_all, write_repo
 
 SEARCH_CLASSES = (
     "cl-panel",
@@ -26,6 +26,7 @@ SEARCH_CLASSES = (
     "cl-search-button",
     "cl-mode",
     "cl-by",
+    "cl-kind",
     "cl-language",
     "cl-path",
     "cl-limit",
@@ -166,6 +167,23 @@ def test_files_as_results_show_each_file_once(panel: SearchPanel) -> None:
     paths = [h.split(":")[0].split(". ", 1)[1] for h in headers(panel)]
     assert paths
     assert len(paths) == len(set(paths))
+
+
+def test_kind_keeps_code_or_docs(ws: Workspace, fresh: str, tmp_path: Path) -> None:
+    ws.create(fresh, embedder="local").index(
+        write_repo(tmp_path / "shop", FILES | README), progress=False
+    )
+    panel = SearchPanel(fresh, ws, limit=20)
+    panel.query.value = "invoice total with the sales tax"
+    assert any("README.md" in h for h in headers(panel))
+    assert panel.kind.options == (("code and docs", ""), ("code", "code"), ("docs", "docs"))
+    panel.kind.value = "docs"
+    assert [h.split(":")[0].split(". ", 1)[1] for h in headers(panel)] == ["README.md"]
+    panel.kind.value = "code"
+    assert headers(panel)
+    assert not any("README.md" in h for h in headers(panel))
+    assert panel.last is not None
+    assert set(panel.last["category"]) == {"code"}
 
 
 def test_empty_results_say_so(panel: SearchPanel) -> None:

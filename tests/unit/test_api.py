@@ -33,6 +33,12 @@ EXPECTED = {
     "evaluate",
     "analyze",
     "Analysis",
+    # symbols
+    "definitions",
+    "references",
+    "callers",
+    "callees",
+    "imports",
     # notebook
     "ui",
     "index_ui",

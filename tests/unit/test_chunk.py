@@ -139,6 +139,16 @@ def test_every_language_finds_its_definitions() -> None:
     assert ("function", "buffer_append") in found["c_buffer.c"]
     assert ("function", "linalg.Matrix.transpose") in found["cpp_matrix.cpp"]
     assert ("method", "Bank.Account.withdraw") in found["ruby_account.rb"]
+    assert ("method", "Shop.Orders.Order.Add") in found["csharp_orders.cs"]
+    assert ("method", "Cart.total") in found["php_cart.php"]
+    assert ("function", "Loan.isOverdue") in found["kotlin_library.kt"]
+    assert ("method", "Shapes.largest") in found["scala_shapes.scala"]
+    assert ("method", "JobQueue.drain") in found["swift_queue.swift"]
+    assert ("method", "Server.start") in found["lua_config.lua"]
+    assert ("function", "deploy_host") in found["shell_deploy.sh"]
+    assert ("function", "Bank.Account.handle_call") in found["elixir_bank.ex"]
+    assert ("method", "Instr.pretty") in found["haskell_stack.hs"]
+    assert ("method", "Point.add") in found["zig_ring.zig"]
 
 
 def test_doc_comments_and_decorators_stay_with_their_definition() -> None:
@@ -157,6 +167,23 @@ def test_doc_comments_and_decorators_stay_with_their_definition() -> None:
     assert by_symbol["c_buffer.c:buffer_grow"].startswith("/*\n * Makes room")
     assert by_symbol["cpp_matrix.cpp:linalg.multiply"].startswith("/// Multiplies")
     assert by_symbol["ruby_account.rb:Bank.Account.withdraw"].startswith("    # Takes money")
+    assert by_symbol["csharp_orders.cs:Shop.Orders.Order"].startswith("    /// <summary>An order")
+    assert by_symbol["php_cart.php:Cart.add"].startswith("    /**\n     * Adds an item")
+    assert by_symbol["kotlin_library.kt:Loan.giveBack"].startswith("    /** Marks the loan")
+    # this grammar puts the comment inside the function before it
+    assert by_symbol["scala_shapes.scala:Shapes.largest"].startswith("  // The largest shape")
+    assert "The largest" not in by_symbol["scala_shapes.scala:Shapes.totalArea"]
+    assert by_symbol["scala_shapes.scala:Shapes.totalArea"].endswith("shapes.map(_.area).sum")
+    assert by_symbol["swift_queue.swift:JobQueue.push"].startswith("    /// Adds a job")
+    assert by_symbol["lua_config.lua:trim"].startswith("--- Trims spaces")
+    assert by_symbol["shell_deploy.sh:log"].startswith("# Prints a message")
+    assert by_symbol["elixir_bank.ex:Bank.Account.deposit"].startswith('  @doc """')
+    assert "@spec deposit" in by_symbol["elixir_bank.ex:Bank.Account.deposit"]
+    # a doc comment the grammar puts among the imports still starts its declaration
+    assert by_symbol["haskell_stack.hs:Instr"].startswith("-- | One instruction")
+    assert by_symbol["haskell_stack.hs:push"].startswith("-- | Pushes a value")
+    assert "push :: Int -> Machine -> Machine" in by_symbol["haskell_stack.hs:push"]
+    assert by_symbol["zig_ring.zig:Ring"].startswith("/// A ring buffer")
 
 
 def test_a_trailing_comment_is_no_doc_comment_of_the_next_definition() -> None:
@@ -388,12 +415,90 @@ def test_chunker_version_is_a_nonempty_string() -> None:
             [("module", ""), ("function", "hidden")],
         ),
         ("a.md", "---\nnot: closed\n\n# Title\nText.\n", [("section", ""), ("section", "Title")]),
+        (
+            "a.hs",
+            "fact :: Int -> Int\nfact 0 = 1\nfact n = n * fact (n - 1)\n\nmain = print (fact 5)\n",
+            [("function", "fact"), ("function", "main")],
+        ),
+        (
+            "a.ex",
+            "defmodule A do\n  def f(0), do: 1\n  def f(n), do: n\n  def g, do: 2\nend\n",
+            [("namespace", "A"), ("function", "A.f"), ("function", "A.g")],
+        ),
+        (
+            "a.php",
+            "<?php\nnamespace App\\Http {\n  class Kernel {\n    function handle() {}\n  }\n}\n",
+            [
+                ("module", ""),
+                ("namespace", "App.Http"),
+                ("class", "App.Http.Kernel"),
+                ("method", "App.Http.Kernel.handle"),
+            ],
+        ),
+        (
+            "a.kt",
+            "class Repo {\n  companion object {\n    fun create(): Repo = Repo()\n  }\n}\n",
+            [("class", "Repo"), ("class", "Repo.Companion"), ("method", "Repo.Companion.create")],
+        ),
+        (
+            "a.lua",
+            "local M = {}\nlocal helper = function(x)\n  return x\nend\nreturn M\n",
+            [("module", ""), ("function", "helper"), ("module", "")],
+        ),
+        (
+            "a.cs",
+            "namespace A.B;\npublic interface IShape\n{\n    double Area();\n}\n",
+            [("module", ""), ("interface", "IShape")],
+        ),
+        (
+            "a.ex",
+            "defmodule A do\n  def a + b, do: a\n  start()\n  def unquote(name)(x), do: x\nend\n"
+            "defimpl Proto do\n  def f(x) when is_integer(x), do: x\nend\n",
+            [("namespace", "A"), ("impl", "Proto"), ("method", "Proto.f")],
+        ),
+        (
+            "a.scala",
+            "object O {\n  def f =\n    1 // one\n  // doc of g\n  def g = 2\n}\n",
+            [("class", "O"), ("method", "O.f"), ("method", "O.g")],
+        ),
+        (
+            "bin/deploy",
+            "#!/bin/bash\nrun() {\n  echo hi\n}\nrun\n",
+            [("module", ""), ("function", "run"), ("module", "")],
+        ),
     ],
 )
 def test_language_corners(path: str, text: str, expected: list[tuple[str, str]]) -> None:
     chunks = chunk_text(path, None, text, max_tokens=256)
     assert [(c.kind, c.symbol) for c in chunks] == expected
     check(path, text, chunks, 256)
+
+
+def test_haskell_indented_with_tabs_reads_tabs_as_eight_columns() -> None:
+    spaces = (
+        "module M where\n\n"
+        "class Pretty a where\n"
+        "        pretty :: a -> String\n"
+        "        prettyList :: [a] -> String\n"
+        "        prettyList = unwords . map pretty\n\n"
+        "size :: [a] -> Int\n"
+        "size xs = go 0 xs\n"
+        "  where\n"
+        "        go n [] = n\n"
+        "        go n (_ : ys) = go (n + 1) ys\n"
+    )
+    tabs = spaces.replace("        ", "\t")
+    expected = [
+        ("module", "", 1, 1),
+        ("trait", "Pretty", 3, 3),
+        ("method", "Pretty.pretty", 4, 4),
+        ("method", "Pretty.prettyList", 5, 6),
+        ("function", "size", 8, 12),
+    ]
+    for text in (spaces, tabs):
+        chunks = chunk_text("M.hs", None, text, max_tokens=256)
+        assert [(c.kind, c.symbol, c.start_line, c.end_line) for c in chunks] == expected
+        assert chunks[-1].content == "\n".join(text.split("\n")[7:12])
 
 
 def test_a_symbol_is_the_declared_name_never_a_block() -> None:

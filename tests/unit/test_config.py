@@ -32,6 +32,21 @@ def test_a_password_in_the_database_url_is_in_no_repr_but_still_used(
         assert "***" in shown
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"postgresql://alice:{SECRET}@db.example:5432/codelens", "postgresql://alice@db.example:5432/codelens"),
+        (f"postgresql://alice@db.example/codelens?password={SECRET}&sslmode=verify-full", "postgresql://alice@db.example/codelens"),
+        (f"host=db.example port=6432 user=alice password={SECRET} dbname=codelens", "postgresql://alice@db.example:6432/codelens"),
+        ("service=codelens-team", "service=codelens-team"),
+    ],
+)  # fmt: skip
+def test_a_workspace_names_its_server_as_user_host_port_and_database(
+    url: str, shown: str, tmp_path: Path
+) -> None:
+    assert f"server {shown}," in repr(Workspace(Settings(home=tmp_path, database_url=url)))
+
+
 # libpq refuses these before any connection is tried (psycopg.ProgrammingError, not the
 # OperationalError of a server that cannot be reached).
 UNPARSABLE = [
@@ -52,7 +67,7 @@ def test_a_database_url_libpq_cannot_parse_is_one_line_naming_the_variable(
     assert "\n" not in message
     assert "check CODELENS_DATABASE_URL" in message
     assert SECRET not in message
-    assert SECRET not in repr(workspace)
+    assert SECRET not in repr(workspace) and "***" in repr(workspace)
 
 
 def test_the_drivers_warnings_stay_off_stderr_unless_asked_for() -> None:

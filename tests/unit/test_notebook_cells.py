@@ -77,7 +77,7 @@ def test_cells_are_chunked_by_their_own_language_with_true_lines(tmp_path: Path)
         [2, "code", "python", "function", "load", 6, 7, 13, 14, 3],
         # cell 3 is empty: no chunk, no lines
         [4, "raw", None, "text", "", 1, 2, 15, 16, None],
-        [5, "code", "shell", "text", "", 1, 3, 17, 19, 5],
+        [5, "code", "shell", "module", "", 1, 3, 17, 19, 5],  # %%bash: the bash grammar
         [6, "code", "python", "module", "", 1, 2, 20, 21, 6],
     ]
 
@@ -90,6 +90,24 @@ def test_magic_lines_do_not_break_the_parse_and_stay_in_the_content(tmp_path: Pa
     assert module.content == "%matplotlib inline\n!pip list\nimport pandas as pd"
     assert chunks[3].content == "def load(path):\n    return pd.read_csv(path)"
     assert chunks[-1].content == "%%time\nx = sum(range(10))"
+
+
+@pytest.mark.parametrize(
+    ("kernel", "language", "source", "expected"),
+    [
+        ("C#", "csharp", "record Point(int X, int Y);\nvar p = new Point(1, 2);", "Point"),
+        ("haskell", "haskell", "double :: Int -> Int\ndouble x = 2 * x", "double"),
+        ("elixir", "elixir", "defmodule M do\n  def f, do: 1\nend", "M"),
+    ],
+)
+def test_a_kernel_of_a_new_grammar_is_chunked_by_definition(
+    tmp_path: Path, kernel: str, language: str, source: str, expected: str
+) -> None:
+    f = _read(tmp_path, _notebook([_code(source, 1)], kernel))
+    assert f.notebook is not None
+    chunks = chunk_notebook(f.path, f.notebook, max_tokens=256)
+    assert {c.language for c in chunks} == {language}
+    assert chunks[0].symbol == expected
 
 
 def test_a_kernel_without_a_grammar_is_cut_into_line_windows(tmp_path: Path) -> None:

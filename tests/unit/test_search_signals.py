@@ -197,3 +197,28 @@ def test_the_final_score_is_the_results_score_and_ties_keep_the_fused_order() ->
     boosted = rerank(units, shape_of("y"), only(definition=1.0))
     assert boosted[0].place.symbol == "y"
     assert boosted[0].best.score == pytest.approx(1.0)
+
+
+def test_docs_after_the_first_rank_below_code_of_similar_score_unless_asked_for() -> None:
+    units = [
+        unit("README.md", "Retries", 0.9, kind="section"),
+        unit("docs/guide.md", "Retrying", 0.85, kind="section"),
+        unit("CHANGES.rst", "", 0.8, kind="window", lang="rst"),
+        unit("notes.txt", "", 0.75, kind="window", lang="text"),
+        unit("src/retry.py", "retry", 0.5),
+    ]
+    query = "how are failed requests retried"
+    assert order(units, query, only())[-1] == "src/retry.py:retry"
+    assert order(units, query, only(docs=0.3)) == [
+        "README.md:Retries",
+        "src/retry.py:retry",
+        "docs/guide.md:Retrying",
+        "CHANGES.rst:",
+        "notes.txt:",
+    ]
+    assert order(units, query, only(docs=0.3, docs_kept=0))[0] == "src/retry.py:retry"
+    # Code scoring under ``factor`` times a docs result stays below it: "of similar score".
+    assert order(units, query, only(docs=0.7))[1] == "docs/guide.md:Retrying"
+    for asks in ("where do the docs explain retries", "the README section on retries"):
+        assert order(units, asks, only(docs=0.3))[-1] == "src/retry.py:retry"
+    assert RULES.docs < 1.0 and NO_RULES.docs == 1.0

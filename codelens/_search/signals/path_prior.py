@@ -3,8 +3,8 @@ about ranks below it, unless the question asks for that kind of file.
 
 A file is classed by its folders and its name: tests (``tests/``, ``test_x.py``,
 ``x_test.go``, ``x.spec.ts``, ...), examples and benchmarks, documentation (``docs/`` and
-prose files: Markdown, reStructuredText, plain text), vendored, generated and compatibility
-code, and type stubs. Its score is multiplied by its class's factor. A question
+prose files, the docs category of :mod:`codelens._search.category`), vendored, generated
+and compatibility code, and type stubs. Its score is multiplied by its class's factor. A question
 that names the class ("where are the tests for ...", "an example of ...", "the docs
 for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
 
@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from codelens._search.category import DOCS_LANGUAGES
 from codelens._search.signals.shape import word_set
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ _GENERATED_FILE = re.compile(
     r".*(?:_pb2(?:_grpc)?\.py|\.pb\.go|\.generated\.\w+|_generated\.\w+)\Z"
 )
 _STUB_FILE = re.compile(r".*(?:\.pyi|\.d\.ts)\Z")
-_PROSE = frozenset({"markdown", "rst", "text"})
 
 # The words of a question that ask for a class of file (compared with the query's words,
 # which are lower-cased and split as identifiers are).
@@ -73,7 +73,7 @@ def path_class(path: str, language: str) -> str | None:
             return kind
     if _TEST_FILE.fullmatch(name):
         return "test"
-    if language in _PROSE:
+    if language in DOCS_LANGUAGES:
         return "docs"
     if _GENERATED_FILE.fullmatch(name):
         return "generated"

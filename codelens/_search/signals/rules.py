@@ -7,7 +7,8 @@ through the signals below, each a module of its own, and are sorted again:
 2. the definition a query names (:mod:`.definition`);
 3. the words of a file's name and folder (:mod:`.file_words`);
 4. path priors (:mod:`.path_prior`);
-5. per-file saturation (:mod:`.saturation`).
+5. per-file saturation (:mod:`.saturation`);
+6. docs below code (:mod:`.docs`).
 
 The fusion weight of the semantic list depends on the query's shape too
 (:func:`semantic_weight`).
@@ -30,6 +31,7 @@ from codelens._search.fusion import Fused
 from codelens._search.grouping import Unit
 from codelens._search.signals.coherence import lift_coherent_files
 from codelens._search.signals.definition import boost_definitions
+from codelens._search.signals.docs import demote_docs
 from codelens._search.signals.file_words import boost_file_words
 from codelens._search.signals.path_prior import weigh_paths
 from codelens._search.signals.saturation import saturate_files
@@ -65,6 +67,8 @@ class Rules:
     file_words: float = 1.0
     priors: Mapping[str, float] = field(default_factory=lambda: _PRIORS)
     saturation: float = 0.7
+    docs: float = 0.3
+    docs_kept: int = 1
 
     def without(self, name: str) -> Rules:
         """These rules with one turned off (for measuring what it does)."""
@@ -74,7 +78,12 @@ class Rules:
 RULES = Rules()
 # Every rule off: the fused order, grouped (what ranking_variants calls "fusion only").
 NO_RULES = Rules(
-    coherence=0.0, definition=0.0, file_words=0.0, priors=MappingProxyType({}), saturation=1.0
+    coherence=0.0,
+    definition=0.0,
+    file_words=0.0,
+    priors=MappingProxyType({}),
+    saturation=1.0,
+    docs=1.0,
 )
 
 
@@ -97,6 +106,7 @@ def rerank(
         weigh_paths(scored, shape, rules.priors)
     scored.sort(key=lambda s: -s.score)  # stable: ties keep the fused order
     saturate_files(scored, rules.saturation)
+    demote_docs(scored, shape, rules.docs, rules.docs_kept)
     scored.sort(key=lambda s: -s.score)
     # Built, not dataclasses.replace()d: this runs for every candidate of every search.
     return [

@@ -1,0 +1,605 @@
+"""Definitions, references and import bindings of a file, read off its tree-sitter tree.
+
+What is extracted here is raw: names as written, each with the dotted expression it was
+reached through (its qualifier), the definition it sits in (its scope) and, for Python,
+the file's import bindings. Nothing here looks at other files; resolution (which
+definition a reference means) is :mod:`codelens._symbols`' job, at query time, so that a
+file's facts never go stale when another file changes.
+
+Python is read with codelens' own query (methods, qualifiers, imports, bases); the other
+languages with the ``tags.scm`` query their grammar wheel ships.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+import tree_sitter
+from tree_sitter import Node
+
+from codelens._chunk.grammars import _WHEELS, AST_LANGUAGES, grammar
+
+__all__ = [
+    "SYMBOLS_VERSION",
+    "Definition",
+    "FileSymbols",
+    "ImportBinding",
+    "Reference",
+    "extract_symbols",
+    "module_of_path",
+]
+
+# Stored with every file's symbols: a new value has every file's symbols extracted again.
+SYMBOLS_VERSION = 1
+# A qualifier that is an expression codelens does not follow (a call, a subscript, ...).
+UNKNOWN = "?"
+_MAX_NAME = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A named definition: ``qualname`` nests it in its enclosing definitions (``C.m``)."""
+
+    name: str
+    qualname: str
+    kind: str  # function, method, class, constant, interface, module, type, macro
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_line: int
+    scope: str  # the enclosing definition's qualname, "" at module level
+    # A class's bases as written (dotted names); a function's return annotation, a
+    # variable's type (the class it is annotated with or assigned an instance of).
+    bases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A use of a name: ``qualifier`` is what it was reached through (``self``, ``os.path``,
+    ``""`` for a bare name, ``"?"`` for an expression not followed)."""
+
+    name: str
+    qualifier: str
+    kind: str  # call, import, inherit, attribute, decorator, type
+    line: int
+    column: int
+    scope: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBinding:
+    """A name an import statement binds in a Python file.
+
+    ``import a.b`` binds ``a`` (module ``a.b``, name None); ``import a.b as c`` binds
+    ``c``; ``from m import x as y`` binds ``y`` to ``x`` of module ``m``; ``from m import
+    *`` has name ``*``. Relative modules are made absolute from the file's path.
+    """
+
+    alias: str
+    module: str
+    name: str | None
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class FileSymbols:
+    """A file's symbols, read as ``language`` (a notebook's: its code cells')."""
+
+    language: str | None = None
+    definitions: list[Definition] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    imports: list[ImportBinding] = field(default_factory=list)
+
+    def shifted(self, lines: int) -> FileSymbols:
+        """The same symbols ``lines`` further down (a notebook cell among the others)."""
+        return FileSymbols(
+            self.language,
+            [_shift(d, lines) for d in self.definitions],
+            [_shift(r, lines) for r in self.references],
+            [_shift(i, lines) for i in self.imports],
+        )
+
+    def extend(self, other: FileSymbols) -> None:
+        self.language = self.language or other.language
+        self.definitions += other.definitions
+        self.references += other.references
+        self.imports += other.imports
+
+
+_T = TypeVar("_T", Definition, Reference, ImportBinding)
+
+
+def _shift(item: _T, lines: int) -> _T:
+    if isinstance(item, Definition):
+        return dataclasses.replace(item, line=item.line + lines, end_line=item.end_line + lines)
+    return dataclasses.replace(item, line=item.line + lines)
+
+
+_PYTHON_QUERY = """
+(class_definition name: (identifier) @name) @class
+(function_definition name: (identifier) @name) @function
+(assignment left: (identifier) @name) @assign
+(assignment left: (attribute object: (identifier) @qualifier attribute: (identifier) @name)) @self
+(typed_parameter . (identifier) @name) @param
+(typed_default_parameter name: (identifier) @name) @param
+(call function: (identifier) @name) @call
+(call function: (attribute object: (_) @qualifier attribute: (identifier) @name)) @call
+(attribute object: (_) @qualifier attribute: (identifier) @name) @attribute
+(decorator (identifier) @name) @decorator
+(decorator (attribute object: (_) @qualifier attribute: (identifier) @name)) @decorator
+(import_statement) @import
+(import_from_statement) @import
+"""
+
+_DEFINITION_KINDS = {"class", "function"}
+# Variables: a module's or class's names, and the typed ones of functions (a parameter
+# with an annotation, ``x = Class(...)``, ``self.x = Class(...)``), whose type lets
+# ``x.method()`` resolve. They never hold references: they open no scope.
+_VARIABLE_KINDS = {"assign", "self", "param"}
+_CLASS_LIKE = {"class", "interface", "module", "type"}
+
+
+@cache
+def _python_query() -> tree_sitter.Query:
+    return tree_sitter.Query(grammar("python"), _PYTHON_QUERY)
+
+
+@cache
+def _python_kinds() -> tuple[str, ...]:
+    """The kind each pattern of the Python query captures its whole node as."""
+    patterns = [line for line in _PYTHON_QUERY.strip().splitlines() if line.strip()]
+    assert len(patterns) == _python_query().pattern_count
+    return tuple(line.rsplit("@", 1)[1].strip() for line in patterns)
+
+
+# What the wheels' tags.scm miss: calls in C and C++ (they tag none), and TypeScript's
+# tags, which assume JavaScript's are read with them (classes, functions, calls).
+_EXTRA_TAGS = {
+    "c": "(call_expression function: (identifier) @name) @reference.call",
+    "cpp": """
+(call_expression function: (identifier) @name) @reference.call
+(call_expression function: (field_expression field: (field_identifier) @name)) @reference.call
+(call_expression function: (qualified_identifier name: (identifier) @name)) @reference.call
+""",
+}
+_INHERITS_TAGS = {"typescript": "javascript", "tsx": "javascript"}
+
+
+def _wheel_tags(language: str) -> str:
+    module = importlib.import_module(_WHEELS[language][0])
+    path = Path(module.__file__ or "").parent / "queries" / "tags.scm"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+@cache
+def _tags_query(language: str) -> tree_sitter.Query | None:
+    parts = [_wheel_tags(language), _EXTRA_TAGS.get(language, "")]
+    if language in _INHERITS_TAGS:
+        parts.insert(0, _wheel_tags(_INHERITS_TAGS[language]))
+    source = "\n".join(p for p in parts if p)
+    return tree_sitter.Query(grammar(language), source) if source else None
+
+
+def module_of_path(path: str) -> str:
+    """The dotted module a Python file's path names from its repository root."""
+    parts = path.replace("\\", "/").split("/")
+    last = parts[-1]
+    for suffix in (".pyi", ".py"):
+        if last.endswith(suffix):
+            last = last[: -len(suffix)]
+            break
+    parts[-1] = last
+    if last == "__init__":
+        parts.pop()
+    return ".".join(p for p in parts if p)
+
+
+class _Source:
+    """Byte rows of the parsed text, to turn tree-sitter points into 1-based characters."""
+
+    __slots__ = ("ascii", "data", "starts")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.ascii = data.isascii()
+        self.starts: list[int] = []
+        if not self.ascii:
+            self.starts = [0]
+            at = data.find(b"\n")
+            while at >= 0:
+                self.starts.append(at + 1)
+                at = data.find(b"\n", at + 1)
+
+    def column(self, node: Node) -> int:
+        row, col = node.start_point
+        if self.ascii:
+            return col + 1
+        start = self.starts[row]
+        return len(self.data[start : start + col].decode("utf-8", "replace")) + 1
+
+    def text(self, node: Node) -> str:
+        return (node.text or b"").decode("utf-8", "replace")
+
+
+def extract_symbols(path: str, language: str | None, root: Node, data: bytes) -> FileSymbols:
+    """The definitions, references and (Python) imports in the tree ``root`` of ``data``."""
+    if language == "python":
+        return _python(path, root, _Source(data))
+    if language in AST_LANGUAGES:
+        return _tagged(language, root, _Source(data))
+    return FileSymbols()
+
+
+class _Scopes:
+    """Definitions by byte range, to find the innermost one around any position."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int, str]] = []  # start, end, qualname
+        self.parents: list[int] = []
+        self.starts: list[int] = []
+
+    def build(self, found: list[tuple[Node, Node, str]]) -> list[tuple[Node, Node, str, str, str]]:
+        """Give each (node, name node, kind) its qualname and the kind of what holds it,
+        outermost first. Variables (``_VARIABLE_KINDS``) open no scope; ``self`` ones
+        (``self.x = ...`` in a method) belong to the method's class."""
+        found.sort(key=lambda f: (f[0].start_byte, -f[0].end_byte))
+        stack: list[tuple[int, str, str, int]] = []  # end byte, qualname, kind, span
+        out: list[tuple[Node, Node, str, str, str]] = []
+        for node, name, kind in found:
+            while stack and stack[-1][0] <= node.start_byte:
+                stack.pop()
+            scope = stack[-1][1] if stack else ""
+            outer_kind = stack[-1][2] if stack else ""
+            text = (name.text or b"").decode("utf-8", "replace")[:_MAX_NAME]
+            qualname = f"{scope}.{text}" if scope else text
+            if kind in _VARIABLE_KINDS:
+                if kind == "self":
+                    if outer_kind != "method" or len(stack) < 2 or stack[-2][2] != "class":
+                        continue
+                    qualname, outer_kind = f"{stack[-2][1]}.{text}", "class"
+                out.append((node, name, qualname, kind, outer_kind))
+                continue
+            if kind == "function" and outer_kind in _CLASS_LIKE:
+                kind = "method"
+            out.append((node, name, qualname, kind, outer_kind))
+            self.parents.append(stack[-1][3] if stack else -1)
+            stack.append((node.end_byte, qualname, kind, len(self.spans)))
+            self.spans.append((node.start_byte, node.end_byte, qualname))
+            self.starts.append(node.start_byte)
+        return out
+
+    def around(self, at: int) -> str:
+        """The qualname of the innermost definition holding byte ``at`` ("" for none)."""
+        # Spans nest or are disjoint: the last one starting before ``at`` holds it, or
+        # one of its ancestors does.
+        i = bisect_right(self.starts, at) - 1
+        while i >= 0:
+            start, end, qualname = self.spans[i]
+            if start <= at < end:
+                return qualname
+            i = self.parents[i]
+        return ""
+
+
+def _dotted(node: Node, source: _Source) -> str:
+    """A qualifier: a dotted chain of names as written, where a part may be a call
+    (``Console().file``, ``super()``), or ``?`` for anything else."""
+    if node.type == "identifier":
+        return source.text(node)
+    if node.type == "attribute":
+        obj = node.child_by_field_name("object")
+        attr = node.child_by_field_name("attribute")
+        if obj is not None and attr is not None:
+            head = _dotted(obj, source)
+            if head not in (UNKNOWN, "super()"):
+                return f"{head}.{source.text(attr)}"
+        return UNKNOWN
+    if node.type == "call":
+        function = node.child_by_field_name("function")
+        if function is not None and function.type in ("identifier", "attribute"):
+            head = _dotted(function, source)
+            if head != UNKNOWN and not head.endswith("()"):
+                return head + "()"
+    return UNKNOWN
+
+
+def _annotation(node: Node | None, source: _Source) -> str | None:
+    """The class an annotation names: ``X``, ``m.X``, ``"X"``, ``Optional[X]``, ``X | None``."""
+    if node is None:
+        return None
+    if node.type == "type":
+        return _annotation(node.named_children[0] if node.named_children else None, source)
+    if node.type in ("identifier", "attribute"):
+        text = _dotted(node, source)
+        return None if text == UNKNOWN else text
+    if node.type == "string":
+        text = source.text(node).strip("'\"")
+        return text if text.replace(".", "").replace("_", "a").isalnum() else None
+    if node.type == "binary_operator":  # X | None
+        right = node.child_by_field_name("right")
+        if right is not None and right.type == "none":
+            return _annotation(node.child_by_field_name("left"), source)
+        return None
+    if node.type in ("subscript", "generic_type"):
+        value = node.child_by_field_name("value") or (node.children[0] if node.children else None)
+        if value is not None and source.text(value).rpartition(".")[2] == "Optional":
+            inner = node.child_by_field_name("subscript") or (
+                node.named_children[1] if len(node.named_children) > 1 else None
+            )
+            if inner is not None and inner.type == "type_parameter" and inner.named_children:
+                inner = inner.named_children[0]
+            return _annotation(inner, source)
+    return None
+
+
+def _declared_type(node: Node, kind: str, source: _Source) -> str | None:
+    """The class a variable holds an instance of, when its code says: its annotation, or
+    the class (or factory) whose call is assigned to it."""
+    declared = _annotation(node.child_by_field_name("type"), source)
+    if declared is not None or kind == "param":
+        return declared
+    right = node.child_by_field_name("right")
+    if right is not None and right.type == "call":
+        function = right.child_by_field_name("function")
+        if function is not None and function.type in ("identifier", "attribute"):
+            text = _dotted(function, source)
+            return None if text == UNKNOWN or "()" in text else text
+    return None
+
+
+def _python(path: str, root: Node, source: _Source) -> FileSymbols:
+    matches = tree_sitter.QueryCursor(_python_query()).matches(root)
+    out = FileSymbols("python")
+    defs: list[tuple[Node, Node, str]] = []
+    refs: list[tuple[Node, str, str]] = []  # name node, qualifier, kind
+    imports: list[Node] = []
+    kinds = _python_kinds()
+    for pattern, captures in matches:
+        kind = kinds[pattern]
+        node = captures[kind][0]
+        if kind == "import":
+            imports.append(node)
+            continue
+        name = captures["name"][0]
+        if kind in _DEFINITION_KINDS or kind in _VARIABLE_KINDS:
+            if kind == "self" and source.text(captures["qualifier"][0]) != "self":
+                continue
+            defs.append((node, name, kind))
+            continue
+        qualifier_nodes = captures.get("qualifier")
+        qualifier = _dotted(qualifier_nodes[0], source) if qualifier_nodes else ""
+        if kind == "attribute":
+            parent = node.parent
+            if parent is not None and (
+                (parent.type == "call" and parent.child_by_field_name("function") == node)
+                or parent.type == "decorator"
+                or (parent.type == "assignment" and parent.child_by_field_name("left") == node)
+                or (
+                    parent.type == "augmented_assignment"
+                    and parent.child_by_field_name("left") == node
+                )
+                or (
+                    parent.type == "argument_list"
+                    and parent.parent is not None
+                    and parent.parent.type == "class_definition"
+                )
+            ):
+                continue  # a call, decorator or base (matched as such), or a write
+        refs.append((name, qualifier, kind))
+    scopes = _Scopes()
+    for node, name, qualname, kind, outer in scopes.build(defs):
+        scope = qualname.rpartition(".")[0]
+        bases: tuple[str, ...] = ()
+        if kind == "class":
+            bases = _bases(node, source, scope, out, scopes)
+        elif kind in ("function", "method"):
+            returns = _annotation(node.child_by_field_name("return_type"), source)
+            bases = (returns,) if returns is not None else ()
+        elif kind in _VARIABLE_KINDS:
+            declared = _declared_type(node, kind, source)
+            if declared is None and (kind != "assign" or outer not in ("", "class")):
+                continue  # a function's untyped variables: nothing to resolve through
+            bases = (declared,) if declared is not None else ()
+            if outer not in ("", "class"):
+                kind = "local"  # a function's parameter or variable
+            elif outer == "" and _is_constant_name(qualname):
+                kind = "constant"
+            else:
+                kind = "variable"
+        out.definitions.append(
+            Definition(
+                qualname.rpartition(".")[2],
+                qualname,
+                kind,
+                name.start_point[0] + 1,
+                source.column(name),
+                node.end_point[0] + 1,
+                scope,
+                bases,
+            )
+        )
+    for name, qualifier, kind in refs:
+        out.references.append(
+            Reference(
+                source.text(name)[:_MAX_NAME],
+                qualifier[:_MAX_NAME],
+                kind,
+                name.start_point[0] + 1,
+                source.column(name),
+                scopes.around(name.start_byte),
+            )
+        )
+    package = module_of_path(path)
+    if not path.replace("\\", "/").endswith(("/__init__.py", "/__init__.pyi")) and path not in (
+        "__init__.py",
+        "__init__.pyi",
+    ):
+        package = package.rpartition(".")[0]
+    for node in imports:
+        _imports(node, source, package, scopes, out)
+    return out
+
+
+def _is_constant_name(name: str) -> bool:
+    return name.isupper() or name.strip("_").isupper()
+
+
+def _bases(
+    node: Node, source: _Source, scope: str, out: FileSymbols, scopes: _Scopes
+) -> tuple[str, ...]:
+    arguments = node.child_by_field_name("superclasses")
+    if arguments is None:
+        return ()
+    bases = []
+    for child in arguments.named_children:
+        if child.type == "subscript":  # Generic[T], Base[int]
+            value = child.child_by_field_name("value")
+            if value is None:
+                continue
+            child = value
+        if child.type not in ("identifier", "attribute"):
+            continue  # metaclass=..., *bases
+        text = _dotted(child, source)
+        if text == UNKNOWN:
+            continue
+        bases.append(text)
+        qualifier, _, name = text.rpartition(".")
+        name_node = child.child_by_field_name("attribute") if child.type == "attribute" else child
+        column = source.column(name_node) if name_node is not None else source.column(child)
+        out.references.append(
+            Reference(name, qualifier, "inherit", child.start_point[0] + 1, column, scope)
+        )
+    return tuple(bases)
+
+
+def _relative(module_node: Node, source: _Source, package: str) -> str:
+    """A ``from`` statement's module, relative ones made absolute from the file's package."""
+    text = source.text(module_node).replace(" ", "")
+    if module_node.type != "relative_import":
+        return text
+    dots = len(text) - len(text.lstrip("."))
+    rest = text[dots:]
+    parts = package.split(".") if package else []
+    if dots - 1 > len(parts):
+        return text  # above the repository's root: left relative, resolves to nothing
+    base = parts[: len(parts) - (dots - 1)]
+    return ".".join([*base, rest] if rest else base)
+
+
+def _imports(node: Node, source: _Source, package: str, scopes: _Scopes, out: FileSymbols) -> None:
+    scope = scopes.around(node.start_byte)
+    line = node.start_point[0] + 1
+    if node.type == "import_statement":
+        for child in node.children_by_field_name("name"):
+            if child.type == "aliased_import":
+                target = child.child_by_field_name("name")
+                alias_node = child.child_by_field_name("alias")
+                if target is None or alias_node is None:
+                    continue
+                module, alias = source.text(target), source.text(alias_node)
+            else:
+                module = source.text(child)
+                alias = module.split(".")[0]
+            column = source.column(child)
+            out.imports.append(ImportBinding(alias, module, None, line, column))
+            qualifier, _, name = module.rpartition(".")
+            out.references.append(Reference(name, qualifier, "import", line, column, scope))
+        return
+    module_node = node.child_by_field_name("module_name")
+    if module_node is None:
+        return
+    module = _relative(module_node, source, package)
+    if any(c.type == "wildcard_import" for c in node.children):
+        out.imports.append(ImportBinding("*", module, "*", line, source.column(module_node)))
+        return
+    for child in node.children_by_field_name("name"):
+        if child.type == "aliased_import":
+            target = child.child_by_field_name("name")
+            alias_node = child.child_by_field_name("alias")
+            if target is None or alias_node is None:
+                continue
+            name, alias = source.text(target), source.text(alias_node)
+            at = target
+        else:
+            name = alias = source.text(child)
+            at = child
+        column = source.column(at)
+        out.imports.append(ImportBinding(alias, module, name, line, column))
+        out.references.append(Reference(name, module, "import", line, column, scope))
+
+
+_TAG_KINDS = {
+    "reference.call": "call",
+    "reference.class": "type",
+    "reference.type": "type",
+    "reference.implementation": "inherit",
+}
+
+
+def _whole(node: Node) -> Node:
+    """A definition's whole node: C and C++ tags mark a function's declarator alone, so
+    its body (and the calls in it) would fall outside it."""
+    at: Node | None = node
+    while at is not None and at.type.endswith("declarator"):
+        at = at.parent
+    return at if at is not None and at.type == "function_definition" else node
+
+
+def _tagged(language: str, root: Node, source: _Source) -> FileSymbols:
+    query = _tags_query(language)
+    out = FileSymbols(language)
+    if query is None:
+        return out
+    defs: list[tuple[Node, Node, str]] = []
+    refs: list[tuple[Node, str]] = []
+    seen: set[tuple[int, str]] = set()
+    for _, captures in tree_sitter.QueryCursor(query).matches(root):
+        names = captures.get("name")
+        if not names:
+            continue
+        name = names[0]
+        for capture, nodes in captures.items():
+            if capture.startswith("definition."):
+                key = (name.start_byte, "d")
+                if key not in seen:
+                    seen.add(key)
+                    defs.append((_whole(nodes[0]), name, capture.partition(".")[2]))
+            elif capture in _TAG_KINDS:
+                key = (name.start_byte, "r")
+                if key not in seen:
+                    seen.add(key)
+                    refs.append((name, _TAG_KINDS[capture]))
+    named = {name.start_byte for _, name, _ in defs}
+    # Some tags (Ruby's, Go's) also tag a definition's own name as a use of it.
+    refs = [(name, kind) for name, kind in refs if name.start_byte not in named]
+    scopes = _Scopes()
+    for node, name, qualname, kind, _ in scopes.build(defs):
+        out.definitions.append(
+            Definition(
+                qualname.rpartition(".")[2],
+                qualname,
+                kind,
+                name.start_point[0] + 1,
+                source.column(name),
+                node.end_point[0] + 1,
+                qualname.rpartition(".")[0],
+            )
+        )
+    for name, kind in refs:
+        out.references.append(
+            Reference(
+                source.text(name)[:_MAX_NAME],
+                "",
+                kind,
+                name.start_point[0] + 1,
+                source.column(name),
+                scopes.around(name.start_byte),
+            )
+        )
+    return out

@@ -1,0 +1,373 @@
+"""The questions: definitions, references, callers, callees and the import graph.
+
+Each answer is a pandas DataFrame with the columns of :data:`COLUMNS`, one row per place.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import pandas as pd
+
+from codelens._symbols.resolve import EXTERNAL, Resolver, resolver_of
+from codelens._symbols.table import Def, SymbolTable, symbol_table
+from codelens.errors import SymbolError
+
+if TYPE_CHECKING:
+    from codelens._db.handle import ProjectHandle
+    from codelens._db.pool import Connection
+
+__all__ = [
+    "COLUMNS",
+    "IMPORT_COLUMNS",
+    "REFERENCE_KINDS",
+    "ReferenceKind",
+    "callees",
+    "caller_counts",
+    "callers",
+    "definitions",
+    "imports",
+    "references",
+]
+
+# Every answer's columns: where (path, line, column: 1-based), the definition that place
+# sits in (``definition``, a qualname; "" at module level), the symbol it defines or
+# refers to (``symbol``) and where that is defined (``target_path``/``target_line``),
+# ``kind`` (a definition's: function, method, class...; a reference's: call, import,
+# inherit, attribute, decorator, type), ``resolution`` (definition, import, scope, self,
+# name-only, external), ``depth`` (1 for direct callers/callees, n for n steps away;
+# 0 for definitions), ``language`` and ``repository`` (the repository's id).
+COLUMNS = [
+    "path",
+    "line",
+    "column",
+    "definition",
+    "symbol",
+    "kind",
+    "resolution",
+    "target_path",
+    "target_line",
+    "depth",
+    "language",
+    "repository",
+]
+IMPORT_COLUMNS = ["importer", "importer_path", "imported", "imported_path", "names", "line"]
+ReferenceKind = Literal["call", "import", "inherit", "attribute", "decorator", "type"]
+REFERENCE_KINDS: tuple[str, ...] = get_args(ReferenceKind)
+_GLOB = frozenset("*?[")
+MAX_DEPTH = 10
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("line", "column", "depth"):
+        frame[column] = frame[column].astype("int64")
+    frame["target_line"] = frame["target_line"].astype("Int64")
+    # None, not NaN, where a call leads out of the project: a path or nothing.
+    frame["target_path"] = frame["target_path"].astype(object)
+    frame.loc[frame["target_path"].isna(), "target_path"] = None
+    return frame
+
+
+def _definition_row(d: Def, table: SymbolTable) -> dict[str, Any]:
+    info = table.files.get(d.file_id)
+    return {
+        "path": d.path,
+        "line": d.line,
+        "column": d.column,
+        "definition": d.scope,
+        "symbol": d.qualname,
+        "kind": d.kind,
+        "resolution": "definition",
+        "target_path": d.path,
+        "target_line": d.line,
+        "depth": 0,
+        "language": d.language,
+        "repository": info.repository_id if info is not None else None,
+    }
+
+
+def find_definitions(table: SymbolTable, symbol: str) -> list[Def]:
+    """Definitions named ``symbol``: a name, a qualified name (``Session.request``, also
+    module-qualified: ``pkg.sessions.Session.request``) or a glob over qualified names.
+
+    A function's own parameters and variables (kind ``local``, stored to resolve through
+    their types) are not among them."""
+    return [d for d in _matching(table, symbol) if d.kind != "local"]
+
+
+def _matching(table: SymbolTable, symbol: str) -> list[Def]:
+    symbol = symbol.strip()
+    if not symbol:
+        raise SymbolError(
+            "give a symbol: a name, a qualified name such as Session.request, or a glob"
+        )
+    if _GLOB & set(symbol):
+        found = []
+        for defs in table.by_name.values():
+            for d in defs:
+                full = _full_name(d, table)
+                if fnmatch.fnmatchcase(d.qualname, symbol) or fnmatch.fnmatchcase(full, symbol):
+                    found.append(d)
+        return _ordered(found)
+    last = symbol.rpartition(".")[2]
+    candidates = table.by_name.get(last, [])
+    if "." not in symbol:
+        return _ordered(candidates)
+    found = [
+        d
+        for d in candidates
+        if d.qualname == symbol
+        or _full_name(d, table).endswith("." + symbol)
+        or _full_name(d, table) == symbol
+    ]
+    return _ordered(found)
+
+
+def _full_name(d: Def, table: SymbolTable) -> str:
+    info = table.files.get(d.file_id)
+    return f"{info.module}.{d.qualname}" if info is not None and info.module else d.qualname
+
+
+def _ordered(defs: Iterable[Def]) -> list[Def]:
+    return sorted(defs, key=lambda d: (d.path, d.line, d.column))
+
+
+def definitions(project: ProjectHandle, symbol: str) -> pd.DataFrame:
+    """Where ``symbol`` is defined; see :meth:`codelens.Project.definitions`."""
+    with project.connection() as conn:
+        table = symbol_table(project, conn)
+    return _frame([_definition_row(d, table) for d in find_definitions(table, symbol)])
+
+
+def _candidates(
+    conn: Connection, names: Sequence[str], kinds: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        "SELECT file_id, path, line, col, name, qualifier, kind, scope, language, repository_id"
+        " FROM symbol_refs WHERE name = ANY(%s) AND kind = ANY(%s) ORDER BY path, line, col",
+        [list(names), list(kinds)],
+    ).fetchall()
+
+
+def _reference_row(ref: tuple[Any, ...], target: Def, how: str, depth: int) -> dict[str, Any]:
+    _, path, line, col, _, _, kind, scope, language, repository_id = ref
+    return {
+        "path": path,
+        "line": line,
+        "column": col,
+        "definition": scope,
+        "symbol": target.qualname,
+        "kind": kind,
+        "resolution": how,
+        "target_path": target.path,
+        "target_line": target.line,
+        "depth": depth,
+        "language": language,
+        "repository": repository_id,
+    }
+
+
+def _check_kind(kind: str | Sequence[str] | None) -> tuple[str, ...]:
+    if kind is None:
+        return REFERENCE_KINDS
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    for k in kinds:
+        if k not in REFERENCE_KINDS:
+            raise SymbolError(
+                f"unknown reference kind {k!r}: use one of {', '.join(REFERENCE_KINDS)}"
+            )
+    return kinds
+
+
+def _check_depth(depth: int) -> int:
+    if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= MAX_DEPTH:
+        raise SymbolError(f"depth must be a whole number from 1 to {MAX_DEPTH}, got {depth!r}")
+    return depth
+
+
+def _referencing(
+    conn: Connection,
+    resolver: Resolver,
+    targets: Sequence[Def],
+    kinds: Sequence[str],
+    depth: int,
+) -> list[tuple[tuple[Any, ...], Def, str]]:
+    """The references among ``kinds`` that mean one of ``targets``, each with its target."""
+    # By place and name, not row: a name defined twice in a file (under if/else, a
+    # property's getter and setter) is one symbol, and resolution returns the first.
+    wanted = {(d.file_id, d.qualname): d for d in targets}
+    out: list[tuple[tuple[Any, ...], Def, str]] = []
+    names = resolver.table.names_for({d.name for d in targets})
+    # Matches by name share their tuples of candidates: which of them are wanted is
+    # worked out once per tuple, not once per reference.
+    hits: dict[int, list[Def]] = {}
+    for ref in _candidates(conn, sorted(names), kinds):
+        file_id, _, _, _, name, qualifier, kind, scope, language, _ = ref
+        found = resolver.resolve(file_id, scope, qualifier, name, language, kind)
+        chosen = hits.get(id(found.targets))
+        if chosen is None:
+            chosen = hits[id(found.targets)] = [
+                same
+                for target in found.targets
+                if (same := wanted.get((target.file_id, target.qualname))) is not None
+            ]
+        out.extend((ref, same, found.how) for same in chosen)
+    return out
+
+
+def references(
+    project: ProjectHandle, symbol: str, kind: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Where ``symbol`` is used; see :meth:`codelens.Project.references`."""
+    kinds = _check_kind(kind)
+    with project.connection() as conn:
+        table = symbol_table(project, conn)
+        targets = find_definitions(table, symbol)
+        if not targets:
+            return _frame([])
+        found = _referencing(conn, resolver_of(table), targets, kinds, 1)
+    return _frame([_reference_row(ref, target, how, 1) for ref, target, how in found])
+
+
+def callers(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame:
+    """The calls of ``symbol``, and with ``depth`` > 1 their callers' callers; see
+    :meth:`codelens.Project.callers`."""
+    depth = _check_depth(depth)
+    rows: list[dict[str, Any]] = []
+    with project.connection() as conn:
+        table = symbol_table(project, conn)
+        resolver = resolver_of(table)
+        frontier = find_definitions(table, symbol)
+        seen = {d.id for d in frontier}
+        for level in range(1, depth + 1):
+            if not frontier:
+                break
+            next_level: list[Def] = []
+            for ref, target, how in _referencing(conn, resolver, frontier, ("call",), level):
+                rows.append(_reference_row(ref, target, how, level))
+                caller = _definition_at(table, ref[0], ref[7])
+                if caller is not None and caller.id not in seen:
+                    seen.add(caller.id)
+                    next_level.append(caller)
+            frontier = next_level
+    return _frame(rows)
+
+
+def _definition_at(table: SymbolTable, file_id: int, scope: str) -> Def | None:
+    info = table.files.get(file_id)
+    return info.defs.get(scope) if info is not None and scope else None
+
+
+def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame:
+    """What ``symbol`` calls, and with ``depth`` > 1 what those call; see
+    :meth:`codelens.Project.callees`. A call out of the project (the standard library, a
+    dependency) is a row with ``resolution`` external and no target."""
+    depth = _check_depth(depth)
+    rows: list[dict[str, Any]] = []
+    with project.connection() as conn:
+        table = symbol_table(project, conn)
+        resolver = resolver_of(table)
+        frontier = find_definitions(table, symbol)
+        seen = {d.id for d in frontier}
+        for level in range(1, depth + 1):
+            if not frontier:
+                break
+            next_level: list[Def] = []
+            calls = conn.execute(
+                "SELECT file_id, path, line, col, name, qualifier, kind, scope, language,"
+                " repository_id FROM symbol_refs"
+                " WHERE (file_id, scope) IN (SELECT * FROM unnest(%s::int8[], %s::text[]))"
+                " AND kind = 'call' ORDER BY path, line, col",
+                [[d.file_id for d in frontier], [d.qualname for d in frontier]],
+            ).fetchall()
+            for ref in calls:
+                file_id, path, line, col, name, qualifier, kind, scope, language, repo = ref
+                found = resolver.resolve(file_id, scope, qualifier, name, language)
+                if not found.targets:
+                    written = f"{qualifier}.{name}" if qualifier else name
+                    rows.append(
+                        {
+                            "path": path,
+                            "line": line,
+                            "column": col,
+                            "definition": scope,
+                            "symbol": written,
+                            "kind": kind,
+                            "resolution": EXTERNAL,
+                            "target_path": None,
+                            "target_line": None,
+                            "depth": level,
+                            "language": language,
+                            "repository": repo,
+                        }
+                    )
+                    continue
+                for target in found.targets:
+                    rows.append(_reference_row(ref, target, found.how, level))
+                    if target.id not in seen:
+                        seen.add(target.id)
+                        next_level.append(target)
+            frontier = next_level
+    return _frame(rows)
+
+
+def caller_counts(project: ProjectHandle, places: Sequence[tuple[str, str]]) -> list[int]:
+    """How many places call each definition given as (path, qualname); 0 for a place that
+    is no definition. Name-only matches count: the count is what ``callers`` lists."""
+    if not places:
+        return []
+    wanted = set(places)
+    with project.connection() as conn:
+        table = symbol_table(project, conn)
+        by_place: dict[tuple[str, str], Def] = {}
+        for path, qualname in wanted:
+            for d in table.by_name.get(qualname.rpartition(".")[2], ()):
+                if d.path == path and d.qualname == qualname:
+                    by_place.setdefault((path, qualname), d)
+        targets = list(by_place.values())
+        counts = {d.id: 0 for d in targets}
+        if targets:
+            for _, target, _ in _referencing(conn, resolver_of(table), targets, ("call",), 1):
+                counts[target.id] += 1
+    return [counts.get(by_place[p].id, 0) if p in by_place else 0 for p in places]
+
+
+def imports(project: ProjectHandle, module: str | None = None) -> pd.DataFrame:
+    """The module dependency graph; see :meth:`codelens.Project.imports`."""
+    with project.connection() as conn:
+        table = symbol_table(project, conn)
+        rows = conn.execute(
+            "SELECT file_id, path, module, array_agg(name ORDER BY line, col), min(line)"
+            " FROM symbol_imports GROUP BY file_id, path, module ORDER BY path, min(line)"
+        ).fetchall()
+    out = []
+    for file_id, path, imported, names, line in rows:
+        info = table.files.get(file_id)
+        importer = info.module if info is not None else path
+        target = table.module(imported, info)
+        if module is not None and not (
+            _in_module(importer, module) or _in_module(imported, module)
+        ):
+            continue
+        out.append(
+            {
+                "importer": importer,
+                "importer_path": path,
+                "imported": imported,
+                "imported_path": target.path if target is not None else None,
+                "names": [n for n in names if n is not None],
+                "line": line,
+            }
+        )
+    frame = pd.DataFrame(out, columns=IMPORT_COLUMNS)
+    frame["line"] = frame["line"].astype("int64")
+    frame["imported_path"] = frame["imported_path"].astype(object)
+    frame.loc[frame["imported_path"].isna(), "imported_path"] = None
+    return frame
+
+
+def _in_module(name: str, module: str) -> bool:
+    return name == module or name.startswith(module + ".")

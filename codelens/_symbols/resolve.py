@@ -1,0 +1,350 @@
+"""Which definition a reference means.
+
+Resolution runs when a question is asked, over the references stored per file and the
+project's definitions and import bindings (:mod:`codelens._symbols.table`). Nothing
+resolved is stored, so an incremental run that changes one file changes the answers for
+every reference into it or out of it at once, and no pass over unchanged files is needed.
+
+Python is resolved the way the interpreter binds names: a bare name through the
+enclosing functions, the module, its imports (``import a.b as c``, ``from .x import y as
+z``, star imports, re-exports through ``__init__`` and other modules) and the
+class members reached through a class name; ``self.m()``/``cls.m()`` through the
+enclosing class and its bases in the project; ``super().m()`` through the bases;
+``mod.f()`` through a module bound by an import. A name the interpreter would find
+nowhere in the project (a builtin, a local variable, a parameter) resolves to nothing in
+it. What stays unknown (``obj.m()`` on a value of unknown type, a member not found on a
+class whose bases leave the project) is matched by name and marked ``name-only``, as are
+the references of every other language: a definition of that name in the same file
+first, then the same folder, then anywhere.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+import weakref
+from typing import NamedTuple
+
+from codelens._chunk.tags import UNKNOWN
+from codelens._symbols.table import Binding, Def, FileInfo, SymbolTable
+
+__all__ = [
+    "EXTERNAL",
+    "IMPORT",
+    "NAME_ONLY",
+    "SCOPE",
+    "SELF",
+    "Resolved",
+    "Resolver",
+    "by_name",
+    "resolver_of",
+]
+
+IMPORT, SCOPE, SELF, NAME_ONLY = "import", "scope", "self", "name-only"
+EXTERNAL = "external"  # bound to something outside the project (the stdlib, a dependency)
+_BUILTINS = frozenset(dir(builtins))
+_MAX_HOPS = 12  # re-exports and bases followed before giving up (cycles, deep chains)
+
+
+class _Module(NamedTuple):
+    info: FileInfo
+
+
+class _External(NamedTuple):
+    pass
+
+
+class _Local(NamedTuple):
+    pass
+
+
+class _Instance(NamedTuple):
+    """A value of a project class: ``self``, ``Class()``, a variable typed ``Class``."""
+
+    cls: Def
+
+
+_OUTSIDE = _External()
+# A name bound in a function (a variable, a parameter): nothing of the project's as a
+# bare name, a value of unknown type as a qualifier.
+_LOCAL = _Local()
+_Target = Def | _Module | _External | _Local | _Instance | None
+
+
+class Resolved(NamedTuple):
+    """What a reference means: ``targets`` (one when resolved; the candidates when
+    name-only; none when it leads out of the project) and ``how``."""
+
+    targets: tuple[Def, ...]
+    how: str
+
+
+_NOTHING = Resolved((), EXTERNAL)
+
+
+def by_name(
+    table: SymbolTable,
+    name: str,
+    info: FileInfo | None,
+    language: str | None,
+    *,
+    member: bool = False,
+) -> tuple[Def, ...]:
+    """The definitions a reference by ``name`` alone may mean: those of the same file,
+    else the same folder, else all of that language. ``member``: a class's members only."""
+    index = table.named(name, language, member)
+    if info is None or not index.all:
+        return index.all
+    same = index.by_file.get(info.id)
+    if same:
+        return same
+    return index.by_folder.get(info.path.rpartition("/")[0]) or index.all
+
+
+class Resolver:
+    """Resolves references against one table; caches what it worked out for one question."""
+
+    def __init__(self, table: SymbolTable) -> None:
+        self.table = table
+        self._cache: dict[tuple[int, str, str, str, bool], Resolved] = {}
+
+    def resolve(
+        self,
+        file_id: int,
+        scope: str,
+        qualifier: str,
+        name: str,
+        language: str | None,
+        kind: str = "call",
+    ) -> Resolved:
+        """What the reference by ``name`` through ``qualifier`` at ``scope`` of a file means."""
+        importing = kind == "import"
+        key = (file_id, scope, qualifier, name, importing)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._resolve(file_id, scope, qualifier, name, language, importing)
+            self._cache[key] = found
+        return found
+
+    def _resolve(
+        self,
+        file_id: int,
+        scope: str,
+        qualifier: str,
+        name: str,
+        language: str | None,
+        importing: bool,
+    ) -> Resolved:
+        info = self.table.files.get(file_id)
+        if language != "python" or info is None:
+            return Resolved(by_name(self.table, name, info, language), NAME_ONLY)
+        target: _Target
+        if importing:  # from MODULE import name (MODULE made absolute), import MODULE.name
+            target = self._in_module(qualifier, info, name, 0) if qualifier else None
+            return Resolved((target,), IMPORT) if isinstance(target, Def) else _NOTHING
+        if qualifier == "":
+            target, how = self._name(info, scope, name, 0)
+            if isinstance(target, _Local):
+                return _NOTHING
+            if target is None:  # a star import from outside may bind it
+                return self._unknown(info, name, member=False)
+            return self._result(target, how, info, name)
+        if qualifier == "super()":
+            cls = self._enclosing_class(info, scope)
+            if cls is not None:
+                for base in self._bases(cls, 0):
+                    member = self._class_member(base, name, 0)
+                    if member is not None:
+                        return Resolved((member,), SELF)
+            return self._unknown(info, name)
+        if qualifier == UNKNOWN:
+            return self._unknown(info, name)
+        head, *rest = qualifier.split(".")
+        if head in ("self", "cls"):
+            cls = self._enclosing_class(info, scope)
+            if cls is None:
+                return self._unknown(info, name)
+            target, how = _Instance(cls), SELF
+        else:
+            called = head.endswith("()")
+            target, how = self._name(info, scope, head.removesuffix("()"), 0)
+            if called:
+                target = self._called(target)
+        for part in rest:
+            target = self._member(target, part.removesuffix("()"), 0)
+            if part.endswith("()"):
+                target = self._called(target)
+        target = self._member(target, name, 0)
+        return self._result(target, how, info, name)
+
+    def _result(self, target: _Target, how: str, info: FileInfo, name: str) -> Resolved:
+        if isinstance(target, Def):
+            return Resolved((target,), how)
+        if isinstance(target, _Module | _External | _Instance):
+            return _NOTHING
+        return self._unknown(info, name)  # a value of unknown type, a member not found
+
+    def _unknown(self, info: FileInfo, name: str, member: bool = True) -> Resolved:
+        """Matches by name of a reference codelens cannot follow. A ``member`` (``x.m()``
+        on a value of unknown type) means a class's member, never a module's function."""
+        return Resolved(by_name(self.table, name, info, "python", member=member), NAME_ONLY)
+
+    def _name(self, info: FileInfo, scope: str, name: str, hops: int) -> tuple[_Target, str]:
+        """What a bare ``name`` means at ``scope`` in ``info``, and how that was found."""
+        # Enclosing functions' own definitions, innermost first; class bodies are not
+        # scopes for the functions inside them, only for their own statements.
+        at = scope
+        first = True
+        while at:
+            holder = info.defs.get(at)
+            if holder is not None and (first or holder.kind not in ("class",)):
+                found = info.defs.get(f"{at}.{name}")
+                if found is not None:
+                    return found, SCOPE
+            first = False
+            at = at.rpartition(".")[0]
+        found = info.defs.get(name)
+        if found is not None:
+            return found, SCOPE
+        binding = info.bindings.get(name)
+        if binding is not None:
+            return self._binding(info, binding, hops), IMPORT
+        for module in info.stars:
+            target = self._in_module(module, info, name, hops)
+            if target is not None:
+                return target, IMPORT
+        if name in _BUILTINS:
+            return _OUTSIDE, EXTERNAL
+        if info.stars:
+            return None, NAME_ONLY  # may come from a star import of a module outside
+        return _LOCAL, EXTERNAL
+
+    def _binding(self, info: FileInfo, binding: Binding, hops: int) -> _Target:
+        if binding.name is None:
+            module = binding.module
+            if "." in module and binding.alias == module.split(".")[0]:
+                module = binding.alias  # import a.b binds a
+            found = self.table.module(module, info)
+            return _Module(found) if found is not None else _OUTSIDE
+        return self._in_module(binding.module, info, binding.name, hops)
+
+    def _in_module(self, module: str, near: FileInfo, name: str, hops: int) -> _Target:
+        found = self.table.module(module, near)
+        if found is None:
+            return _OUTSIDE
+        return self._member(_Module(found), name, hops)
+
+    def _member(self, target: _Target, name: str, hops: int) -> _Target:
+        """Attribute ``name`` of what ``target`` is."""
+        if hops > _MAX_HOPS or target is None or isinstance(target, _Local):
+            return None
+        if isinstance(target, _External):
+            return target
+        if isinstance(target, _Module):
+            info = target.info
+            found = info.defs.get(name)
+            if found is not None:
+                return found
+            binding = info.bindings.get(name)
+            if binding is not None:
+                # ``from pkg import sub`` in pkg/__init__.py binds the submodule: when the
+                # binding leads nowhere, the submodule below still answers.
+                bound = self._binding(info, binding, hops + 1)
+                if bound is not None:
+                    return bound
+            submodule = self.table.module(f"{info.module}.{name}", info)
+            if submodule is not None:
+                return _Module(submodule)
+            for module in info.stars:
+                star = self._in_module(module, info, name, hops + 1)
+                if isinstance(star, Def | _Module):
+                    return star
+            return None
+        if isinstance(target, _Instance):
+            return self._class_member(target.cls, name, hops)
+        if target.kind == "class":
+            return self._class_member(target, name, hops)
+        if target.bases and target.kind in ("variable", "constant", "local"):
+            cls = self._type_of(target, hops)
+            return self._class_member(cls, name, hops) if cls is not None else None
+        return None
+
+    def _called(self, target: _Target) -> _Target:
+        """What calling ``target`` gives: an instance of a class; out of the project, out."""
+        if isinstance(target, Def) and target.kind == "class":
+            return _Instance(target)
+        if isinstance(target, _External):
+            return target
+        if isinstance(target, Def) and target.bases and target.kind in ("function", "method"):
+            cls = self._type_of(target, 0)  # its return annotation
+            return _Instance(cls) if cls is not None else None
+        return None  # a function's result without an annotation: its type is not known
+
+    def _type_of(self, variable: Def, hops: int) -> Def | None:
+        """The project class a typed variable holds an instance of (or a function returns)."""
+        info = self.table.files.get(variable.file_id)
+        if info is None or hops > _MAX_HOPS:
+            return None
+        head, *rest = variable.bases[0].split(".")
+        target, _ = self._name(info, variable.scope, head, hops + 1)
+        for part in rest:
+            target = self._member(target, part, hops + 1)
+        if not isinstance(target, Def):
+            return None
+        if target.kind in ("function", "method") and target.bases:
+            # x = factory(...): what the factory's return annotation names
+            return self._type_of(target, hops + 1)
+        return target if target.kind == "class" else None
+
+    def _enclosing_class(self, info: FileInfo, scope: str) -> Def | None:
+        at = scope
+        while at:
+            holder = info.defs.get(at)
+            if holder is not None and holder.kind == "class":
+                return holder
+            at = at.rpartition(".")[0]
+        return None
+
+    def _bases(self, cls: Def, hops: int) -> list[Def]:
+        info = self.table.files.get(cls.file_id)
+        if info is None:
+            return []
+        found = []
+        for base in cls.bases:
+            head, *rest = base.split(".")
+            target, _ = self._name(info, cls.scope, head, hops + 1)
+            for part in rest:
+                target = self._member(target, part, hops + 1)
+            if isinstance(target, Def) and target.kind == "class" and target is not cls:
+                found.append(target)
+        return found
+
+    def _class_member(self, cls: Def, name: str, hops: int) -> Def | None:
+        """``name`` on class ``cls``: its own, else its bases' in order (depth first)."""
+        if hops > _MAX_HOPS:
+            return None
+        info = self.table.files.get(cls.file_id)
+        if info is None:
+            return None
+        own = info.defs.get(f"{cls.qualname}.{name}")
+        if own is not None:
+            return own
+        for base in self._bases(cls, hops):
+            found = self._class_member(base, name, hops + 1)
+            if found is not None:
+                return found
+        return None
+
+
+_resolvers: weakref.WeakKeyDictionary[SymbolTable, Resolver] = weakref.WeakKeyDictionary()
+_resolvers_lock = threading.Lock()
+
+
+def resolver_of(table: SymbolTable) -> Resolver:
+    """The one resolver of ``table``: what it worked out for one question serves the next,
+    for as long as the table is current (a table never changes once loaded)."""
+    with _resolvers_lock:
+        found = _resolvers.get(table)
+        if found is None:
+            found = _resolvers[table] = Resolver(table)
+        return found
