@@ -273,7 +273,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--reindex", action="store_true", help="copy and index again")
     parser.add_argument(
-        "--embedder", default="onnx", choices=["local", "onnx"], help="the model to evaluate"
+        "--embedder",
+        default="onnx",
+        choices=["local", "onnx", "static"],
+        help="the model to evaluate",
     )
     parser.add_argument(
         "--write-kinds", action="store_true", help="store the computed shares_words column"

@@ -6,9 +6,14 @@ the queries through ``codelens._search.engine.search``. Query embedding is exclu
 vectors are put in the query cache beforehand. Also prints recall@10 of the HNSW scan
 against an exact scan. It prints figures; it is not a test.
 
+With ``--embedders static onnx`` each named model gets a project of its own (vectors of the
+model's dimensions, still synthetic) and the query cache is emptied before every timed
+pass: each search embeds its query with the model, so the figures include that time.
+
     .venv/bin/python benchmarks/search_latency.py --sizes 100000
     .venv/bin/python benchmarks/search_latency.py --sizes 100000 1000000   # takes a while
     .venv/bin/python benchmarks/search_latency.py --baseline d892c04 --rounds 3 --clients 4
+    .venv/bin/python benchmarks/search_latency.py --embedders static onnx --clients 1
 
 With ``--baseline REV`` it times that commit's codelens (a temporary git worktree) and this
 checkout's in turns, ``--rounds`` times each on the same project and server, and prints
@@ -90,18 +95,26 @@ class Space:
     noise. (Isotropic noise in all 384 dimensions would make every point of a cluster
     equidistant from a query, which no text model does, and recall meaningless.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, dim: int = DIM) -> None:
         rng = np.random.default_rng(0)
+        self.dim = dim
         self.centers = rng.normal(size=(CLUSTERS, LATENT))
-        self.projection = rng.normal(size=(LATENT, DIM)) / np.sqrt(LATENT)
+        self.projection = rng.normal(size=(LATENT, dim)) / np.sqrt(LATENT)
 
     def sample(self, clusters: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         latent = self.centers[clusters] + rng.normal(0, 0.35, (len(clusters), LATENT))
-        return unit(latent @ self.projection + rng.normal(0, 0.02, (len(clusters), DIM)))
+        noise = rng.normal(0, 0.02, (len(clusters), self.dim))
+        return unit(latent @ self.projection + noise)
 
 
-def load(workspace: Workspace, n: int, windows: list[tuple[str, int, str]]) -> Project:
-    project_id = f"bench-{n}-v2"
+def load(
+    workspace: Workspace, n: int, windows: list[tuple[str, int, str]], embedder: str = "local"
+) -> Project:
+    """The project of ``n`` chunks whose vectors claim to be ``embedder``'s (loaded once)."""
+    model = get_embedder(embedder)
+    dim = model.dimensions
+    suffix = "" if embedder == "local" else "-" + re.sub(r"\W", "-", embedder)
+    project_id = f"bench-{n}-v2{suffix}"
     if workspace.exists(project_id):
         project = workspace.get(project_id)
         if project.counts()["chunks"] == n:
@@ -110,16 +123,16 @@ def load(workspace: Workspace, n: int, windows: list[tuple[str, int, str]]) -> P
         workspace.drop(project_id, force=True)
     project = workspace.create(project_id)
     rng = np.random.default_rng(2)
-    space = Space()
-    name = get_embedder("local").name
+    space = Space(dim)
+    name = model.name
     started = time.perf_counter()
     with project.connection() as conn:
         conn.execute(
             "INSERT INTO embedding_metadata (model_name, embedding_dimensions, max_tokens,"
             " chunker_version) VALUES (%s, %s, 256, 'bench')",
-            [name, DIM],
+            [name, dim],
         )
-        conn.execute(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({DIM})")
+        conn.execute(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({dim})")
         repo = conn.execute(
             "INSERT INTO repositories (root_path, name) VALUES ('/bench', 'bench') RETURNING id"
         ).fetchone()
@@ -175,7 +188,7 @@ def load(workspace: Workspace, n: int, windows: list[tuple[str, int, str]]) -> P
                 print(f"  loaded {min(lo + batch, n):,} chunks", end="\r", flush=True)
         print(f"loaded {n:,} chunks in {time.perf_counter() - started:.0f} s (binary COPY)")
         started = time.perf_counter()
-        ensure_vector_index(conn, DIM, memory="4GB")
+        ensure_vector_index(conn, dim, memory="4GB")
         conn.commit()
         print(f"HNSW index built in {time.perf_counter() - started:.0f} s")
         conn.execute("ANALYZE chunks")
@@ -183,11 +196,13 @@ def load(workspace: Workspace, n: int, windows: list[tuple[str, int, str]]) -> P
     return project
 
 
-def make_queries(windows: list[tuple[str, int, str]], count: int) -> list[tuple[str, np.ndarray]]:
+def make_queries(
+    windows: list[tuple[str, int, str]], count: int, dim: int = DIM
+) -> list[tuple[str, np.ndarray]]:
     """Texts drawn from the corpus (identifiers and prose words), vectors near its clusters."""
     rng = np.random.default_rng(1)
     pick = random.Random(1)
-    space = Space()
+    space = Space(dim)
     queries: dict[str, np.ndarray] = {}
     while len(queries) < count:
         i = pick.randrange(len(windows))
@@ -206,11 +221,15 @@ def timed(project: Project, text: str, mode: str, path: str | None) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def latency(project: Project, queries: list[tuple[str, np.ndarray]], clients: int) -> None:
+def latency(
+    project: Project, queries: list[tuple[str, np.ndarray]], clients: int, embed: bool = False
+) -> None:
     for mode in ("semantic", "lexical", "hybrid"):
         for path in (None, "p07"):
             for text, _ in queries[:100]:  # warm the pool and the caches
                 timed(project, text, mode, path)
+            if embed:
+                query_cache.clear()  # every timed search embeds its query
             started = time.perf_counter()
             with ThreadPoolExecutor(clients) as pool:
                 texts = [text for text, _ in queries]
@@ -326,6 +345,11 @@ def main() -> None:
     parser.add_argument("--ef-search", type=int, help="override hnsw.ef_search (default: search's)")
     parser.add_argument("--baseline", help="a git revision to time in turns with this checkout")
     parser.add_argument("--rounds", type=int, default=3, help="turns each, with --baseline")
+    parser.add_argument(
+        "--embedders",
+        nargs="+",
+        help="time these models' query embedding too (e.g. static onnx), a project each",
+    )
     args = parser.parse_args()
     if args.baseline:
         compare(args, _without(_without(sys.argv[1:], "--baseline"), "--rounds"))
@@ -347,6 +371,21 @@ def main() -> None:
     name = get_embedder("local").name
     try:
         for n in args.sizes:
+            for embedder in args.embedders or []:
+                print(f"\n== {n:,} chunks, {embedder}: queries embedded in every search")
+                project = load(workspace, n, windows, embedder)
+                model = get_embedder(embedder)
+                model.embed_query("warm")  # loads the model
+                started = time.perf_counter()
+                for text, _ in queries:
+                    model.embed_query(text)
+                each = (time.perf_counter() - started) * 1000 / len(queries)
+                print(f"  query embedding alone: {each:.3f} ms each ({model.name})")
+                own = make_queries(windows, args.queries, model.dimensions)
+                for clients in (1, args.clients):
+                    latency(project, own, clients, embed=True)
+            if args.embedders:
+                continue
             print(f"\n== {n:,} chunks")
             project = load(workspace, n, windows)
             # Query embedding is not measured: every query vector is cached already.

@@ -369,7 +369,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("create", _create, "create an empty project")
     p.add_argument("name", help="project id, e.g. payments-api")
     p.add_argument("--description", default="", help="one line about the project")
-    p.add_argument("--embedder", help="'local', 'onnx', 'ollama' or 'ollama:MODEL' (default: auto)")
+    p.add_argument(
+        "--embedder", help="'local', 'onnx', 'static', 'ollama' or 'ollama:MODEL' (default: auto)"
+    )
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")

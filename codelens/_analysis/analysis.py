@@ -25,6 +25,12 @@ Tables and views, for your own SQL with ``Analysis.sql`` or ``%%codesql``
     file_status(repository_id, repository, path, language, on_disk, status, skip_reason,
                 change, disk_size, indexed_size, disk_sha256, indexed_sha256,
                 disk_skip_reason, file_id, indexed_at)   -- view: disk and index compared
+    definitions(id, file_id, repository_id, path, module, language, name, qualname, kind,
+                line, col, end_line, scope)
+    symbol_refs(file_id, repository_id, path, language, name, qualifier, kind, line, col,
+                scope, definition_id, target_id, resolution)   -- resolved: see graph()
+    module_imports(file_id, importer, importer_path, imported, imported_path, line)
+    definition_uses(target_id, refs, calls, files)   -- view: references into each definition
     snapshot_info(project_id, refreshed_at, full_copy, chunks_copied, chunks_deleted,
                   postgres_seconds, disk_seconds, seconds)
 
@@ -54,12 +60,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from codelens._analysis import graph as g
 from codelens._analysis import sql as q
 from codelens._analysis.coverage import coverage_frame
 from codelens._analysis.snapshot import RefreshStats, refresh_snapshot
@@ -68,6 +75,8 @@ from codelens._db.handle import handle_of
 from codelens.errors import AnalysisError
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from codelens._analysis.plots import AnalysisPlots
     from codelens._db.handle import HasHandle, ProjectHandle
     from codelens._scan.walk import ScanOptions
@@ -230,9 +239,63 @@ class Analysis:
         table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
         return table.astype(dict.fromkeys(counts, "int64"))
 
+    # -- symbols -----------------------------------------------------------------------------
+
+    @overload
+    def graph(
+        self, level: Literal["module", "definition"] = ..., *, networkx: Literal[False] = ...
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def graph(
+        self, level: Literal["module", "definition"] = ..., *, networkx: Literal[True]
+    ) -> nx.DiGraph[Any]: ...
+
+    def graph(
+        self, level: Literal["module", "definition"] = "module", *, networkx: bool = False
+    ) -> pd.DataFrame | nx.DiGraph[Any]:
+        """Who depends on whom: one row per edge (``source``, ``target``, their paths and a
+        ``weight``), or with ``networkx=True`` a ``networkx.DiGraph`` of the same edges.
+
+        ``level="module"``: module imports module, between the project's own (Python)
+        modules; ``weight`` counts the importing files. ``level="definition"``: the
+        definition a reference sits in refers to another (a ``kind`` column says how:
+        call, inherit, type...; ``weight`` counts the places). Names are dotted with
+        their module: ``shop.cart.Cart.cheapest``. References in module-level code and to
+        anything outside the project make no edge."""
+        if level not in ("module", "definition"):
+            raise AnalysisError(f"graph(level={level!r}): use 'module' or 'definition'")
+        edges = self.sql(g.MODULE_EDGES if level == "module" else g.DEFINITION_EDGES)
+        return g.to_networkx(edges) if networkx else edges
+
+    def hotspots(self, n: int = 20) -> pd.DataFrame:
+        """The ``n`` definitions referenced from the most places (their own body aside):
+        ``references`` (every kind), ``callers`` (calls) and ``files`` they come from."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise AnalysisError(f"hotspots(n={n!r}) must be a whole number >= 1")
+        return self.sql(g.HOTSPOTS, {"n": n})
+
+    def unreferenced(self) -> pd.DataFrame:
+        """Definitions nothing in the project refers to: candidates for removal, not verdicts.
+
+        Code can be used from where the index cannot see (another project, a framework, a
+        test runner, reflection), so each row says why it may still be alive, as boolean
+        columns to filter on: ``public`` (no part of its qualified name, nor its file's
+        name, starts with a single underscore: ``__init__`` and ``__main__.py`` are public), ``test`` (in a test file or named test*), ``dunder`` (``__len__``:
+        called by Python itself) and ``entry_point`` (``main``, or in a ``__main__.py`` or a
+        file with an ``if __name__ == "__main__"`` block)."""
+        return self.sql(g.UNREFERENCED)
+
+    def import_cycles(self) -> pd.DataFrame:
+        """Modules that import each other, directly or through others: one row per knot
+        (``modules``, ``size``) with ``example``, one loop through it (first module last
+        again). Empty when the module graph has no cycle."""
+        return g.cycles(self.graph("module", networkx=True))
+
     @property
     def plot(self) -> AnalysisPlots:
-        """Matplotlib figures: ``.coverage()``, ``.chunk_sizes()``, ``.history()``."""
+        """Matplotlib figures: ``.coverage()``, ``.chunk_sizes()``, ``.history()``,
+        ``.module_graph()``."""
         from codelens._analysis.plots import AnalysisPlots
 
         return AnalysisPlots(self)

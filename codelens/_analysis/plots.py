@@ -31,7 +31,8 @@ _COLORS = {
 
 
 class AnalysisPlots:
-    """``a.plot.coverage()``, ``a.plot.chunk_sizes()``, ``a.plot.history()``."""
+    """``a.plot.coverage()``, ``a.plot.chunk_sizes()``, ``a.plot.history()``,
+    ``a.plot.module_graph()``."""
 
     def __init__(self, analysis: Analysis) -> None:
         self._analysis = analysis
@@ -111,6 +112,31 @@ class AnalysisPlots:
         ax.set_title(f"Changes indexed in {self._analysis.project.id}, per day")
         ax.legend(fontsize="small")
         fig.autofmt_xdate()
+        return fig
+
+    def module_graph(self) -> Figure:
+        """The project's modules and their imports; the edges of import cycles in red."""
+        import networkx as nx
+
+        graph = self._analysis.graph("module", networkx=True)
+        knots = self._analysis.import_cycles()
+        tangled = {m for modules in knots["modules"] for m in modules}
+        fig, ax = _figure(height=6.0)
+        ax.set_axis_off()
+        title = f"Module imports in {self._analysis.project.id}"
+        title += f": {len(knots)} cycle{'s' if len(knots) != 1 else ''}" if len(knots) else ""
+        ax.set_title(title)
+        if not graph:
+            return fig
+        where = nx.spring_layout(graph, seed=0)  # seeded: the same picture every time
+        red = [(a, b) for a, b in graph.edges if a in tangled and b in tangled]
+        plain = [e for e in graph.edges if e not in set(red)]
+        nx.draw_networkx_nodes(graph, where, ax=ax, node_size=300, node_color="#9ecae1")
+        nx.draw_networkx_labels(graph, where, ax=ax, font_size=8)
+        for edges, color in ((plain, "#888888"), (red, _COLORS["failed"])):
+            nx.draw_networkx_edges(
+                graph, where, edgelist=edges, ax=ax, edge_color=color, arrows=True
+            )
         return fig
 
 

@@ -35,6 +35,7 @@ from codelens._analysis.disk import scan_disk
 from codelens._analysis.snapshot_file import locked, snapshot_path, writable
 from codelens._analysis.snapshot_pg import read_chunks, read_project
 from codelens._analysis.snapshot_schema import SCHEMA_VERSION
+from codelens._analysis.snapshot_symbols import read_symbols, symbols_generation
 
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
@@ -62,6 +63,9 @@ _CLEAR = {
     "index_runs": "DELETE FROM index_runs",
     "embedding_metadata": "DELETE FROM embedding_metadata",
     "disk_files": "DELETE FROM disk_files",
+    "definitions": "DELETE FROM definitions",
+    "symbol_refs": "DELETE FROM symbol_refs",
+    "module_imports": "DELETE FROM module_imports",
 }
 
 
@@ -99,6 +103,11 @@ def refresh_snapshot(
                 changed = con.execute(_CHANGED).to_arrow_table()
                 wanted = changed.filter(pc.greater(changed["chunk_count"], 0))
                 chunks = read_chunks(conn, None if full else wanted["file_id"].to_pylist())
+                # Resolving every reference is the slow part: only after a write of symbols.
+                generation = symbols_generation(conn)
+                stored = con.execute("SELECT generation, table_oid FROM _symbols_synced").fetchone()
+                fresh = stored is None or tuple(stored) != generation
+                symbols = read_symbols(project, conn) if fresh else {}
                 postgres_seconds = time.perf_counter() - started
             finally:
                 conn.rollback()
@@ -111,8 +120,11 @@ def refresh_snapshot(
         con.execute("DELETE FROM chunks WHERE file_id IN (SELECT file_id FROM changed)")
         con.from_arrow(chunks).insert_into("chunks")
         _replace(con, "_synced", pg.signatures)
-        for name, table in pg.tables.items():
+        for name, table in (*pg.tables.items(), *symbols.items()):
             _replace(con, name, table)
+        if symbols:
+            con.execute("DELETE FROM _symbols_synced")
+            con.execute("INSERT INTO _symbols_synced VALUES (?, ?)", list(generation))
         con.execute("UPDATE repositories SET on_disk = NOT list_contains(?, id)", [missing])
         _replace(con, "disk_files", disk_table)
         stats = RefreshStats(
@@ -168,5 +180,6 @@ def _clear(con: duckdb.DuckDBPyConnection, project_id: str, created_us: int) -> 
     """Forget every copied chunk: the project was dropped and created again."""
     con.execute("DELETE FROM chunks")
     con.execute("DELETE FROM _synced")
+    con.execute("DELETE FROM _symbols_synced")
     con.execute("DELETE FROM _meta")
     con.execute("INSERT INTO _meta VALUES (?, ?, ?)", [SCHEMA_VERSION, project_id, created_us])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ["DDL", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 DDL = """
 CREATE TABLE snapshot_info (
@@ -196,6 +196,95 @@ COMMENT ON COLUMN disk_files.sha256 IS 'hash of the content; NULL when not read 
 COMMENT ON COLUMN disk_files.line_count IS 'lines of an indexable file; 0 when it would be skipped';
 COMMENT ON COLUMN disk_files.skip_reason IS 'why an index run would skip the file now; NULL when it would index it';
 
+CREATE TABLE definitions (
+    id            BIGINT,
+    file_id       BIGINT,
+    repository_id BIGINT,
+    path          VARCHAR,
+    module        VARCHAR,
+    language      VARCHAR,
+    name          VARCHAR,
+    qualname      VARCHAR,
+    kind          VARCHAR,
+    line          INTEGER,
+    col           INTEGER,
+    end_line      INTEGER,
+    scope         VARCHAR
+);
+COMMENT ON TABLE definitions IS 'every definition of the project''s code (functions, classes, methods, ...)';
+COMMENT ON COLUMN definitions.id IS 'definition id (definition_id and target_id in symbol_refs)';
+COMMENT ON COLUMN definitions.file_id IS 'its file';
+COMMENT ON COLUMN definitions.repository_id IS 'its repository';
+COMMENT ON COLUMN definitions.path IS 'path of its file';
+COMMENT ON COLUMN definitions.module IS 'the module its file is, by path: shop/cart.py is shop.cart';
+COMMENT ON COLUMN definitions.language IS 'language of its file';
+COMMENT ON COLUMN definitions.name IS 'its name, e.g. request';
+COMMENT ON COLUMN definitions.qualname IS 'its qualified name in its file, e.g. Session.request';
+COMMENT ON COLUMN definitions.kind IS 'function, method, class, ...';
+COMMENT ON COLUMN definitions.line IS 'line of its name, from 1';
+COMMENT ON COLUMN definitions.col IS 'column of its name, from 1';
+COMMENT ON COLUMN definitions.end_line IS 'last line of its body';
+COMMENT ON COLUMN definitions.scope IS 'qualified name of the definition it sits in; empty at module level';
+
+CREATE TABLE symbol_refs (
+    file_id       BIGINT,
+    repository_id BIGINT,
+    path          VARCHAR,
+    language      VARCHAR,
+    name          VARCHAR,
+    qualifier     VARCHAR,
+    kind          VARCHAR,
+    line          INTEGER,
+    col           INTEGER,
+    scope         VARCHAR,
+    definition_id BIGINT,
+    target_id     BIGINT,
+    resolution    VARCHAR
+);
+COMMENT ON TABLE symbol_refs IS 'every use of a name, resolved as the symbol questions resolve it: one row per definition it may mean';
+COMMENT ON COLUMN symbol_refs.file_id IS 'the file it is in';
+COMMENT ON COLUMN symbol_refs.repository_id IS 'its repository';
+COMMENT ON COLUMN symbol_refs.path IS 'path of its file';
+COMMENT ON COLUMN symbol_refs.language IS 'language of its file';
+COMMENT ON COLUMN symbol_refs.name IS 'the name used';
+COMMENT ON COLUMN symbol_refs.qualifier IS 'what it was reached through (self, os.path); empty for a bare name';
+COMMENT ON COLUMN symbol_refs.kind IS 'call, import, inherit, attribute, decorator or type';
+COMMENT ON COLUMN symbol_refs.line IS 'line, from 1';
+COMMENT ON COLUMN symbol_refs.col IS 'column, from 1';
+COMMENT ON COLUMN symbol_refs.scope IS 'qualified name of the definition it sits in; empty at module level';
+COMMENT ON COLUMN symbol_refs.definition_id IS 'definitions.id of the definition it sits in; NULL at module level';
+COMMENT ON COLUMN symbol_refs.target_id IS 'definitions.id of the definition it means; NULL when outside the project';
+COMMENT ON COLUMN symbol_refs.resolution IS 'how: import, scope, self, name-only (matched by name alone), external';
+
+CREATE TABLE module_imports (
+    file_id       BIGINT,
+    importer      VARCHAR,
+    importer_path VARCHAR,
+    imported      VARCHAR,
+    imported_path VARCHAR,
+    line          INTEGER
+);
+COMMENT ON TABLE module_imports IS 'which module imports which (Python): one row per importing file and imported module';
+COMMENT ON COLUMN module_imports.file_id IS 'the importing file';
+COMMENT ON COLUMN module_imports.importer IS 'the importing module, by path';
+COMMENT ON COLUMN module_imports.importer_path IS 'path of the importing file';
+COMMENT ON COLUMN module_imports.imported IS 'the module imported: the project''s by its path (shop.cart), else as written; from pkg import mod names pkg.mod';
+COMMENT ON COLUMN module_imports.imported_path IS 'its file in the project; NULL when outside it (the standard library, a dependency)';
+COMMENT ON COLUMN module_imports.line IS 'first line importing it';
+
+CREATE VIEW definition_uses AS
+SELECT target_id, count(*) AS refs, count(*) FILTER (WHERE kind = 'call') AS calls,
+       count(DISTINCT file_id) AS files
+FROM symbol_refs
+-- From anywhere but the definition's own body: recursion is no use.
+WHERE target_id IS NOT NULL AND definition_id IS DISTINCT FROM target_id
+GROUP BY target_id;
+COMMENT ON VIEW definition_uses IS 'per definition referenced, the references to it from outside its own body';
+COMMENT ON COLUMN definition_uses.target_id IS 'definitions.id';
+COMMENT ON COLUMN definition_uses.refs IS 'references of every kind';
+COMMENT ON COLUMN definition_uses.calls IS 'calls';
+COMMENT ON COLUMN definition_uses.files IS 'files they are in';
+
 -- Which project and schema version the file holds; anything else is rebuilt from scratch.
 CREATE TABLE _meta (
     schema_version     INTEGER,
@@ -210,6 +299,12 @@ CREATE TABLE _synced (
     chunk_count  BIGINT,
     max_chunk_id BIGINT,
     awaiting     BIGINT
+);
+
+-- The symbols generation the symbol tables were copied at: unchanged, they are kept as they are.
+CREATE TABLE _symbols_synced (
+    generation BIGINT,
+    table_oid  BIGINT
 );
 
 CREATE VIEW file_status AS

@@ -6,6 +6,7 @@ Specs::
     "ollama"                     = "ollama:nomic-embed-text"
     "ollama:<model>"             any model the Ollama server has, e.g. "ollama:mxbai-embed-large"
     "onnx"                       = "onnx:all-MiniLM-L6-v2-int8" (the same model, int8, ONNX Runtime)
+    "static"                     = "static:static-code-v1" (token vectors trained on code, numpy)
 
 With no spec, :func:`get_embedder` uses ``CODELENS_EMBEDDER`` if it is set;
 otherwise Ollama when its server (``OLLAMA_HOST``) answers ``/api/tags``
@@ -25,6 +26,7 @@ from codelens._embed.base import Embedder
 from codelens._embed.ollama import DEFAULT_OLLAMA_MODEL, OllamaEmbedder, ollama_has_model
 from codelens._embed.ollama_models import split_tag
 from codelens._embed.onnx import DEFAULT_ONNX_SPEC, OnnxEmbedder
+from codelens._embed.static import DEFAULT_STATIC_SPEC, STATIC_MODEL_NAME, StaticEmbedder
 from codelens.errors import ConfigError
 
 __all__ = [
@@ -42,7 +44,7 @@ DEFAULT_LOCAL_SPEC = "local:all-MiniLM-L6-v2"
 # retrieval on the 168 evaluation questions (README, "Choices").
 DEFAULT_RULE_LOCAL = DEFAULT_ONNX_SPEC
 DEFAULT_OLLAMA_SPEC = "ollama:nomic-embed-text"
-_VALID_FORMS = "'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or 'ollama:<model>'"
+_VALID_FORMS = "'local', 'local:all-MiniLM-L6-v2', 'onnx', 'static', 'ollama' or 'ollama:<model>'"
 _OLLAMA_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
 
@@ -52,6 +54,8 @@ def _parse(spec: str, source: str) -> str:
         return DEFAULT_LOCAL_SPEC
     if kind == "onnx" and (not sep or model.lower() == "all-minilm-l6-v2-int8"):
         return DEFAULT_ONNX_SPEC
+    if kind == "static" and (not sep or model.lower() == STATIC_MODEL_NAME):
+        return DEFAULT_STATIC_SPEC
     if kind == "ollama" and not sep:
         return DEFAULT_OLLAMA_SPEC
     if kind == "ollama" and _OLLAMA_MODEL_RE.fullmatch(model):
@@ -109,6 +113,8 @@ def get_embedder(spec: str | None = None, *, settings: Settings | None = None) -
                     query_timeout=query_timeout,
                     retries=retries,
                 )
+            elif canonical == DEFAULT_STATIC_SPEC:
+                embedder = StaticEmbedder()
             elif canonical == DEFAULT_ONNX_SPEC:
                 embedder = OnnxEmbedder(cache_dir=settings.home / "models")
             else:

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from codelens._db.model_record import EmbedderChoice, choose_embedder, read_metadata
 from codelens._embed.onnx import DEFAULT_ONNX_SPEC
 from codelens._embed.registry import DEFAULT_LOCAL_SPEC, get_embedder
+from codelens._embed.static import DEFAULT_STATIC_SPEC
 from codelens._index.batch import unchanged
 from codelens._index.dry_run_report import DryRunReport, FolderSize
 from codelens._index.pieces import file_pieces
@@ -58,6 +59,9 @@ STORE_CHUNKS_PER_SECOND = 1_300.0
 # in torch about 35 chunks/s, its int8 ONNX export about 200 texts/s of 117 tokens
 # (`benchmarks/onnx_speed.py`), about 130 chunks/s of typical length. No figure for Ollama.
 NOMINAL_CHUNKS_PER_SECOND: dict[str, float] = {DEFAULT_LOCAL_SPEC: 35.0, DEFAULT_ONNX_SPEC: 130.0}
+# The static code model in the pipeline's slices of 32 (benchmarks/searchable.py, 10,000 files,
+# under a load of 15): about 900 chunks/s of its own time, one core.
+NOMINAL_CHUNKS_PER_SECOND[DEFAULT_STATIC_SPEC] = 900.0
 # Chunks of the repository embedded to time the model: one batch, a few seconds at most.
 SAMPLE_CHUNKS = 32
 _TOP = 10  # ignore rules and folders listed

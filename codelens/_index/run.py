@@ -31,7 +31,7 @@ from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.estimates import estimated_chunks
-from codelens._db.model_record import index_embedder, search_embedder, update_chunker_version
+from codelens._db.model_record import index_embedder, search_embedder
 from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
 from codelens._index.lock import index_lock, setup_lock
@@ -40,10 +40,12 @@ from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.store import (
     KnownFile,
     bump_symbols_generation,
+    chunked_by_today,
     delete_files,
     finish_run,
     interrupt_dead_runs,
     known_files,
+    record_chunker_version,
     start_run,
     upsert_repository,
 )
@@ -234,6 +236,7 @@ def _index(
         setup_lock(conn, project)
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
+        rechunk = rechunk or not chunked_by_today(conn, repository_id)
         interrupt_dead_runs(conn, repository_id)
         run_id = start_run(conn, repository_id)
     report = IndexReport(repository, str(root), run_id)
@@ -269,7 +272,7 @@ def _index(
                 with conn.transaction():
                     report.chunks_removed += delete_files(conn, repository_id, run_id, gone)
                     if rechunk:
-                        update_chunker_version(conn)
+                        record_chunker_version(conn, repository_id)
                 bump_symbols_generation(conn)
             report.files_deleted = len(gone)
             with run.timed("analyze"):

@@ -11,7 +11,9 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import sql
 
+from codelens._chunk.chunker import CHUNKER_VERSION
 from codelens._chunk.tags import SYMBOLS_VERSION
+from codelens._db.model_record import update_chunker_version
 
 if TYPE_CHECKING:
     from codelens._chunk.tags import FileSymbols
@@ -194,11 +196,31 @@ def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[in
     n = 2
     while unique in taken:
         unique, n = f"{base}-{n}", n + 1
+    # Its files will all be cut by today's chunker, also if this first run is interrupted.
     new = conn.execute(
-        "INSERT INTO repositories (root_path, name) VALUES (%s, %s) RETURNING id", [root, unique]
+        "INSERT INTO repositories (root_path, name, chunker_version) VALUES (%s, %s, %s)"
+        " RETURNING id",
+        [root, unique, CHUNKER_VERSION],
     ).fetchone()
     assert new is not None
     return int(new[0]), unique
+
+
+def chunked_by_today(conn: Connection, repository_id: int) -> bool:
+    """Whether this repository's files were cut by today's chunker (``CHUNKER_VERSION``)."""
+    row = conn.execute(
+        "SELECT chunker_version FROM repositories WHERE id = %s", [repository_id]
+    ).fetchone()
+    return row is not None and row[0] == CHUNKER_VERSION
+
+
+def record_chunker_version(conn: Connection, repository_id: int) -> None:
+    """Say that every file of the repository is now cut by today's chunker."""
+    conn.execute(
+        "UPDATE repositories SET chunker_version = %s WHERE id = %s",
+        [CHUNKER_VERSION, repository_id],
+    )
+    update_chunker_version(conn)
 
 
 def interrupt_dead_runs(conn: Connection, repository_id: int) -> int:

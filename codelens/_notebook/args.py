@@ -22,7 +22,7 @@ from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
-from codelens._symbols.queries import REFERENCE_KINDS
+from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KINDS
 
 __all__ = [
     "COMMANDS",
@@ -98,6 +98,17 @@ def _embed_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _symbol_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help="a name, a qualified name such as Session.request, or a glob")
+    p.add_argument("-p", "--project", help="another project than the current one")
+
+
+def _depth_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--depth", type=int, default=1, help=f"steps to follow, 1 to {MAX_DEPTH} (default 1)"
+    )
+
+
 def _commands() -> dict[str, Command]:
     def command(name: str, summary: str) -> argparse.ArgumentParser:
         parser = _parser(f"codelens {name}", summary)
@@ -139,22 +150,22 @@ def _commands() -> dict[str, Command]:
     p.add_argument("-p", "--project", help="another project than the current one")
     p = command("stats", "statistics of a project's code: files, lines, chunks by language")
     p.add_argument("-p", "--project", help="another project than the current one")
-    symbol = "a name, a qualified name (Charger.charge, pkg.mod.func) or a glob"
-    p = command("def", "where NAME is defined (a DataFrame: path, line, symbol, kind, ...)")
-    p.add_argument("name", help=symbol)
-    p.add_argument("-p", "--project", help="another project than the current one")
-    p = command("refs", "every place that uses NAME: calls, imports, bases, attribute reads")
-    p.add_argument("name", help=symbol)
-    p.add_argument("-p", "--project", help="another project than the current one")
-    p.add_argument("--kind", choices=REFERENCE_KINDS, help="only this kind of use")
-    for name, summary in (
-        ("callers", "the calls of NAME, with --depth N their callers' callers too"),
-        ("callees", "what NAME calls, with --depth N what those call too"),
-    ):
-        p = command(name, summary)
-        p.add_argument("name", help=symbol)
-        p.add_argument("-p", "--project", help="another project than the current one")
-        p.add_argument("--depth", type=int, default=1, help="steps through the call graph (1-10)")
+    p = command("def", "where NAME is defined (a name, Class.method, a module path or a glob)")
+    _symbol_options(p)
+    p = command("refs", "every place that uses NAME: calls, imports, bases, types")
+    _symbol_options(p)
+    p.add_argument(
+        "--kind",
+        choices=REFERENCE_KINDS,
+        action="append",
+        help="only this kind of reference (repeat for several)",
+    )
+    p = command("callers", "the calls of NAME, with --depth N their callers' callers too")
+    _symbol_options(p)
+    _depth_option(p)
+    p = command("callees", "what NAME calls, with --depth N what those call too")
+    _symbol_options(p)
+    _depth_option(p)
     p = command("ui", "open the search panel on the current project")
     p.add_argument("-p", "--project", help="another project than the current one")
     p = command("help", "this list, or the options of one subcommand")

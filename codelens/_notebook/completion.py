@@ -17,11 +17,12 @@ from codelens._languages import LANGUAGES
 from codelens._notebook.args import COMMANDS, SEARCH_PARSER, SQL_PARSER, option_strings
 from codelens._search.category import CATEGORIES
 from codelens._search.modes import MODES
+from codelens._symbols.queries import REFERENCE_KINDS
 
 if TYPE_CHECKING:
     from codelens._notebook.magics import CodelensMagics
 
-__all__ = ["MATCHER_ID", "complete", "make_matcher"]
+__all__ = ["MATCHER_ID", "MAX_SYMBOLS", "SYMBOL_COMMANDS", "complete", "make_matcher"]
 
 MATCHER_ID = "codelens.magics"
 Matcher = Callable[[CompletionContext], SimpleMatcherResult]
@@ -29,6 +30,18 @@ Matcher = Callable[[CompletionContext], SimpleMatcherResult]
 # The last %codesearch / %%codesearch / %codelens / %%codesql on the line, as in `df = %codesearch -p x`.
 _MAGIC = re.compile(r"(?:^|[\s=(])%{1,2}(codesearch|codelens|codesql)(\s.*)?\Z")
 _PROJECT_OPTIONS = ("-p", "--project")
+_VALUE_OPTIONS = (*_PROJECT_OPTIONS, "--kind", "--depth")
+SYMBOL_COMMANDS = ("def", "refs", "callers", "callees")
+MAX_SYMBOLS = 100  # names offered at once: a prompt cannot show more usefully
+# Names, or qualified names once a dot is typed; a function's locals are no symbols.
+_NAMES = (
+    "SELECT DISTINCT name FROM definitions WHERE starts_with(name, %s) AND kind <> 'local'"
+    " ORDER BY name LIMIT %s"
+)
+_QUALNAMES = (
+    "SELECT DISTINCT qualname FROM definitions"
+    " WHERE starts_with(qualname, %s) AND kind <> 'local' ORDER BY qualname LIMIT %s"
+)
 
 
 def make_matcher(magics: CodelensMagics) -> Matcher:
@@ -103,9 +116,18 @@ def _command_candidates(
     if previous in _PROJECT_OPTIONS:
         return _projects(magics)
     if previous == "--embedder":
-        return (("local", "embedder"), ("onnx", "embedder"), ("ollama", "embedder"))
+        return (
+            ("local", "embedder"),
+            ("onnx", "embedder"),
+            ("static", "embedder"),
+            ("ollama", "embedder"),
+        )
     if token.startswith("-"):
         return ((o, "option") for o in option_strings(command.parser))
+    if previous == "--kind":
+        return ((kind, "kind") for kind in REFERENCE_KINDS)
+    if command.name in SYMBOL_COMMANDS and not _positionals(before[1:]):
+        return _symbols(magics, before, token)
     if len(before) == 1 and command.name in ("use", "drop"):
         return _projects(magics)
     if len(before) == 1 and command.name == "help":
@@ -127,3 +149,25 @@ def _repositories(magics: CodelensMagics, before: list[str]) -> list[tuple[str, 
         return [(name, "repository") for name in project.repositories()["name"]]
     except Exception:  # no project, no server: nothing to offer
         return []
+
+
+def _positionals(words: list[str]) -> list[str]:
+    """The arguments among ``words`` that are neither options nor an option's value."""
+    found = []
+    for i, word in enumerate(words):
+        if not word.startswith("-") and (i == 0 or words[i - 1] not in _VALUE_OPTIONS):
+            found.append(word)
+    return found
+
+
+def _symbols(magics: CodelensMagics, before: list[str], token: str) -> list[tuple[str, str]]:
+    """Defined names starting with ``token`` (qualified names once it has a dot), capped."""
+    named = [b for a, b in pairwise(before) if a in _PROJECT_OPTIONS]
+    query = _QUALNAMES if "." in token else _NAMES
+    try:
+        project = magics.project(named[-1] if named else None)
+        with project.connection() as conn:
+            rows = conn.execute(query, [token, MAX_SYMBOLS]).fetchall()
+    except Exception:  # no project, no server, an index from before symbols: nothing
+        return []
+    return [(str(row[0]), "symbol") for row in rows]

@@ -25,6 +25,7 @@ from codelens._notebook.args import (
     unquote,
 )
 from codelens._notebook.completion import MATCHER_ID, make_matcher
+from codelens._notebook.places import places
 from codelens._notebook.search_panel import ui
 from codelens._project import Project
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
@@ -239,20 +240,30 @@ class CodelensMagics(Magics):
             project = self.project()
         print("\n".join(status_lines(ws, project)))
 
-    def _cmd_def(self, args: argparse.Namespace) -> Any:
-        return self.project(args.project).definitions(unquote(args.name))
-
-    def _cmd_refs(self, args: argparse.Namespace) -> Any:
-        return self.project(args.project).references(unquote(args.name), args.kind)
-
-    def _cmd_callers(self, args: argparse.Namespace) -> Any:
-        return self.project(args.project).callers(unquote(args.name), args.depth)
-
-    def _cmd_callees(self, args: argparse.Namespace) -> Any:
-        return self.project(args.project).callees(unquote(args.name), args.depth)
-
     def _cmd_stats(self, args: argparse.Namespace) -> Any:
         return self.project(args.project).analyze().stats()
+
+    # -- symbols: each answer shows its places with their snippets --------------------------
+
+    def _cmd_def(self, args: argparse.Namespace) -> Any:
+        project, name = self.project(args.project), unquote(args.name)
+        frame = project.definitions(name)
+        return places(project, frame, _title(len(frame), "definition", "of", name))
+
+    def _cmd_refs(self, args: argparse.Namespace) -> Any:
+        project, name = self.project(args.project), unquote(args.name)
+        frame = project.references(name, args.kind)
+        return places(project, frame, _title(len(frame), "reference", "to", name))
+
+    def _cmd_callers(self, args: argparse.Namespace) -> Any:
+        project, name = self.project(args.project), unquote(args.name)
+        frame = project.callers(name, args.depth)
+        return places(project, frame, _title(len(frame), "call", "of", name, args.depth))
+
+    def _cmd_callees(self, args: argparse.Namespace) -> Any:
+        project, name = self.project(args.project), unquote(args.name)
+        frame = project.callees(name, args.depth)
+        return places(project, frame, _title(len(frame), "call", "made by", name, args.depth))
 
     def _cmd_ui(self, args: argparse.Namespace) -> Any:
         project = self.project(args.project) if args.project else None
@@ -260,6 +271,12 @@ class CodelensMagics(Magics):
         if project is None and (ws.current_id or self.default_project):
             project = self.project()
         return ui(project, ws, limit=self.limit, mode=self.mode)
+
+
+def _title(count: int, what: str, relation: str, name: str, depth: int = 1) -> str:
+    """ "3 calls of 'retry_delay' (depth 2)": the head of a symbol answer."""
+    title = f"{count} {what}{'' if count == 1 else 's'} {relation} {name!r}"
+    return title + (f" (depth {depth})" if depth > 1 else "")
 
 
 # `%codesearch?` and `%codelens?` show the same text as their --help.

@@ -194,7 +194,8 @@ class SearchPanel:
         self.show_status(
             f"{len(results)} results for {query!r} ({self.mode.value}, {seconds:.2f} s)"
         )
-        self.views = [ResultView(row, self.preview_lines) for _, row in results.iterrows()]
+        project = self.workspace.get(self.project.value)
+        self.views = [ResultView(row, self.preview_lines, project) for _, row in results.iterrows()]
         self.results.children = tuple(view.widget for view in self.views)
 
 

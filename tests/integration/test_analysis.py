@@ -419,6 +419,10 @@ def test_tables_document_every_column(indexed: tuple[Project, Path, Analysis]) -
         "disk_files",
         "file_status",
         "snapshot_info",
+        "definitions",
+        "symbol_refs",
+        "module_imports",
+        "definition_uses",
     }
     assert tables["description"].notna().all()
     columns = analysis.columns()

@@ -88,7 +88,12 @@ def test_option_values(ip: InteractiveShell) -> None:
     assert completions(ip, "%codesearch x --mode ") == ["hybrid", "lexical", "semantic"]
     assert completions(ip, "%codesearch x --kind ") == ["code", "docs"]
     assert completions(ip, "%codesearch x --kind d") == ["docs"]
-    assert completions(ip, "%codelens create demo --embedder ") == ["local", "ollama", "onnx"]
+    assert completions(ip, "%codelens create demo --embedder ") == [
+        "local",
+        "ollama",
+        "onnx",
+        "static",
+    ]
 
 
 def test_repository_names(ip: InteractiveShell, names: list[str]) -> None:

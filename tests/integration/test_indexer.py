@@ -413,6 +413,26 @@ def test_several_repositories_in_one_project(project: Project, tmp_path: Path) -
     assert [r.files_unchanged for r in again] == [5, 1]
 
 
+def test_a_new_chunker_chunks_every_repository_of_the_project_again(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stored by an older codelens: each repository's files were cut by the chunker then.
+    a = make_repo(tmp_path / "a" / "payments")
+    b = make_repo(tmp_path / "b" / "payments")
+    with monkeypatch.context() as older:
+        older.setattr("codelens._db.model_record.CHUNKER_VERSION", "older")
+        older.setattr("codelens._index.store.CHUNKER_VERSION", "older", raising=False)
+        project.index(a, progress=False, scan_options=SMALL)
+        project.index(b, progress=False, scan_options=SMALL)
+    # Today's chunker: the first repository's run must not mark the second one as done.
+    first = project.index(a, progress=False, scan_options=SMALL)
+    second = project.index(b, progress=False, scan_options=SMALL)
+    assert (first.files_unchanged, second.files_unchanged) == (0, 0)
+    assert first.files_indexed == second.files_indexed > 0
+    again = [project.index(root, progress=False, scan_options=SMALL) for root in (a, b)]
+    assert [r.files_indexed for r in again] == [0, 0]
+
+
 def test_progress_callback_and_tqdm_bars(
     project: Project, repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -586,12 +586,12 @@ def test_create_with_an_unknown_embedder_fails_in_one_line_and_registers_nothing
     ip: InteractiveShell, ws: Workspace, fresh: str
 ) -> None:
     before = ws.ids()
-    result = ip.run_cell(f"%codelens create {fresh} --embedder static")
+    result = ip.run_cell(f"%codelens create {fresh} --embedder tfidf")
     error = result.error_in_exec
     assert type(error).__name__ == "ConfigError"
     assert error is not None and error._render_traceback_() == [  # type: ignore[attr-defined]
-        "ConfigError: unknown embedder 'static': use 'local', 'local:all-MiniLM-L6-v2',"
-        " 'onnx', 'ollama' or 'ollama:<model>'"
+        "ConfigError: unknown embedder 'tfidf': use 'local', 'local:all-MiniLM-L6-v2',"
+        " 'onnx', 'static', 'ollama' or 'ollama:<model>'"
     ]
     assert ws.ids() == before
 

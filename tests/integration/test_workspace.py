@@ -310,9 +310,9 @@ def test_the_workspaces_embedder_setting_picks_the_model_of_new_projects(
         ws.close()
 
 
-_UNKNOWN_STATIC = (
-    "unknown embedder 'static': use 'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama'"
-    " or 'ollama:<model>'"
+_UNKNOWN_TFIDF = (
+    "unknown embedder 'tfidf': use 'local', 'local:all-MiniLM-L6-v2', 'onnx', 'static',"
+    " 'ollama' or 'ollama:<model>'"
 )
 
 
@@ -321,27 +321,27 @@ def test_an_unknown_embedder_is_refused_at_create_and_registers_nothing(
 ) -> None:
     before = (workspace.ids(), _schemas(workspace))
     with pytest.raises(ConfigError) as raised:
-        workspace.create(project_id, embedder="static")
-    assert str(raised.value) == _UNKNOWN_STATIC
+        workspace.create(project_id, embedder="tfidf")
+    assert str(raised.value) == _UNKNOWN_TFIDF
     previous = codelens.workspace()
     codelens.workspace(workspace)
     try:
         with pytest.raises(ConfigError) as raised:
-            codelens.create_project(project_id, embedder="static")
-        assert str(raised.value) == _UNKNOWN_STATIC
+            codelens.create_project(project_id, embedder="tfidf")
+        assert str(raised.value) == _UNKNOWN_TFIDF
     finally:
         codelens.workspace(previous)
     # CODELENS_EMBEDDER, read into Settings.embedder: refused the same way at create, also
     # where a project is created on first use.
-    env_ws = Workspace(dataclasses.replace(settings, embedder="static"))
+    env_ws = Workspace(dataclasses.replace(settings, embedder="tfidf"))
     try:
         with pytest.raises(ConfigError) as raised:
             env_ws.create(project_id)
-        with pytest.raises(ConfigError, match=r"^unknown embedder 'static' in CODELENS_EMBEDDER"):
+        with pytest.raises(ConfigError, match=r"^unknown embedder 'tfidf' in CODELENS_EMBEDDER"):
             env_ws.project(project_id)
         assert str(raised.value) == (
-            "unknown embedder 'static' in CODELENS_EMBEDDER: use 'local',"
-            " 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or 'ollama:<model>'"
+            "unknown embedder 'tfidf' in CODELENS_EMBEDDER: use 'local',"
+            " 'local:all-MiniLM-L6-v2', 'onnx', 'static', 'ollama' or 'ollama:<model>'"
         )
     finally:
         env_ws.close()

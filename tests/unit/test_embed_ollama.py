@@ -513,11 +513,20 @@ def test_specs_resolve_to_stable_names(spec: str, canonical: str) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["", "openai", "local:bge-small", "onnx:bge-small", "ollama:", "ollama:two words", "Ollama"],
+    [
+        "",
+        "openai",
+        "local:bge-small",
+        "onnx:bge-small",
+        "static:potion",
+        "ollama:",
+        "ollama:two words",
+        "Ollama",
+    ],
 )
 def test_unknown_specs_name_the_valid_forms(spec: str) -> None:
     with pytest.raises(
-        ConfigError, match=r"'local', 'local:all-MiniLM-L6-v2', 'onnx', 'ollama' or"
+        ConfigError, match=r"'local', 'local:all-MiniLM-L6-v2', 'onnx', 'static', 'ollama' or"
     ):
         get_embedder(spec)
 
