@@ -25,6 +25,7 @@ from codelens._api import (
     use,
     workspace,
 )
+from codelens._chunk.catalog import languages
 from codelens._config import Settings
 from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder
@@ -63,6 +64,7 @@ __all__ = [
     "imports",
     "index",
     "index_ui",
+    "languages",
     "load_ipython_extension",
     "project",
     "projects",

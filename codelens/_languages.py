@@ -2,14 +2,24 @@
 
 Names are lower case and stable: they are stored in the database, used in SQL
 filters and shown in the UI. ``TREE_SITTER_LANGUAGES`` are chunked by syntax;
-every other language is indexed with a line-window fallback.
+every other language is indexed with a line-window fallback, and so is a text file
+that nothing here places (``FALLBACK_LANGUAGE``). ``codelens.languages()`` shows
+these tables.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-__all__ = ["LANGUAGES", "TREE_SITTER_LANGUAGES", "detect_language"]
+__all__ = [
+    "FALLBACK_LANGUAGE",
+    "LANGUAGES",
+    "TREE_SITTER_LANGUAGES",
+    "Patterns",
+    "detect_language",
+    "patterns",
+]
 
 TREE_SITTER_LANGUAGES = frozenset(
     {
@@ -34,7 +44,11 @@ TREE_SITTER_LANGUAGES = frozenset(
         "haskell",
         "zig",
     }
+    | {"sql", "yaml", "toml", "json", "hcl", "make"}
 )
+
+# The language of a text file that neither its name nor its shebang places.
+FALLBACK_LANGUAGE = "text"
 
 # language -> file extensions (lower case, without the dot)
 _EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -56,8 +70,8 @@ _EXTENSIONS: dict[str, tuple[str, ...]] = {
     "json": ("json", "jsonc"),
     "html": ("html", "htm"),
     "css": ("css",),
-    "xml": ("xml",),
-    "ini": ("ini", "cfg"),
+    "xml": ("xml", "xsd", "xsl", "xslt", "plist", "csproj", "fsproj", "vbproj"),
+    "ini": ("ini", "cfg", "conf", "editorconfig"),
     "rst": ("rst",),
     "text": ("txt",),
     "kotlin": ("kt", "kts"),
@@ -75,6 +89,60 @@ _EXTENSIONS: dict[str, tuple[str, ...]] = {
     "make": ("mk", "mak"),
     "cmake": ("cmake",),
     "dockerfile": ("dockerfile",),
+    "hcl": ("tf", "tfvars", "hcl"),
+    "graphql": ("graphql", "gql", "graphqls"),
+    "vue": ("vue",),
+    "svelte": ("svelte",),
+    "astro": ("astro",),
+    "erlang": ("erl", "hrl"),
+    "ocaml": ("ml", "mli"),
+    "fsharp": ("fs", "fsi", "fsx"),
+    "clojure": ("clj", "cljs", "cljc", "edn"),
+    "lisp": ("lisp", "lsp"),
+    "scheme": ("scm", "ss"),
+    "racket": ("rkt",),
+    "elisp": ("el",),
+    "dart": ("dart",),
+    "julia": ("jl",),
+    "nim": ("nim", "nims"),
+    "crystal": ("cr",),
+    "groovy": ("groovy", "gradle", "gvy"),
+    "objc": ("m", "mm"),
+    "cuda": ("cu", "cuh"),
+    "fortran": ("f", "f90", "f95", "f03", "f08", "for"),
+    "assembly": ("s", "asm"),
+    "solidity": ("sol",),
+    "vbnet": ("vb",),
+    "tcl": ("tcl",),
+    "awk": ("awk",),
+    "nix": ("nix",),
+    "starlark": ("bzl", "star"),
+    "glsl": ("glsl", "vert", "frag", "comp"),
+    "wgsl": ("wgsl",),
+    "hlsl": ("hlsl",),
+    "verilog": ("sv", "svh"),
+    "vhdl": ("vhd", "vhdl"),
+    "powershell": ("ps1", "psm1", "psd1"),
+    "batch": ("bat", "cmd"),
+    "fish": ("fish",),
+    "vim": ("vim",),
+    "tex": ("tex", "sty", "bib"),
+    "asciidoc": ("adoc", "asciidoc"),
+    "org": ("org",),
+    "scss": ("scss",),
+    "sass": ("sass",),
+    "less": ("less",),
+    "jinja": ("j2", "jinja", "jinja2"),
+    "handlebars": ("hbs", "handlebars", "mustache"),
+    "erb": ("erb",),
+    "haml": ("haml",),
+    "pug": ("pug",),
+    "thrift": ("thrift",),
+    "jsonnet": ("jsonnet", "libsonnet"),
+    "cue": ("cue",),
+    "properties": ("properties",),
+    "csv": ("csv", "tsv"),
+    "diff": ("diff", "patch"),
     "jupyter": ("ipynb",),  # the file's; each chunk carries its cell's language
 }
 
@@ -101,7 +169,47 @@ _NAMES: dict[str, str] = {
     "authors": "text",
     "changelog": "text",
     "notice": "text",
+    "jenkinsfile": "groovy",
+    "vagrantfile": "ruby",
+    "podfile": "ruby",
+    "fastfile": "ruby",
+    "brewfile": "ruby",
+    "guardfile": "ruby",
+    "pipfile": "toml",
+    "build": "starlark",
+    "build.bazel": "starlark",
+    "workspace": "starlark",
+    "workspace.bazel": "starlark",
+    "tiltfile": "starlark",
+    "sconstruct": "python",
+    "sconscript": "python",
+    "snakefile": "python",
+    "justfile": "make",
+    "pkgbuild": "shell",
+    "apkbuild": "shell",
+    ".bash_aliases": "shell",
+    ".envrc": "shell",
+    ".vimrc": "vim",
+    ".emacs": "elisp",
+    ".gitignore": "gitignore",
+    ".dockerignore": "gitignore",
+    ".npmignore": "gitignore",
+    ".codelensignore": "gitignore",
+    ".prettierignore": "gitignore",
+    ".eslintignore": "gitignore",
+    ".gitattributes": "gitattributes",
+    "codeowners": "codeowners",
+    ".editorconfig": "ini",
+    ".gitconfig": "ini",
+    ".gitmodules": "ini",
+    "go.mod": "gomod",
+    "go.work": "gomod",
+    "meson.build": "meson",
+    "manifest.in": "text",
 }
+
+# the start of a whole file name (lower case) -> language: Dockerfile.dev
+_NAME_PREFIXES: dict[str, str] = {"dockerfile.": "dockerfile"}
 
 # interpreter named by a shebang -> language
 _INTERPRETERS: dict[str, str] = {
@@ -131,11 +239,32 @@ _INTERPRETERS: dict[str, str] = {
     "swift": "swift",
     "rscript": "r",
     "make": "make",
+    "fish": "fish",
+    "pwsh": "powershell",
+    "deno": "typescript",
+    "bun": "javascript",
+    "zx": "javascript",
+    "jruby": "ruby",
+    "groovy": "groovy",
+    "julia": "julia",
+    "tclsh": "tcl",
+    "wish": "tcl",
+    "awk": "awk",
+    "gawk": "awk",
+    "escript": "erlang",
+    "guile": "scheme",
+    "racket": "racket",
+    "sbcl": "lisp",
+    "ocaml": "ocaml",
+    "dart": "dart",
+    "crystal": "crystal",
 }
 
 _BY_EXTENSION = {ext: lang for lang, exts in _EXTENSIONS.items() for ext in exts}
 
-LANGUAGES: frozenset[str] = frozenset({*_EXTENSIONS, *_NAMES.values(), *_INTERPRETERS.values()})
+LANGUAGES: frozenset[str] = frozenset(
+    {*_EXTENSIONS, *_NAMES.values(), *_INTERPRETERS.values(), FALLBACK_LANGUAGE}
+)
 
 # "python3.11" and "python3" name the same language as "python"
 _VERSION_SUFFIX = re.compile(r"[\d.]+$")
@@ -153,8 +282,8 @@ def detect_language(path: str, head: bytes | None = None) -> str | None:
         stem, dot, ext = name.rpartition(".")
         if dot and stem:
             lang = _BY_EXTENSION.get(ext)
-        if lang is None and name.startswith("dockerfile."):
-            lang = "dockerfile"
+        if lang is None:
+            lang = next((v for k, v in _NAME_PREFIXES.items() if name.startswith(k)), None)
     if lang is None and head:
         lang = _from_shebang(head)
     return lang
@@ -172,3 +301,22 @@ def _from_shebang(head: bytes) -> str | None:
         interpreter = next((w for w in words[1:] if w[0] != "-" and "=" not in w), "")
     interpreter = interpreter.lower()
     return _INTERPRETERS.get(interpreter) or _INTERPRETERS.get(_VERSION_SUFFIX.sub("", interpreter))
+
+
+class Patterns(NamedTuple):
+    """What marks a file as written in one language."""
+
+    extensions: tuple[str, ...]  # without the dot
+    names: tuple[str, ...]  # whole file names, lower case
+    interpreters: tuple[str, ...]  # named by a shebang
+
+
+def patterns() -> dict[str, Patterns]:
+    """Every language with the extensions, names and interpreters that detect it, by name."""
+    out = {}
+    for lang in sorted(LANGUAGES):
+        names = tuple(sorted(n for n, found in _NAMES.items() if found == lang))
+        names += tuple(p + "*" for p, found in _NAME_PREFIXES.items() if found == lang)
+        interpreters = tuple(sorted(i for i, found in _INTERPRETERS.items() if found == lang))
+        out[lang] = Patterns(_EXTENSIONS.get(lang, ()), names, interpreters)
+    return out

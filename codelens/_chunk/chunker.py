@@ -11,15 +11,36 @@ from codelens._chunk.plan import Plan, finish
 from codelens._chunk.text import plan_markdown, plan_windows
 from codelens._chunk.tree import plan_tree
 from codelens._chunk.types import Chunk, embedding_text
+from codelens._ipynb import NOTEBOOK_LANGUAGE
 from codelens.errors import ConfigError
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["CHUNKER_VERSION", "Chunk", "chunk_text", "embedding_text", "estimate_tokens"]
+__all__ = [
+    "CHUNKER_VERSION",
+    "Chunk",
+    "chunk_text",
+    "chunking",
+    "embedding_text",
+    "estimate_tokens",
+]
 
 # Stored with every embedding: a new value tells the indexer to chunk files again.
-CHUNKER_VERSION = "3"
+# 4: SQL, YAML, TOML, JSON, HCL and Make by grammar
+CHUNKER_VERSION = "4"
+
+
+def chunking(language: str | None) -> str:
+    """How a file in ``language`` is cut: ``grammar`` (per definition), ``sections``
+    (Markdown, per heading), ``cells`` (notebooks, per cell) or ``windows`` of lines."""
+    if language in AST_LANGUAGES:
+        return "grammar"
+    if language == "markdown":
+        return "sections"
+    if language == NOTEBOOK_LANGUAGE:
+        return "cells"
+    return "windows"
 
 
 def chunk_text(
@@ -35,8 +56,9 @@ def chunk_text(
 
     ``language`` picks the grammar (None: guess from the file name or shebang). Python,
     JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++, Ruby, C#, PHP, Kotlin, Scala,
-    Swift, Lua, shell (bash), Elixir, Haskell and Zig are cut per definition, Markdown
-    per section, anything else into overlapping windows
+    Swift, Lua, shell (bash), Elixir, Haskell and Zig are cut per definition, and so are
+    SQL (per CREATE statement), YAML/JSON (per key), TOML (per table), HCL (per block) and
+    Make (per target); Markdown per section, anything else into overlapping windows
     of lines. Sizes are planned with a fast estimate; ``count_tokens``, when
     given, checks every chunk exactly and has the few that overflow cut again.
     ``root``: the text's tree (:func:`parse_tree`), when the caller parsed it already.
@@ -49,9 +71,11 @@ def chunk_text(
         return []
     plan = Plan(Lines(text), path, max_tokens, exact=count_tokens is not None)
     name = resolve_language(path, language, text)
-    if name in AST_LANGUAGES:
+    how = chunking(name)
+    if how == "grammar":
+        assert name is not None
         plan_tree(plan, name, root)
-    elif name == "markdown":
+    elif how == "sections":
         plan_markdown(plan)
     else:
         plan_windows(plan)

@@ -11,7 +11,7 @@ import tree_sitter
 
 from codelens._languages import detect_language
 
-__all__ = ["AST_LANGUAGES", "get_parser", "grammar", "resolve_language"]
+__all__ = ["AST_LANGUAGES", "get_parser", "grammar", "grammar_wheel", "resolve_language"]
 
 
 # Module and function of each grammar wheel, imported lazily: each costs a shared-library load.
@@ -26,6 +26,12 @@ _WHEELS = {
     "c": ("tree_sitter_c", "language"),
     "cpp": ("tree_sitter_cpp", "language"),
     "ruby": ("tree_sitter_ruby", "language"),
+    "sql": ("tree_sitter_sql", "language"),
+    "yaml": ("tree_sitter_yaml", "language"),
+    "toml": ("tree_sitter_toml", "language"),
+    "json": ("tree_sitter_json", "language"),
+    "hcl": ("tree_sitter_hcl", "language"),
+    "make": ("tree_sitter_make", "language"),
     "csharp": ("tree_sitter_c_sharp", "language"),
     "php": ("tree_sitter_php", "language_php"),  # PHP inside HTML; plain PHP is a subset
     "kotlin": ("tree_sitter_kotlin", "language"),
@@ -49,6 +55,9 @@ _ALIASES = {
     "golang": "go",
     "rb": "ruby",
     "md": "markdown",
+    "terraform": "hcl",
+    "makefile": "make",
+    "yml": "yaml",
     "cs": "csharp",
     "c#": "csharp",
     "kt": "kotlin",
@@ -82,6 +91,12 @@ def grammar(name: str) -> tree_sitter.Language:
     """The tree-sitter language ``name`` (one of AST_LANGUAGES)."""
     module, function = _WHEELS[name]
     return tree_sitter.Language(getattr(importlib.import_module(module), function)())
+
+
+def grammar_wheel(name: str) -> str | None:
+    """The distribution (on PyPI) that ships the grammar of ``name``; None without one."""
+    found = _WHEELS.get(name)
+    return found[0].replace("_", "-") if found else None
 
 
 _local = threading.local()

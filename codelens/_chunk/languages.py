@@ -13,6 +13,16 @@ from functools import cache
 
 from tree_sitter import Node
 
+from codelens._chunk.config_names import (
+    hcl_block,
+    json_pair,
+    make_define,
+    make_rule,
+    sql_statement,
+    toml_table,
+    yaml_item,
+    yaml_pair,
+)
 from codelens._chunk.grammars import grammar
 from codelens._chunk.names import (
     Found,
@@ -295,6 +305,22 @@ SPECS: dict[str, Spec] = {
             "singleton_method": ("method", False),
         },
         transparent=frozenset({"ERROR", "singleton_class", "body_statement"}),
+    ),
+    "sql": Spec({}, {"statement": sql_statement}, comments=frozenset({"comment", "marginalia"})),
+    "yaml": Spec(
+        {},
+        {"block_mapping_pair": yaml_pair, "block_sequence_item": yaml_item},
+        transparent=frozenset(
+            {"ERROR", "document", "block_node", "block_mapping", "block_sequence"}
+        ),
+    ),
+    "toml": Spec({}, {"table": toml_table, "table_array_element": toml_table}),
+    "json": Spec({}, {"pair": json_pair}, transparent=frozenset({"ERROR", "object"})),
+    "hcl": Spec({}, {"block": hcl_block}, transparent=frozenset({"ERROR", "body"})),
+    "make": Spec(
+        {},
+        {"rule": make_rule, "define_directive": make_define},
+        transparent=frozenset({"ERROR", "conditional"}),
     ),
 }
 

@@ -150,10 +150,31 @@ def _refit(
     return out
 
 
+def _uncovered(pieces: list[Piece]) -> list[Piece]:
+    """``pieces`` less those whose rows a neighbour of the same group holds whole.
+
+    Parts overlap by a line or two; when a part is cut in two again, its second
+    half can lie inside the next part, and would come after it out of order.
+    """
+    kept: list[Piece] = []
+    for i, piece in enumerate(pieces):
+        first, last, group = piece[0], piece[1], piece[4]
+        after = pieces[i + 1] if i + 1 < len(pieces) else None
+        before = kept[-1] if kept else None
+        if group != WHOLE and any(
+            p is not None and p[4] == group and p[0] <= first and last <= p[1]
+            for p in (before, after)
+        ):
+            continue
+        kept.append(piece)
+    return kept
+
+
 def finish(plan: Plan, max_tokens: int, count_tokens: Callable[[str], int] | None) -> list[Chunk]:
     pieces = plan.pieces  # in order: every chunker adds them top to bottom
     if count_tokens is not None:
         pieces = [p for piece in pieces for p in _refit(plan, piece, count_tokens, max_tokens)]
+        pieces = _uncovered(pieces)
     sizes: dict[int, int] = {}
     for p in pieces:
         sizes[p[4]] = sizes.get(p[4], 0) + 1

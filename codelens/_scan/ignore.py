@@ -32,9 +32,11 @@ _DEFAULT_DIRS = frozenset({
 _DEFAULT_FILES = frozenset({
     "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Cargo.lock", "uv.lock",
     "Pipfile.lock", "composer.lock", "Gemfile.lock", "go.sum",
+    "npm-shrinkwrap.json", "bun.lockb", "packages.lock.json",
 })
 # fmt: on
-_DEFAULT_FILE_SUFFIXES = (".min.js", ".min.css", ".bundle.js", ".map")
+# .lock: flake.lock, mix.lock, pubspec.lock, Podfile.lock... generated, and text now indexed
+_DEFAULT_FILE_SUFFIXES = (".min.js", ".min.css", ".bundle.js", ".map", ".lock")
 
 
 class Rules(NamedTuple):

@@ -22,7 +22,8 @@ from codelens._ipynb import (
     Notebook,
     parse_notebook,
 )
-from codelens._languages import detect_language
+from codelens._languages import FALLBACK_LANGUAGE, detect_language
+from codelens._scan.filetypes import LONG_LINE, by_content, by_name, mostly_long_lines
 from codelens._scan.nofollow import is_link_refused
 
 __all__ = ["DUPLICATE_OF", "SKIP_REASONS", "ScannedFile", "read_file"]
@@ -39,11 +40,17 @@ SKIP_REASONS: dict[str, str] = {
     DUPLICATE_OF: "a symlink to a file or folder inside the root, indexed under its real path"
     " (recorded as 'duplicate_of <that path>')",
     "unreadable": "could not be read: no permission, vanished during the scan, or not a regular file",
+    "unsupported": "not text a person reads: media, an archive, a font, a compiled object or a"
+    " data file, known by its extension (then not read) or by its first bytes",
+    "credentials": "a key, a keystore or an .env file, by its name: not read",
+    "language_excluded": "a language left out by ScanOptions.languages (known by the file's name"
+    " before reading it, or by its shebang after)",
     "empty": "0 bytes, or only whitespace",
     "too_large": "larger than ScanOptions.max_file_bytes; not read, so no hash",
     "binary": "a NUL byte in the first 8 KiB, or anywhere in the decoded text",
-    "unsupported": "no language known for the file's name or shebang",
     "undecodable": "not UTF-8, and not UTF-16 with a BOM",
+    "long_lines": f"more than half of it in lines over {LONG_LINE:,} bytes: minified code or"
+    " a data dump",
     "notebook_too_large": f"a notebook over {NOTEBOOK_MAX_BYTES // 1_000_000} MB, or whose"
     " indexed cells exceed ScanOptions.max_file_bytes",
     "notebook_invalid": "a .ipynb file that is not JSON, or not a notebook's structure",
@@ -64,7 +71,7 @@ class ScannedFile:
     language: str | None
     size: int  # bytes on disk; 0 when unreadable
     # of the raw bytes, or of a notebook's indexed cells (Notebook.digest); None when not
-    # read (unreadable, too_large, symlinks)
+    # read (unreadable, too_large, symlinks, and what its name alone rules out)
     sha256: str | None
     line_count: int  # 0 when skipped
     text: str | None  # None when skipped, and always with read=False
@@ -84,18 +91,23 @@ def read_file(
     limit: int,
     keep_text: bool,
     notebook_outputs: bool = False,
+    languages: frozenset[str] | None = None,
 ) -> ScannedFile:
     """The record of the file that ``open_fd(flags)`` opens, shown as ``rel``; ``regular`` is
     False for a FIFO, a socket or a device, which are never opened (a FIFO would block).
 
     ``open_fd`` must refuse a symlink (``O_NOFOLLOW``): one found there was swapped in after
     the scanner checked the entry, and is ``symlink_outside`` since where it leads is unchecked.
+    A text file that neither its name nor its shebang places is ``FALLBACK_LANGUAGE``;
+    ``languages``, when given, are the only ones indexed.
     """
     language = detect_language(rel)
     is_notebook = language == NOTEBOOK_LANGUAGE
     limit_read = NOTEBOOK_MAX_BYTES if is_notebook else limit
     if not regular:
         return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
+    # Known from the name alone: such a file is not read at all.
+    known = by_name(rel.rsplit("/", 1)[-1].lower()) or _excluded(language, languages)
     head = b""
     data: bytes | None = None
     try:
@@ -105,6 +117,8 @@ def read_file(
             if not stat.S_ISREG(st.st_mode):  # swapped for a FIFO or a device after listing
                 return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
             size = st.st_size
+            if known:
+                return ScannedFile(rel, language, size, None, 0, None, known)
             if size > limit_read:
                 head = b"" if language else os.read(fd, _SNIFF)
             else:
@@ -119,8 +133,13 @@ def read_file(
         return ScannedFile(rel, language or detect_language(rel, head), size, None, 0, None, big)
     digest = hashlib.sha256(data).hexdigest()
     if language is None:
+        if by_content(data):
+            return ScannedFile(rel, None, len(data), digest, 0, None, "unsupported")
         language = detect_language(rel, data[:_SNIFF])
-    reason, text = _classify_bytes(data, language)
+    reason, text = _classify_bytes(data, long_lines_allowed=is_notebook)
+    if reason is None:
+        language = language or FALLBACK_LANGUAGE
+        reason = _excluded(language, languages)  # a language known only from the content
     if reason is not None:
         return ScannedFile(rel, language, len(data), digest, 0, None, reason)
     assert text is not None
@@ -128,6 +147,12 @@ def read_file(
         return _read_notebook(rel, len(data), digest, text, limit, keep_text, notebook_outputs)
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     return ScannedFile(rel, language, len(data), digest, lines, text if keep_text else None, None)
+
+
+def _excluded(language: str | None, languages: frozenset[str] | None) -> str | None:
+    if languages is None or language is None or language in languages:
+        return None
+    return "language_excluded"
 
 
 def _read_notebook(
@@ -163,15 +188,13 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _classify_bytes(data: bytes, language: str | None) -> tuple[str | None, str | None]:
-    """(skip reason, text) of a file's content."""
+def _classify_bytes(data: bytes, *, long_lines_allowed: bool) -> tuple[str | None, str | None]:
+    """(skip reason, text) of a file's content; a notebook's JSON may hold long lines."""
     if not data:
         return "empty", None
     bom = data.startswith(_UTF16_BOMS)  # UTF-16 text is full of NUL bytes
     if not bom and data.find(b"\0", 0, _SNIFF) != -1:
         return "binary", None
-    if language is None:
-        return "unsupported", None
     if data.startswith(_UTF32_BOMS):  # FF FE 00 00 also starts like UTF-16 LE
         return "undecodable", None
     try:
@@ -182,4 +205,6 @@ def _classify_bytes(data: bytes, language: str | None) -> tuple[str | None, str 
         return "binary", None
     if not text or text.isspace():
         return "empty", None
+    if not long_lines_allowed and mostly_long_lines(data):
+        return "long_lines", None
     return None, text

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from codelens._languages import detect_language
+from codelens._languages import LANGUAGES, detect_language
 from codelens._scan.ignore import (
     IGNORE_FILES,
     Rules,
@@ -37,7 +37,7 @@ from codelens._scan.ignore import (
 )
 from codelens._scan.nofollow import DIR_FLAGS, CheckedFolder, is_link_refused, open_beneath, reopen
 from codelens._scan.read import DUPLICATE_OF, SKIP_REASONS, ScannedFile, read_file
-from codelens.errors import IndexingError
+from codelens.errors import ConfigError, IndexingError
 
 __all__ = [
     "SKIP_REASONS",
@@ -63,12 +63,32 @@ class IgnoredPath:
 @dataclass(frozen=True)
 class ScanOptions:
     """``extra_excludes`` are gitignore lines that beat every ignore file;
-    ``notebook_outputs`` indexes the text outputs of notebook cells (capped)."""
+    ``notebook_outputs`` indexes the text outputs of notebook cells (capped);
+    ``languages``, when given, are the only languages indexed (names as in
+    ``codelens.languages()``; files of others are skipped as ``language_excluded``)."""
 
     max_file_bytes: int = 1_000_000
     extra_excludes: tuple[str, ...] = ()
     follow_symlinks: bool = True
     notebook_outputs: bool = False
+    languages: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.languages is None:
+            return
+        if isinstance(self.languages, str):  # "python" would become {"p", "y", ...}
+            raise ConfigError(
+                f"ScanOptions.languages must be a set of names, got {self.languages!r}:"
+                f" pass {{{self.languages!r}}}"
+            )
+        names = frozenset(name.strip().lower() for name in self.languages)
+        unknown = sorted(names - LANGUAGES)
+        if unknown:
+            raise ConfigError(
+                f"unknown language {', '.join(map(repr, unknown))} in ScanOptions.languages;"
+                f" known: {', '.join(sorted(LANGUAGES))}"
+            )
+        object.__setattr__(self, "languages", names)
 
 
 class _Entry(NamedTuple):
@@ -270,6 +290,7 @@ class _Walk:
                 limit=self.options.max_file_bytes,
                 keep_text=self.read,
                 notebook_outputs=self.options.notebook_outputs,
+                languages=self.options.languages,
             )
             return
         try:

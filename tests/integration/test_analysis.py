@@ -61,11 +61,13 @@ FILES: dict[str, tuple[bytes, str | None, str]] = {
     "src/huge.py": (b"x = 1\n" * 1000, "python", "too_large"),
     "docs/guide.md": (b"# Guide\n\nRead me.\n\n## Install\n\nRun it.\n", "markdown", "indexed"),
     "docs/deep/notes.md": (b"# Notes\n\nSome notes.\n", "markdown", "indexed"),
-    "assets/logo.bin": (b"\x89PNG\x00\x00\x01binary", None, "binary"),
-    "tools/run.xyz": (b"run things\n", None, "unsupported"),
-    ".gitignore": (b"*.log\n", None, "unsupported"),
+    "assets/raw.dat": (b"\x00\x00\x01binary", None, "binary"),
+    "tools/run.xyz": (b"run things\n", "text", "indexed"),  # text in no known language
+    "assets/clip.mp4": (b"ftypisom", None, "unsupported"),
+    ".gitignore": (b"*.log\n", "gitignore", "indexed"),
     "README": (b"A small project.\n", "text", "indexed"),
 }
+NOT_READ = {"assets/clip.mp4"}  # unsupported by its name alone
 IGNORED = {  # path -> language the scanner gives it (None for folders)
     "debug.log": None,
     "node_modules": None,
@@ -126,9 +128,12 @@ def _on_disk(root: Path) -> dict[str, bytes]:
     return found
 
 
-def _disk_sha(data: bytes) -> str | None:
-    """The hash the scanner records: none for a file too large to read."""
-    return None if len(data) > OPTIONS.max_file_bytes else hashlib.sha256(data).hexdigest()
+def _disk_sha(rel: str, data: bytes) -> str | None:
+    """The hash the scanner records: none for a file too large to read, or that its name
+    rules out (media)."""
+    if len(data) > OPTIONS.max_file_bytes or rel in NOT_READ:
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def _language(rel: str) -> str | None:
@@ -180,7 +185,7 @@ def test_coverage_by_language_counts_disk_and_index(
             "skipped": statuses.count("skipped"),
             "failed": statuses.count("failed"),
             "not_indexed": statuses.count("not_indexed"),
-            "stale": sum(p not in pg or pg[p][2] != _disk_sha(disk[p]) for p in mine),
+            "stale": sum(p not in pg or pg[p][2] != _disk_sha(p, disk[p]) for p in mine),
             "deleted": sum(1 for p in pg if p not in disk and FILES[p][1] == lang),
             "ignored": sum(1 for p, ignored_lang in IGNORED.items() if ignored_lang == lang),
         }
@@ -252,7 +257,7 @@ def test_chunk_stats_match_postgres(indexed: tuple[Project, Path, Analysis]) -> 
         assert row["truncated"] == part["truncated"].sum()
         share = 100 * part["truncated"].sum() / len(part)
         assert row["truncated_pct"] == pytest.approx(share, abs=0.051)
-    assert set(chunks["language"]) == {"python", "markdown", "text"}
+    assert set(chunks["language"]) == {"python", "markdown", "text", "gitignore"}
     # the last row is the whole project
     assert tuple(stats.iloc[-1][["language", "kind"]]) == ("(all)", "(all)")
 

@@ -43,6 +43,7 @@ SOURCES = {
     "debug.log": "ignored by the .gitignore\n",
     "build/bundle.js": "function compiled() { return 1; }\n",
 }
+RAW = b"\x00\x01 a dump with NUL bytes"  # no name to tell: binary by its content
 LOGO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
 
@@ -51,7 +52,8 @@ def write_repo(root: Path) -> Path:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     (root / "assets").mkdir()
-    (root / "assets" / "logo.png").write_bytes(LOGO)
+    (root / "assets" / "logo.png").write_bytes(LOGO)  # media by its name: unsupported
+    (root / "assets" / "raw.dat").write_bytes(RAW)
     return root
 
 
@@ -102,12 +104,12 @@ def test_a_dry_run_counts_what_a_run_indexes_and_writes_nothing(
     assert not plan.project_exists and existing.project_exists
     assert not plan.repository_known and not existing.repository_known
     assert plan.embedder == "onnx:all-MiniLM-L6-v2-int8"  # the default rule, Ollama down
-    assert plan.files_by_language == {"python": 3, "javascript": 1, "markdown": 1}
+    assert plan.files_by_language == {"python": 3, "javascript": 1, "markdown": 1, "gitignore": 1}
     assert plan.files_skipped == {"binary": 1, "empty": 1, "unsupported": 1}
-    assert (plan.files_seen, plan.files_to_index, plan.files_unchanged) == (8, 5, 0)
+    assert (plan.files_seen, plan.files_to_index, plan.files_unchanged) == (9, 6, 0)
     assert plan.bytes_to_index == sum(
         len(SOURCES[p]) for p in ("src/app.py", "src/util.py", "src/models.py")
-    ) + len(SOURCES["web/main.js"]) + len(SOURCES["README.md"])
+    ) + len(SOURCES["web/main.js"]) + len(SOURCES["README.md"]) + len(SOURCES[".gitignore"])
     assert plan.ignored_paths == 2
     assert plan.ignore_rules == {"default: build/": 1, ".gitignore: *.log": 1}
     src = sum(len(SOURCES[f"src/{n}.py"]) for n in ("app", "util", "models"))
@@ -129,7 +131,7 @@ def test_against_an_indexed_repository_it_counts_unchanged_changed_and_deleted_f
     before = tables(workspace)
     again = project.dry_run(repo, progress=False, measure=False)
     assert again.repository_known and again.repository == "storefront"
-    assert (again.files_to_index, again.files_unchanged, again.files_to_delete) == (0, 5, 0)
+    assert (again.files_to_index, again.files_unchanged, again.files_to_delete) == (0, 6, 0)
     assert (again.chunks, again.chunks_to_embed) == (0, 0)
     assert again.embed_rate_source == "nothing to embed"
 
@@ -138,10 +140,10 @@ def test_against_an_indexed_repository_it_counts_unchanged_changed_and_deleted_f
     )
     (repo / "web" / "main.js").unlink()
     changed = project.dry_run(repo, progress=False, measure=False)
-    assert (changed.files_to_index, changed.files_unchanged, changed.files_to_delete) == (1, 3, 1)
-    assert changed.files_by_language == {"python": 3, "markdown": 1}
+    assert (changed.files_to_index, changed.files_unchanged, changed.files_to_delete) == (1, 4, 1)
+    assert changed.files_by_language == {"python": 3, "markdown": 1, "gitignore": 1}
     forced = project.dry_run(repo, force=True, progress=False, measure=False)
-    assert (forced.files_to_index, forced.files_unchanged) == (4, 0)
+    assert (forced.files_to_index, forced.files_unchanged) == (5, 0)
     assert forced.chunks_to_embed == forced.chunks  # force re-embeds: nothing is reused
     assert tables(workspace) == before
 
@@ -177,12 +179,12 @@ def test_the_report_reads_as_text_html_and_json(
 ) -> None:
     plan = Project(workspace, fresh).dry_run(repo, progress=False, measure=False)
     text = str(plan)
-    assert text.startswith("shop: would index 5 files (")
+    assert text.startswith("shop: would index 6 files (")
     assert "nothing written" in text.splitlines()[0]
-    assert "languages: python 3, markdown 1, javascript 1" in text  # most first
+    assert "languages: python 3, gitignore 1, markdown 1, javascript 1" in text  # most first
     assert "skipped 3: binary 1, empty 1, unsupported 1" in text
     assert "biggest folders: src/ 3 files" in text
-    assert repr(plan).startswith("<DryRunReport shop: would index 5 files")
+    assert repr(plan).startswith("<DryRunReport shop: would index 6 files")
     page = plan._repr_html_()
     assert "cl-dry-run" in page and "fully embedded in" in page and "folder src/" in page
     assert plan.to_dict()["folders"][0] == {
@@ -201,7 +203,7 @@ def test_index_with_dry_run_returns_the_report_and_creates_no_project(
         plan = codelens.index(repo, project=fresh, dry_run=True, progress=False)
     finally:
         codelens.workspace(previous)
-    assert isinstance(plan, DryRunReport) and plan.files_to_index == 5
+    assert isinstance(plan, DryRunReport) and plan.files_to_index == 6
     assert Project(workspace, fresh).index(repo, dry_run=True, progress=False).chunks == plan.chunks
     assert not workspace.exists(fresh)
 
@@ -218,7 +220,7 @@ def test_cli_dry_run_prints_the_summary_and_exits_0(
         monkeypatch.setenv(key, value)
     assert main(["index", str(repo), "-p", fresh, "--dry-run", "-q"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("shop: would index 5 files")
+    assert out.startswith("shop: would index 6 files")
     assert "nothing written" in out
     assert "searchable by words in" in out and "fully embedded in" in out
     assert not workspace.exists(fresh)
@@ -243,7 +245,7 @@ def test_magics_show_the_dry_run(
     ws.use(project.id)
     plan = ip.run_line_magic("codelens", f"index {repo} --dry-run")
     assert isinstance(plan, DryRunReport)
-    assert (plan.project, plan.files_to_index) == (project.id, 5)
+    assert (plan.project, plan.files_to_index) == (project.id, 6)
     assert project.counts()["indexed_files"] == 0
 
     created = ip.run_line_magic("codelens", f"create {fresh} --path {repo} --dry-run")
@@ -268,10 +270,10 @@ def test_the_index_panels_dry_run_button_shows_the_report(
     panel.wait(300)
     assert not panel.running
     (output,) = panel.report.outputs
-    assert output["data"]["text/plain"].startswith("<DryRunReport shop: would index 5 files")
+    assert output["data"]["text/plain"].startswith("<DryRunReport shop: would index 6 files")
     assert "cl-dry-run" in output["data"]["text/html"]
     assert isinstance(panel.last_report, DryRunReport)
-    assert "dry run, nothing written: 5 files" in panel.status.value
+    assert "dry run, nothing written: 6 files" in panel.status.value
     assert panel.stage.value == "dry run: done"
     assert not panel.index_button.disabled and panel.cancel_button.disabled
     assert not ws.exists(fresh)
@@ -292,11 +294,11 @@ def test_mcp_index_repository_dry_run(
             args: dict[str, Any] = {"repo_path": str(repo), "project_id": fresh, "dry_run": True}
             reply = payload(await client.call_tool("index_repository", args))
             plan = reply["dry_run"]
-            assert plan["files_to_index"] == 5
+            assert plan["files_to_index"] == 6
             assert plan["files_skipped"] == {"binary": 1, "empty": 1, "unsupported": 1}
             assert plan["folders"][0]["folder"] == "src/"
             assert plan["embed_rate"] > 0
-            assert reply["summary"].startswith("shop: would index 5 files")
+            assert reply["summary"].startswith("shop: would index 6 files")
             refused = await client.call_tool(
                 "index_repository", {**args, "repo_path": str(outside)}
             )
@@ -338,7 +340,7 @@ def test_index_dry_run_without_a_path_plans_every_repository_of_the_project(
     project.index(first, progress=False)
     ws.use(project.id)
     only = ip.run_line_magic("codelens", "index --dry-run")
-    assert isinstance(only, DryRunReport) and only.files_unchanged == 5
+    assert isinstance(only, DryRunReport) and only.files_unchanged == 6
     project.index(second, progress=False)
     (tmp_path / "two" / "src" / "new.py").write_text("def added():\n    return 1\n")
     both = ip.run_line_magic("codelens", "index --dry-run")

@@ -73,10 +73,10 @@ def make_repo(root: Path) -> Path:
     (root / "src" / "ui.js").write_text(UI_JS)
     (root / "README.md").write_text(README)
     (root / "broken.py").write_text("def broken(:\n    return 1\n\nx = 2\n")
-    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (root / "blob.dat").write_bytes(b"\x00\x00binary")
     (root / "latin1.py").write_bytes("# café\nx = 1\n".encode("latin-1"))
     (root / "empty.py").write_text("")
-    (root / "data.unknownext").write_text("something")
+    (root / "data.parquet").write_text("something")  # a data file by its name
     (root / "big.py").write_text("x = 1\n" * 200)
     (root / ".gitignore").write_text("ignored/\n")
     (root / "ignored").mkdir()
@@ -119,10 +119,10 @@ def test_first_index_stores_chunks_skips_with_reasons_and_records_the_model(
         "binary": 1,
         "undecodable": 1,
         "empty": 1,
-        "unsupported": 2,  # data.unknownext and .gitignore
+        "unsupported": 1,  # data.parquet
         "too_large": 1,
     }
-    assert report.files_indexed == 4  # billing.py, ui.js, README.md, broken.py
+    assert report.files_indexed == 5  # billing.py, ui.js, README.md, broken.py, .gitignore
     assert report.files_seen == 10 and report.files_failed == 0 and not report.interrupted
     assert report.repository == "payments"
     assert report.chunks_added == _rows(project, "SELECT count(*) FROM chunks")[0][0] > 0
@@ -134,11 +134,11 @@ def test_first_index_stores_chunks_skips_with_reasons_and_records_the_model(
         "src/ui.js": "indexed",
         "README.md": "indexed",
         "broken.py": "indexed",
-        "logo.png": "binary",
+        "blob.dat": "binary",
         "latin1.py": "undecodable",
         "empty.py": "empty",
-        "data.unknownext": "unsupported",
-        ".gitignore": "unsupported",
+        "data.parquet": "unsupported",
+        ".gitignore": "indexed",  # text: windows of lines
         "big.py": "too_large",
     }
     symbols = {
@@ -164,7 +164,7 @@ def test_first_index_stores_chunks_skips_with_reasons_and_records_the_model(
     events = _rows(project, "SELECT change, count(*) FROM change_events GROUP BY 1")
     assert events == [("added", 10)]
     runs = _rows(project, "SELECT status, report->>'files_indexed' FROM index_runs")
-    assert runs == [("completed", "4")]
+    assert runs == [("completed", "5")]
     assert project.embedder().name == "local:all-MiniLM-L6-v2"
     # statistics for lexical word weights are fresh after a first load
     analyzed = _rows(
@@ -208,7 +208,7 @@ def test_unchanged_rerun_embeds_nothing_and_one_edit_embeds_one_chunk(
 
     again = project.index(repo, progress=False, scan_options=SMALL)
     assert spy.texts == []
-    assert (again.files_indexed, again.files_unchanged, again.chunks_added) == (0, 4, 0)
+    assert (again.files_indexed, again.files_unchanged, again.chunks_added) == (0, 5, 0)
     assert _rows(project, "SELECT count(*) FROM change_events")[0][0] == 10
 
     before = dict(
@@ -303,7 +303,7 @@ def test_cancel_stops_between_batches_and_the_next_run_resumes(
     assert not second.interrupted
     assert second.files_unchanged >= 1  # what the first run stored is not redone
     assert _rows(project, "SELECT count(*) FROM files")[0][0] == 10
-    assert second.files_indexed + second.files_unchanged == 4
+    assert second.files_indexed + second.files_unchanged == 5
 
 
 def test_a_failed_write_fails_the_run_and_keeps_the_batches_before_it(
@@ -385,7 +385,7 @@ def test_a_second_indexer_is_told_who_holds_the_project(project: Project, repo: 
         thread.start()
         assert not released.wait(0.5)  # queued behind the holder
     thread.join(timeout=300)
-    assert result and result[0].files_indexed == 4
+    assert result and result[0].files_indexed == 5
 
 
 def test_bad_paths_are_one_line_errors(project: Project, tmp_path: Path) -> None:
@@ -410,7 +410,7 @@ def test_several_repositories_in_one_project(project: Project, tmp_path: Path) -
     assert repos.loc["payments-2", "files"] == 1 and repos.loc["payments", "files"] == 10
     assert repos.loc["payments-2", "last_indexed_at"] is not None
     again = project.reindex(progress=False)
-    assert [r.files_unchanged for r in again] == [4, 1]
+    assert [r.files_unchanged for r in again] == [5, 1]
 
 
 def test_a_new_chunker_chunks_every_repository_of_the_project_again(
@@ -481,13 +481,13 @@ def test_a_file_whose_name_is_not_utf8_is_counted_as_skipped_and_stored_escaped(
 def test_report_displays(project: Project, repo: Path) -> None:
     report = project.index(repo, progress=False, scan_options=SMALL)
     text = repr(report)
-    assert text.startswith("<IndexReport payments: indexed 4 files")
+    assert text.startswith("<IndexReport payments: indexed 5 files")
     assert "skipped by reason: binary: 1" in text
     html = report._repr_html_()
     assert "cl-report" in html and "<table" in html
-    assert "<td>files indexed</td>\n      <td>4</td>" in html  # a count, not 4.000
+    assert "<td>files indexed</td>\n      <td>5</td>" in html  # a count, not 5.000
     frame = report.to_frame().set_index("metric")["value"]
-    assert frame["files indexed"] == 4 and frame["  skipped: too_large"] == 1
+    assert frame["files indexed"] == 5 and frame["  skipped: too_large"] == 1
     assert report.to_dict()["files_skipped"]["empty"] == 1
 
 
@@ -509,7 +509,7 @@ def test_another_model_is_refused_then_switched_with_force(
     ):
         project.index(repo, progress=False, embedder="ollama", scan_options=SMALL)
     report = project.index(repo, progress=False, embedder="ollama", force=True, scan_options=SMALL)
-    assert report.files_indexed == 4 and report.chunks_reused == 0
+    assert report.files_indexed == 5 and report.chunks_reused == 0
     dims = _rows(project, "SELECT DISTINCT vector_dims(embedding) FROM chunks")
     assert dims == [(768,)]
     assert project.embedder().name == "ollama:nomic-embed-text"

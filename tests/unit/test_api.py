@@ -25,6 +25,7 @@ EXPECTED = {
     "DryRunReport",
     "IndexProgress",
     "ScanOptions",
+    "languages",
     "Embedder",
     "get_embedder",
     "search",

@@ -53,6 +53,14 @@ CASES = {
     "markdown_readme.md": 256,
     "markdown_readme.md@60": 60,
     "notes.txt": 256,
+    "sql_shop_schema.sql": 256,
+    "yaml_ci_workflow.yml": 256,
+    "yaml_playbook.yaml": 256,
+    "toml_pyproject.toml": 256,
+    "json_package.json": 256,
+    "hcl_main.tf": 256,
+    "make_build.mk": 256,
+    "docker_app.dockerfile": 256,
 }
 
 

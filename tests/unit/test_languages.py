@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from codelens._languages import LANGUAGES, TREE_SITTER_LANGUAGES, detect_language
+from codelens._chunk.grammars import AST_LANGUAGES
+from codelens._languages import (
+    FALLBACK_LANGUAGE,
+    LANGUAGES,
+    TREE_SITTER_LANGUAGES,
+    detect_language,
+    patterns,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +83,40 @@ from codelens._languages import LANGUAGES, TREE_SITTER_LANGUAGES, detect_languag
         ("Dockerfile.dev", "dockerfile"),
         ("CMakeLists.txt", "cmake"),
         ("src\\win\\path.py", "python"),
+        ("build.gradle.kts", "kotlin"),
+        ("build.gradle", "groovy"),
+        ("Jenkinsfile", "groovy"),
+        ("main.tf", "hcl"),
+        ("prod.tfvars", "hcl"),
+        ("nomad.hcl", "hcl"),
+        ("api.proto", "proto"),
+        ("schema.graphql", "graphql"),
+        ("App.vue", "vue"),
+        ("Card.svelte", "svelte"),
+        ("server.erl", "erlang"),
+        ("lexer.ml", "ocaml"),
+        ("core.clj", "clojure"),
+        ("main.dart", "dart"),
+        ("solve.jl", "julia"),
+        ("app.nim", "nim"),
+        ("Build.groovy", "groovy"),
+        ("setup.ps1", "powershell"),
+        ("run.bat", "batch"),
+        ("config.fish", "fish"),
+        ("init.el", "elisp"),
+        ("plugin.vim", "vim"),
+        ("paper.tex", "tex"),
+        ("guide.adoc", "asciidoc"),
+        ("nginx.conf", "ini"),
+        (".editorconfig", "ini"),
+        (".gitignore", "gitignore"),
+        (".dockerignore", "gitignore"),
+        ("CODEOWNERS", "codeowners"),
+        ("BUILD.bazel", "starlark"),
+        ("go.mod", "gomod"),
+        ("Vagrantfile", "ruby"),
+        ("Containerfile", "dockerfile"),
+        ("app.dockerfile", "dockerfile"),
     ],
 )
 def test_language_from_name(path: str, language: str) -> None:
@@ -83,7 +124,7 @@ def test_language_from_name(path: str, language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["logo.png", "data.xyz", "noext", ".gitignore", "archive.tar.gz", ".py"]
+    "path", ["logo.png", "data.xyz", "noext", ".unknownrc", "archive.tar.gz", ".py"]
 )
 def test_unknown_name_without_shebang_is_none(path: str) -> None:
     assert detect_language(path) is None
@@ -102,6 +143,11 @@ def test_unknown_name_without_shebang_is_none(path: str) -> None:
         (b"#!/bin/sh\n", "shell"),
         (b"#!/usr/bin/env perl\n", "perl"),
         (b"#!/usr/bin/env Rscript\n", "r"),
+        (b"#!/usr/bin/env fish\n", "fish"),
+        (b"#!/usr/bin/env -S deno run --allow-net\n", "typescript"),
+        (b"#!/usr/bin/pwsh\n", "powershell"),
+        (b"#!/usr/bin/env julia\n", "julia"),
+        (b"#!/usr/bin/make -f\n", "make"),
         (b"#!/usr/bin/env elixir\n", "elixir"),
         (b"#!/usr/bin/env runghc\n", "haskell"),
         (b"#!/usr/bin/env stack\n-- stack script\n", "haskell"),
@@ -149,9 +195,27 @@ def test_language_names_are_stable_lowercase_and_complete() -> None:
         "elixir",
         "haskell",
         "zig",
-    } == TREE_SITTER_LANGUAGES
+    } | {"sql", "yaml", "toml", "json", "hcl", "make"} == TREE_SITTER_LANGUAGES
+    assert TREE_SITTER_LANGUAGES == AST_LANGUAGES  # the chunker has a grammar for each
     assert TREE_SITTER_LANGUAGES < LANGUAGES
+    assert FALLBACK_LANGUAGE in LANGUAGES
     assert all(name == name.lower() and name.isidentifier() for name in LANGUAGES)
     fallback = {"markdown", "shell", "sql", "yaml", "toml", "json", "html", "css", "rst", "text"}
     assert fallback | {"kotlin", "swift", "php", "csharp", "scala", "lua", "r", "perl"} < LANGUAGES
     assert {"make", "dockerfile"} < LANGUAGES
+
+
+def test_patterns_are_the_tables_detection_reads() -> None:
+    table = patterns()
+    assert set(table) == LANGUAGES
+    for language, (extensions, names, interpreters) in table.items():
+        for ext in extensions:
+            assert detect_language(f"src/file.{ext}") == language
+        for name in names:
+            assert detect_language(f"src/{name.replace('*', 'x')}") == language
+        for interpreter in interpreters:
+            assert detect_language("bin/tool", f"#!/usr/bin/env {interpreter}\n".encode()) == (
+                language
+            )
+    assert table["dockerfile"].names == ("containerfile", "dockerfile", "dockerfile.*")
+    assert "python" in table["python"].interpreters

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from codelens._languages import LANGUAGES
 from codelens._scan import walk as _scan
 from codelens._scan.nofollow import check_folder
 from codelens._scan.walk import (
@@ -21,7 +22,7 @@ from codelens._scan.walk import (
     scan_ignored,
     walk,
 )
-from codelens.errors import IndexingError
+from codelens.errors import ConfigError, IndexingError
 
 
 def write(root: Path, rel: str, content: bytes | str = "x = 1\n") -> Path:
@@ -209,6 +210,9 @@ DEFAULT_EXCLUDED = {
     "Cargo.lock": "default: Cargo.lock",
     "go.sum": "default: go.sum",
     "uv.lock": "default: uv.lock",
+    "flake.lock": "default: *.lock",
+    "Podfile.lock": "default: *.lock",
+    "npm-shrinkwrap.json": "default: npm-shrinkwrap.json",
 }
 
 
@@ -261,6 +265,10 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
     write(repo, "empty.py", b"")
     write(repo, "blank.py", " \n\t\r\n")
     write(repo, "data.xyz", "1,2,3\n")
+    write(repo, "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    write(repo, "report", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")  # no NUL, no name: by its start
+    write(repo, ".env", "DATABASE_PASSWORD=hunter2\n")
+    write(repo, "lib.rs", "fn main() {}\n")
     write(repo, "nb/broken.ipynb", '{"cells": [')
     write(repo, "nb/future.ipynb", '{"nbformat": 5, "cells": []}')
     cells = ",".join(['{"cell_type": "raw", "source": "x"}'] * 2_001)
@@ -276,32 +284,38 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
     (repo / "sub" / "up").symlink_to(repo, target_is_directory=True)
     (repo / "sub" / "again.py").symlink_to("ok.py")
     write(repo, os.fsdecode(b"caf\xe9.py"))
-    files = by_path(repo, ScanOptions(max_file_bytes=100))
+    options = ScanOptions(max_file_bytes=100, languages=LANGUAGES - {"rust"})
+    files = by_path(repo, options)
     reasons = {path: f.skip_reason for path, f in files.items()}
     assert reasons == {
+        ".env": "credentials",
         "big.py": "too_large",
         "big_script": "too_large",
         "binary.py": "binary",
         "blank.py": "empty",
         "caf\\xe9.py": "undecodable_name",
         "dangling.py": "broken_symlink",
-        "data.xyz": "unsupported",
+        "data.xyz": None,  # text in a language without a name: windows of lines
         "empty.py": "empty",
         "escape.py": "symlink_outside",
         "escape_dir": "symlink_outside",
         "latin1.py": "undecodable",
+        "lib.rs": "language_excluded",
+        "logo.png": "unsupported",
         "nb/big.ipynb": "notebook_too_large",
         "nb/broken.ipynb": "notebook_invalid",
         "nb/future.ipynb": "notebook_version",
         "nb/long.ipynb": "notebook_too_many_cells",
         "pipe.py": "unreadable",
+        "report": "unsupported",
         "self": "symlink_loop",
         "sub/again.py": "duplicate_of sub/ok.py",
         "sub/ok.py": None,
         "sub/up": "symlink_loop",
         "utf32.py": "undecodable",
     }
-    assert {r.split()[0] for r in reasons.values() if r} == set(SKIP_REASONS)
+    # long_lines needs a file over max_file_bytes here: see its own test
+    assert {r.split()[0] for r in reasons.values() if r} == set(SKIP_REASONS) - {"long_lines"}
     assert all(not f.indexable and f.text is None for f in files.values() if f.skip_reason)
     big = files["big.py"]
     assert (big.size, big.sha256, big.line_count, big.language) == (101, None, 0, "python")
@@ -310,6 +324,109 @@ def test_every_skip_reason_from_real_files(tmp_path: Path) -> None:
     assert files["binary.py"].sha256 == hashlib.sha256(raw).hexdigest()
     assert files["pipe.py"].size == 0
     assert files["sub/ok.py"].indexable
+    assert files["data.xyz"].language == "text"
+    # what its name rules out is not read: no hash
+    assert files["logo.png"].sha256 is None
+    assert files[".env"].sha256 is None
+    assert files["report"].sha256 is not None
+
+
+def test_every_text_file_is_indexed_with_a_language_and_what_is_not_text_is_skipped(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "Makefile", "all:\n\ttrue\n")
+    write(tmp_path, "Jenkinsfile", "pipeline { agent any }\n")
+    write(tmp_path, "build.gradle.kts", "plugins { java }\n")
+    write(tmp_path, "infra/main.tf", 'resource "a" "b" {}\n')
+    write(tmp_path, "CODEOWNERS", "* @team\n")
+    write(tmp_path, "tools/sync", "#!/usr/bin/env -S deno run\nconsole.log(1)\n")
+    write(tmp_path, "docs/notes.weird", "words a person wrote\n")
+    write(tmp_path, "NOTES", "more words\n")
+    write(tmp_path, ".env.example", "DATABASE_URL=\n")  # documents settings: indexed
+    write(tmp_path, ".env.production", "SECRET=1\n")
+    write(tmp_path, "keys/server.pem", "-----BEGIN PRIVATE KEY-----\n")
+    write(tmp_path, "fonts/a.woff2", b"wOF2\x00\x01")
+    write(tmp_path, "model.pkl", "looks like text\n")  # by its extension, whatever is inside
+    write(tmp_path, "blob", b"\x1f\x8b\x08\x00rest")  # a gzip stream without a name
+    files = by_path(tmp_path)
+    assert {p: (f.language, f.skip_reason) for p, f in files.items()} == {
+        ".env.example": ("text", None),
+        ".env.production": (None, "credentials"),
+        "CODEOWNERS": ("codeowners", None),
+        "Jenkinsfile": ("groovy", None),
+        "Makefile": ("make", None),
+        "NOTES": ("text", None),
+        "blob": (None, "unsupported"),
+        "build.gradle.kts": ("kotlin", None),
+        "docs/notes.weird": ("text", None),
+        "fonts/a.woff2": (None, "unsupported"),
+        "infra/main.tf": ("hcl", None),
+        "keys/server.pem": (None, "credentials"),
+        "model.pkl": (None, "unsupported"),
+        "tools/sync": ("typescript", None),
+    }
+
+
+def test_minified_code_and_one_line_dumps_are_long_lines(tmp_path: Path) -> None:
+    write(tmp_path, "web/vendor.js", "var a=1;" * 400 + "\n")
+    write(tmp_path, "data/export.json", '{"rows": [' + ",".join(["[1, 2, 3]"] * 300) + "]}")
+    # one long literal in a file of ordinary lines stays code
+    write(tmp_path, "icons.py", "ICON = '" + "A" * 1500 + "'\n" + "def f():\n    pass\n" * 200)
+    write(tmp_path, "nb/plot.ipynb", _notebook_with_a_long_output())
+    files = by_path(tmp_path)
+    assert {p: f.skip_reason for p, f in files.items()} == {
+        "data/export.json": "long_lines",
+        "icons.py": None,
+        "nb/plot.ipynb": None,  # its JSON lines are not what is indexed
+        "web/vendor.js": "long_lines",
+    }
+
+
+def _notebook_with_a_long_output() -> str:
+    import json
+
+    cell = {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": {},
+        "source": ["plot()\n"],
+        "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * 5000}}
+        ],
+    }
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]})
+
+
+def test_languages_narrow_what_is_indexed(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "x = 1\n")
+    write(tmp_path, "schema.sql", "CREATE TABLE t (id int);\n")
+    write(tmp_path, "bin/run", "#!/usr/bin/env python3\nprint(1)\n")
+    write(tmp_path, "bin/deploy", "#!/bin/bash\necho hi\n")
+    write(tmp_path, "notes", "words\n")
+    files = by_path(tmp_path, ScanOptions(languages=frozenset({"Python", "sql"})))
+    assert {p: (f.language, f.skip_reason) for p, f in files.items()} == {
+        "a.py": ("python", None),
+        "bin/deploy": ("shell", "language_excluded"),  # known from its shebang, after reading
+        "bin/run": ("python", None),
+        "notes": ("text", "language_excluded"),
+        "schema.sql": ("sql", None),
+    }
+    assert files["schema.sql"].text == "CREATE TABLE t (id int);\n"
+    assert files["bin/deploy"].sha256 is not None
+
+
+def test_unknown_language_names_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        ScanOptions(languages=frozenset({"python", "pyton"}))
+    message = str(info.value)
+    assert "'pyton'" in message
+    assert "known: " in message
+    assert all(name in message for name in ("python", "sql", "text", "yaml"))
+    assert "\n" not in message
+    with pytest.raises(ConfigError, match=r"pass \{'python'\}"):
+        ScanOptions(languages="python")  # type: ignore[arg-type]
+    assert ScanOptions(languages={"SQL"}).languages == frozenset({"sql"})  # type: ignore[arg-type]
+    assert ScanOptions().languages is None
 
 
 def test_a_nul_after_the_first_8_kib_is_binary(tmp_path: Path) -> None:
@@ -328,7 +445,7 @@ def test_what_a_link_inside_the_root_reaches_is_read_once_under_its_real_path(
     (tmp_path / "through").symlink_to("ignored", target_is_directory=True)
     files = by_path(tmp_path)
     assert {path: f.skip_reason for path, f in files.items()} == {
-        ".gitignore": "unsupported",
+        ".gitignore": None,
         "real/mod.py": None,
         "alias.py": "duplicate_of real/mod.py",
         "linked": "duplicate_of real",
@@ -406,7 +523,7 @@ def test_shebang_scripts_without_extension_are_indexed(tmp_path: Path) -> None:
     files = by_path(tmp_path)
     assert {p: (f.language, f.skip_reason) for p, f in files.items()} == {
         "bin/deploy": ("shell", None),
-        "bin/notes": (None, "unsupported"),
+        "bin/notes": ("text", None),
         "bin/serve": ("javascript", None),
     }
 
@@ -473,11 +590,14 @@ def test_skip_reasons_are_documented() -> None:
         "symlink_loop",
         "duplicate_of",
         "unreadable",
+        "unsupported",
+        "credentials",
+        "language_excluded",
         "empty",
         "too_large",
         "binary",
-        "unsupported",
         "undecodable",
+        "long_lines",
         "notebook_too_large",
         "notebook_invalid",
         "notebook_version",
@@ -595,3 +715,23 @@ def test_a_checked_folder_is_walked_only_while_it_is_the_same_folder(tmp_path: P
     write(root, "repo/b.py")
     with pytest.raises(IndexingError, match="changed after it was checked"):
         list(scan(checked))
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([1001], True),  # one line just over the limit
+        ([1000], False),  # at the limit
+        ([1001, 1000], False),  # half of it, not more
+        ([1001, 990], True),
+        ([40] * 30 + [1500], True),  # one long line outweighing many short ones
+        ([40] * 50 + [1500], False),
+        ([1001] * 5 + [10] * 400, True),
+        ([499, 501, 999, 1002, 3000], True),  # long lines at every offset from a probe
+    ],
+)
+def test_long_lines_are_measured_exactly(tmp_path: Path, lines: list[int], expected: bool) -> None:
+    data = b"\n".join(b"x" * n for n in lines) + b"\n"
+    write(tmp_path, "f.py", data)
+    reason = by_path(tmp_path)["f.py"].skip_reason
+    assert (reason == "long_lines") is expected
