@@ -2,9 +2,10 @@
 
 References stay in the database (there are many more of them, and a question reads only
 those of a few names); definitions and imports are what resolving any reference needs,
-so they are read whole, once per change of the index: every write of symbols moves the
-``symbols_generation`` sequence after it commits, and a reader that sees it moved loads
-again. A reader takes the number first, so at worst it caches newer rows under an older
+so they are read whole, once per change of the index: an index run moves the
+``symbols_generation`` sequence once its batches have committed (not after each batch,
+so a reader asking during a run does not load everything again per batch; it answers
+from what it loaded until the run ends), and a reader that sees it moved loads again. A reader takes the number first, so at worst it caches newer rows under an older
 number, and loads once more.
 """
 
