@@ -147,7 +147,8 @@ def _measure(root: Path, ws: Workspace, args: argparse.Namespace, rng: random.Ra
     # Callers of random functions and methods.
     functions = sorted(
         (d for d in table.by_id.values() if d.kind in ("function", "method") and d.path in sources),
-        key=lambda d: d.id,
+        # By place, not row id: ids follow the order batches landed in, which varies.
+        key=lambda d: (d.path, d.line, d.column, d.qualname),
     )
     sample = rng.sample(functions, min(args.functions, len(functions)))
     started = time.perf_counter()

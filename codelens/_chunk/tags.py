@@ -130,10 +130,8 @@ _PYTHON_QUERY = """
 (typed_parameter . (identifier) @name) @param
 (typed_default_parameter name: (identifier) @name) @param
 (call function: (identifier) @name) @call
-(call function: (attribute object: (_) @qualifier attribute: (identifier) @name)) @call
 (attribute object: (_) @qualifier attribute: (identifier) @name) @attribute
 (decorator (identifier) @name) @decorator
-(decorator (attribute object: (_) @qualifier attribute: (identifier) @name)) @decorator
 (import_statement) @import
 (import_from_statement) @import
 """
@@ -455,22 +453,26 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
         qualifier_nodes = captures.get("qualifier")
         qualifier = _dotted(qualifier_nodes[0], source) if qualifier_nodes else ""
         if kind == "attribute":
+            # One pattern for every attribute: what holds it says whether it is called,
+            # decorates, or is written. Separate call and decorator patterns matched the
+            # same nodes again and cost the query twice as much.
             parent = node.parent
-            if parent is not None and (
-                (parent.type == "call" and parent.child_by_field_name("function") == node)
-                or parent.type == "decorator"
-                or (parent.type == "assignment" and parent.child_by_field_name("left") == node)
-                or (
-                    parent.type == "augmented_assignment"
-                    and parent.child_by_field_name("left") == node
-                )
-                or (
-                    parent.type == "argument_list"
+            if parent is not None:
+                held_by = parent.type
+                if held_by == "call":
+                    if parent.child_by_field_name("function") == node:
+                        kind = "call"
+                elif held_by == "decorator":
+                    kind = "decorator"
+                elif held_by in ("assignment", "augmented_assignment"):
+                    if parent.child_by_field_name("left") == node:
+                        continue  # a write
+                elif (
+                    held_by == "argument_list"
                     and parent.parent is not None
                     and parent.parent.type == "class_definition"
-                )
-            ):
-                continue  # a call, decorator or base (matched as such), or a write
+                ):
+                    continue  # a base: read with its class
         refs.append((name, qualifier, kind))
     scopes = _Scopes()
     for node, name, qualname, kind, outer in scopes.build(defs):

@@ -16,7 +16,6 @@ from codelens._index.store import (
     FileRow,
     KnownFile,
     StoredVector,
-    bump_symbols_generation,
     stored_hashes,
     stored_vectors,
     write_files,
@@ -151,7 +150,6 @@ class Run:
                 write_files(
                     conn, self.project.id, self.repository_id, self.report.run_id or 0, batch.rows
                 )
-            bump_symbols_generation(conn)
         return batch
 
     def account(self, batch: Batch) -> None:

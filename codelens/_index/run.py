@@ -264,7 +264,14 @@ def _index(
             todo.append((f, old))
         report.files_seen = len(scanned)
         ticker.start(len(todo))
-        _pipeline(project, run, list(tapered(todo, options.batch_files)), options.cancel)
+        try:
+            _pipeline(project, run, list(tapered(todo, options.batch_files)), options.cancel)
+        finally:
+            # Readers cache symbols per generation: it moves once the batches are in
+            # (or the run stopped), not after each batch, which had a reader asking
+            # during a run load every definition again after every batch.
+            with suppress(psycopg.Error):
+                bump_symbols_generation(conn)
         if not report.interrupted:
             seen = {f.path for f in scanned}
             gone = sorted(p for p in known if p not in seen)

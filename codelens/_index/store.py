@@ -341,7 +341,8 @@ def write_files(
     """Write one batch of files with their chunks, symbols and events, in a few round trips.
 
     The caller wraps this in a transaction: a batch lands whole or not at all, a file's
-    symbols with its chunks. Call :func:`bump_symbols_generation` once it has committed.
+    symbols with its chunks. Call :func:`bump_symbols_generation` once the run's batches
+    have committed (once per run, not per batch: readers load everything again after it).
     """
     if not files:
         return

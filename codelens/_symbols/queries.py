@@ -1,17 +1,27 @@
 """The questions: definitions, references, callers, callees and the import graph.
 
 Each answer is a pandas DataFrame with the columns of :data:`COLUMNS`, one row per place.
+
+References and callers read the distinct places (file, scope, qualifier, name, kind) that
+refer to a name, resolve each place once, and read the rows of the places that lead to
+the symbol only. What a name's places resolve to is kept with the loaded table (until the
+index changes): the first question about ``get`` in a project of a million references
+resolves its ~12,000 places (about half a second), the next questions about any ``get``
+look their targets up (10-20 ms; ``benchmarks/symbols_latency.py``).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 
-from codelens._symbols.resolve import EXTERNAL, Resolver, resolver_of
+from codelens._symbols.resolve import EXTERNAL, Resolved, Resolver, resolver_of
 from codelens._symbols.table import Def, SymbolTable, symbol_table
 from codelens.errors import SymbolError
 
@@ -142,13 +152,31 @@ def definitions(project: ProjectHandle, symbol: str) -> pd.DataFrame:
     return _frame([_definition_row(d, table) for d in find_definitions(table, symbol)])
 
 
-def _candidates(
+def _candidate_places(
     conn: Connection, names: Sequence[str], kinds: Sequence[str]
 ) -> list[tuple[Any, ...]]:
+    """The distinct (file, scope, qualifier, name, language, kind) of the references to
+    ``names``: a name called from thousands of places is called from far fewer such
+    places, and each resolves the same for all of its references."""
     return conn.execute(
-        "SELECT file_id, path, line, col, name, qualifier, kind, scope, language, repository_id"
-        " FROM symbol_refs WHERE name = ANY(%s) AND kind = ANY(%s) ORDER BY path, line, col",
+        "SELECT DISTINCT file_id, scope, qualifier, name, language, kind FROM symbol_refs"
+        " WHERE name = ANY(%s) AND kind = ANY(%s)",
         [list(names), list(kinds)],
+    ).fetchall()
+
+
+def _references_at(conn: Connection, places: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The references at ``places``, each (file, scope, qualifier, name, kind)."""
+    file_ids, scopes, qualifiers, names, kinds = (list(c) for c in zip(*places, strict=True))
+    return conn.execute(
+        "SELECT r.file_id, r.path, r.line, r.col, r.name, r.qualifier, r.kind, r.scope,"
+        " r.language, r.repository_id FROM symbol_refs r"
+        " JOIN unnest(%s::int8[], %s::text[], %s::text[], %s::text[], %s::text[])"
+        " AS p(file_id, scope, qualifier, name, kind)"
+        " ON r.name = p.name AND r.kind = p.kind AND r.file_id = p.file_id"
+        " AND r.scope = p.scope AND r.qualifier = p.qualifier"
+        " ORDER BY r.path, r.line, r.col",
+        [file_ids, scopes, qualifiers, names, kinds],
     ).fetchall()
 
 
@@ -188,6 +216,51 @@ def _check_depth(depth: int) -> int:
     return depth
 
 
+@dataclass(slots=True)
+class _Places:
+    """The places that refer to one name, each resolved, grouped by what they resolve
+    to (matches by name share one tuple of candidates across thousands of places), and
+    the groups that lead to each target."""
+
+    groups: dict[tuple[int, str], tuple[Resolved, list[tuple[Any, ...]]]] = field(
+        default_factory=dict
+    )
+    by_target: dict[tuple[int, str], list[tuple[int, str]]] = field(default_factory=dict)
+
+
+# Per resolver (so per loaded table, which a change of the index replaces): the places of
+# each name asked about, resolved once; the next question about the name only looks up
+# its targets. References change only with the table's generation, like the table.
+_places: weakref.WeakKeyDictionary[Resolver, dict[tuple[str, tuple[str, ...]], _Places]] = (
+    weakref.WeakKeyDictionary()
+)
+_places_lock = threading.Lock()
+
+
+def _places_of(conn: Connection, resolver: Resolver, name: str, kinds: tuple[str, ...]) -> _Places:
+    with _places_lock:
+        cache = _places.setdefault(resolver, {})
+    found = cache.get((name, kinds))
+    if found is not None:
+        return found
+    found = _Places()
+    for place in _candidate_places(conn, [name], kinds):
+        file_id, scope, qualifier, _, language, kind = place
+        resolved = resolver.resolve(file_id, scope, qualifier, name, language, kind)
+        if not resolved.targets:
+            continue
+        # The group holds ``resolved``: its id stays its own while the cache lives.
+        key = (id(resolved.targets), resolved.how)
+        group = found.groups.get(key)
+        if group is None:
+            group = found.groups[key] = (resolved, [])
+            for target in resolved.targets:
+                found.by_target.setdefault((target.file_id, target.qualname), []).append(key)
+        group[1].append((file_id, scope, qualifier, name, kind))
+    cache[(name, kinds)] = found
+    return found
+
+
 def _referencing(
     conn: Connection,
     resolver: Resolver,
@@ -201,20 +274,28 @@ def _referencing(
     wanted = {(d.file_id, d.qualname): d for d in targets}
     out: list[tuple[tuple[Any, ...], Def, str]] = []
     names = resolver.table.names_for({d.name for d in targets})
-    # Matches by name share their tuples of candidates: which of them are wanted is
-    # worked out once per tuple, not once per reference.
-    hits: dict[int, list[Def]] = {}
-    for ref in _candidates(conn, sorted(names), kinds):
-        file_id, _, _, _, name, qualifier, kind, scope, language, _ = ref
-        found = resolver.resolve(file_id, scope, qualifier, name, language, kind)
-        chosen = hits.get(id(found.targets))
-        if chosen is None:
-            chosen = hits[id(found.targets)] = [
+    # Resolved once per place (file, scope, qualifier, name, kind), not per reference,
+    # and once per resolver: only the places that lead to a target have their
+    # references read.
+    chosen_at: dict[tuple[Any, ...], tuple[list[Def], str]] = {}
+    for name in sorted(names):
+        places = _places_of(conn, resolver, name, tuple(kinds))
+        hit = {group for key in wanted for group in places.by_target.get(key, ())}
+        for group in hit:
+            resolved, at = places.groups[group]
+            chosen = [
                 same
-                for target in found.targets
+                for target in resolved.targets
                 if (same := wanted.get((target.file_id, target.qualname))) is not None
             ]
-        out.extend((ref, same, found.how) for same in chosen)
+            for place in at:
+                chosen_at[place] = (chosen, resolved.how)
+    if not chosen_at:
+        return out
+    for ref in _references_at(conn, chosen_at):
+        file_id, _, _, _, name, qualifier, kind, scope, _, _ = ref
+        chosen, how = chosen_at[(file_id, scope, qualifier, name, kind)]
+        out.extend((ref, same, how) for same in chosen)
     return out
 
 

@@ -2,9 +2,10 @@
 
 References stay in the database (there are many more of them, and a question reads only
 those of a few names); definitions and imports are what resolving any reference needs,
-so they are read whole, once per change of the index: every write of symbols moves the
-``symbols_generation`` sequence after it commits, and a reader that sees it moved loads
-again. A reader takes the number first, so at worst it caches newer rows under an older
+so they are read whole, once per change of the index: an index run moves the
+``symbols_generation`` sequence once its batches have committed (not after each batch,
+so a reader asking during a run does not load everything again per batch; it answers
+from what it loaded until the run ends), and a reader that sees it moved loads again. A reader takes the number first, so at worst it caches newer rows under an older
 number, and loads once more.
 """
 
@@ -199,15 +200,17 @@ def symbol_table(project: ProjectHandle, conn: Connection) -> SymbolTable:
 
 
 def _load(conn: Connection) -> SymbolTable:
+    # fetchall, not iterating the cursor: psycopg checks its result on every next(), which
+    # cost half the load at a million references.
     table = SymbolTable()
     for file_id, path, repository_id, language in conn.execute(
         "SELECT id, path, repository_id, language FROM files WHERE symbols_version IS NOT NULL"
-    ):
+    ).fetchall():
         table.add_file(file_id, path, repository_id, language)
     for row in conn.execute(
         "SELECT id, file_id, path, language, name, qualname, kind, line, col, end_line, scope,"
         " bases FROM definitions ORDER BY file_id, line, col"
-    ):
+    ).fetchall():
         def_id, file_id, path, language, name, qualname, kind, line, col, end, scope = row[:11]
         table.add_def(
             Def(
@@ -227,7 +230,7 @@ def _load(conn: Connection) -> SymbolTable:
         )
     for file_id, alias, module, name in conn.execute(
         "SELECT file_id, alias, module, name FROM symbol_imports ORDER BY file_id, line, col"
-    ):
+    ).fetchall():
         table.add_binding(file_id, alias, module, name)
     table.index_modules()
     return table

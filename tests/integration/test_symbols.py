@@ -414,3 +414,27 @@ def test_python_resolution_through_classes_modules_and_types(
     # The builtin len is no call of anything in the project.
     callees = project.callees("run")
     assert ("len", "external") in {(r.symbol, r.resolution) for r in callees.itertuples()}
+
+
+def _generation(project: Project) -> int:
+    with project.connection() as conn:
+        row = conn.execute("SELECT last_value + is_called::int FROM symbols_generation").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_an_index_run_moves_the_symbols_generation_once_not_per_batch(
+    project: Project, tmp_path: Path
+) -> None:
+    # Each move has every reader load all definitions again: a run of many batches must
+    # not make a reader asking meanwhile load them once per batch.
+    root = make_repo(tmp_path / "shop")
+    for i in range(20):
+        (root / f"mod{i}.py").write_text(
+            f"from payments.billing import retry_delay\n\n\ndef f{i}():\n    return retry_delay({i})\n"
+        )
+    before = _generation(project)
+    report = project.index(root, progress=False, embed="later")
+    assert report.files_indexed == 23
+    assert _generation(project) - before <= 2
+    assert len(project.callers("payments.billing.retry_delay")) == 23
