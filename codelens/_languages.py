@@ -13,6 +13,7 @@ import re
 from typing import NamedTuple
 
 __all__ = [
+    "CONFIG_LANGUAGES",
     "FALLBACK_LANGUAGE",
     "LANGUAGES",
     "TREE_SITTER_LANGUAGES",
@@ -20,6 +21,10 @@ __all__ = [
     "detect_language",
     "patterns",
 ]
+
+# Cut by a grammar into named pieces (tables, keys, blocks, targets), but holding no
+# definitions that code calls: they have no symbols.
+CONFIG_LANGUAGES = frozenset({"sql", "yaml", "toml", "json", "hcl", "make"})
 
 TREE_SITTER_LANGUAGES = frozenset(
     {
@@ -44,7 +49,7 @@ TREE_SITTER_LANGUAGES = frozenset(
         "haskell",
         "zig",
     }
-    | {"sql", "yaml", "toml", "json", "hcl", "make"}
+    | CONFIG_LANGUAGES
 )
 
 # The language of a text file that neither its name nor its shebang places.

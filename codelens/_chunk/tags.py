@@ -25,6 +25,7 @@ import tree_sitter
 from tree_sitter import Node
 
 from codelens._chunk.grammars import _WHEELS, AST_LANGUAGES, grammar
+from codelens._languages import CONFIG_LANGUAGES
 
 __all__ = [
     "SYMBOLS_VERSION",
@@ -309,7 +310,7 @@ def extract_symbols(path: str, language: str | None, root: Node, data: bytes) ->
     """The definitions, references and (Python) imports in the tree ``root`` of ``data``."""
     if language == "python":
         return _python(path, root, _Source(data))
-    if language in AST_LANGUAGES:
+    if language in AST_LANGUAGES and language not in CONFIG_LANGUAGES:
         return _tagged(language, root, _Source(data))
     return FileSymbols()
 
