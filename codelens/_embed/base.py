@@ -32,7 +32,7 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> npt.NDArray[np.float32]: ...
 
 
-def embeds_inline(embedder: object) -> bool:
+def embeds_inline(embedder: Embedder) -> bool:
     """Whether the indexer embeds this model's chunks as it stores them, in the same write.
 
     An embedder says so with a class attribute ``inline = True``: one that embeds much
