@@ -185,7 +185,9 @@ class Project:
         ``"background"`` (returns once stored; a worker thread embeds, holding the
         project's index lock, and ``report.embedding`` is that job: ``.cancel()``,
         ``.wait()``) or ``"later"`` (returns once stored; :meth:`embed_pending` or the
-        next run embeds them).
+        next run embeds them). With an inline model (``embedder="static"``) each batch is
+        stored with its vectors, so nothing awaits once stored, with ``"wait"`` or
+        ``"background"`` alike; ``"later"`` still stores chunks only.
 
         ``force`` re-embeds everything (and switches to ``embedder`` if it differs from the
         project's model). ``on_progress`` receives :class:`IndexProgress` ticks; setting
