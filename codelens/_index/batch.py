@@ -92,7 +92,8 @@ class Run:
         self.symbols_only: set[str] = set()
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
-        """Cut the batch's files into chunk rows, each with its vector when one is reusable."""
+        """Cut the batch's files into chunk rows, each with its vector when one is reusable
+        (or, with ``inline``, embedded here)."""
         batch = Batch(items)
         pending: list[tuple[FileRow, list[tuple[Chunk, str, str, str]]]] = []
         with self.timed("chunk"):
@@ -163,8 +164,9 @@ class Run:
     def _embed(self, texts: dict[str, str]) -> dict[str, StoredVector]:
         """Vectors for these texts (by content hash), each distinct text embedded once.
 
-        A text the model fails on is left out: its chunks are stored awaiting a vector,
-        and the embed phase retries them one by one and marks the file failed if need be.
+        When the model fails, none is returned: the batch's new chunks are stored awaiting
+        their vectors, and the embed phase retries them one by one (marking a file failed
+        only for a text that fails alone), as for any other model.
         """
         if not texts:
             return {}
