@@ -191,3 +191,20 @@ def test_a_text_the_inline_model_fails_on_awaits_the_embed_phase(
     assert report.chunks_added == report.chunks_embedded == total
     assert report.chunks_awaiting == 0 and not report.failures
     _vectors_are_the_models(static)
+
+
+def test_a_background_reindex_of_several_repositories_leaves_nothing_awaiting(
+    static: Project, tmp_path: Path
+) -> None:
+    one = _many_files(tmp_path / "one", files=3, functions=2)
+    two = make_repo(tmp_path / "two")
+    static.index(one, progress=False, embed="wait")
+    static.index(two, progress=False, embed="wait")
+    (one / "mod0.py").write_text("def fresh_handler(x):\n    return x * 7\n")
+    (two / "src" / "new.py").write_text("def another_fresh_one(y):\n    return y - 1\n")
+    reports = static.reindex(progress=False, embed="background")
+    assert [r.chunks_awaiting for r in reports] == [0, 0]
+    assert all(r.chunks_embedded > 0 for r in reports)
+    with static.connection() as conn:
+        assert awaiting_count(conn) == 0
+    _vectors_are_the_models(static)
