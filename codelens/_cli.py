@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
+from codelens._db.model_record import next_embedder
 from codelens._db.pool import DRIVER_LOGGERS, shown_url
+from codelens._embed.base import embeds_inline
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._project import Project
 from codelens._search.by_file import file_note
@@ -302,17 +304,23 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
     _out(f"1. database: {s.ws.server_status()}")
     project = s.ws.create(args.project, description=DEMO_DESCRIPTION, exist_ok=True)
     _out(f"2. project {project.id!r}: storing {', '.join(args.packages)} from {stdlib}")
-    # Words first: every file is stored and searchable by words before the model runs.
+    # Words first: every file is stored and searchable by words before the model runs; a
+    # model that embeds inline (static) stores the vectors with the chunks, no wait after.
+    inline = embeds_inline(next_embedder(project.handle))
+    embed = "wait" if inline else "later"
     reports = []
     for folder in folders:
         reports.append(
-            project.index(folder, name=folder.name, progress=not args.quiet, embed="later")
+            project.index(folder, name=folder.name, progress=not args.quiet, embed=embed)
         )
         _out(textwrap.indent(repr(reports[-1]), "   "))
     _out(f"\n3. searchable by words already: codelens search {DEMO_WORDS!r} --mode lexical -k 3")
     _print_results(project.search(DEMO_WORDS, limit=3, mode="lexical"))
-    _out("\n4. meaning, as the vectors arrive: codelens embed")
-    project.embed_pending(progress=not args.quiet)
+    if inline:
+        _out("\n4. meaning at once: every vector was stored with its chunk")
+    else:
+        _out("\n4. meaning, as the vectors arrive: codelens embed")
+        project.embed_pending(progress=not args.quiet)
     for n, query in enumerate(DEMO_QUERIES, start=5):
         _out(f"\n{n}. codelens search {query!r} -p {project.id} -k 3")
         _print_results(project.search(query, limit=3))

@@ -13,7 +13,8 @@ from codelens._analysis.analysis import Analysis
 from codelens._db.access import my_access
 from codelens._db.awaiting import VectorCoverage, vector_coverage
 from codelens._db.handle import ProjectHandle
-from codelens._db.model_record import search_embedder
+from codelens._db.model_record import next_embedder, search_embedder
+from codelens._embed.base import embeds_inline
 from codelens._index.background import EmbeddingJob, running_job
 from codelens._index.dry_run import dry_run
 from codelens._index.dry_run_report import DryRunReport
@@ -185,7 +186,9 @@ class Project:
         ``"background"`` (returns once stored; a worker thread embeds, holding the
         project's index lock, and ``report.embedding`` is that job: ``.cancel()``,
         ``.wait()``) or ``"later"`` (returns once stored; :meth:`embed_pending` or the
-        next run embeds them).
+        next run embeds them). With an inline model (``embedder="static"``) each batch is
+        stored with its vectors, so nothing awaits once stored, with ``"wait"`` or
+        ``"background"`` alike; ``"later"`` still stores chunks only.
 
         ``force`` re-embeds everything (and switches to ``embedder`` if it differs from the
         project's model). ``on_progress`` receives :class:`IndexProgress` ticks; setting
@@ -223,15 +226,20 @@ class Project:
         """Index every repository of the project again, from the roots it recorded.
 
         With ``embed="background"`` every repository is stored first and one worker then
-        embeds what all of them left; the last report carries it as ``.embedding``.
+        embeds what all of them left; the last report carries it as ``.embedding``. An
+        inline model (static) stores each repository with its vectors instead.
         """
         roots = list(
             zip(self.repositories()["root_path"], self.repositories()["name"], strict=True)
         )
+        # Storing an inline model's vectors with the chunks costs less than a second pass.
+        early = embed
+        if embed == "background" and len(roots) > 1:
+            early = "wait" if embeds_inline(next_embedder(self.handle)) else "later"
         reports = []
         for i, (root, name) in enumerate(roots):
             last = i == len(roots) - 1
-            mode = embed if last or embed == "wait" else "later"
+            mode = embed if last or embed == "wait" else early
             reports.append(self.index(root, name=name, force=force, progress=progress, embed=mode))
         return reports
 

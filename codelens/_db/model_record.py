@@ -23,6 +23,7 @@ __all__ = [
     "EmbeddingMetadata",
     "choose_embedder",
     "index_embedder",
+    "next_embedder",
     "read_metadata",
     "search_embedder",
 ]
@@ -87,6 +88,14 @@ def choose_embedder(
         return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
     rechunk = meta.chunker_version != CHUNKER_VERSION
     return EmbedderChoice(meta.model_name, record=False, replace=False, rechunk=rechunk)
+
+
+def next_embedder(project: ProjectHandle) -> Embedder:
+    """The model the project's next index run will use (that asks for none), writing nothing."""
+    with project.connection() as conn:
+        meta = read_metadata(conn)
+    choice = choose_embedder(project, meta, None, force=False)
+    return get_embedder(choice.spec, settings=project.settings)
 
 
 def index_embedder(

@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Embedder"]
+__all__ = ["Embedder", "embeds_inline"]
 
 
 @runtime_checkable
@@ -30,3 +30,14 @@ class Embedder(Protocol):
     # Both at once: an embedder that tokenizes anyway counts from that one tokenization.
     def embed_counted(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float32], list[int]]: ...
     def embed_query(self, text: str) -> npt.NDArray[np.float32]: ...
+
+
+def embeds_inline(embedder: Embedder) -> bool:
+    """Whether the indexer embeds this model's chunks as it stores them, in the same write.
+
+    An embedder says so with a class attribute ``inline = True``: one that embeds much
+    faster than PostgreSQL stores chunks (a static table of token vectors), so storing its
+    vectors with the chunks costs less than reading them back and updating them afterwards.
+    A property of the model, not a timing guess: the same project always indexes the same way.
+    """
+    return bool(getattr(embedder, "inline", False))

@@ -128,6 +128,9 @@ class StaticEmbedder:
 
     document_prefix = ""
     query_prefix = ""
+    # Thousands of chunks a second on one core, far ahead of the store: the indexer writes
+    # the vectors with the chunks (see codelens._embed.base.embeds_inline).
+    inline = True
 
     def __init__(self, model_file: Path | None = None) -> None:
         self._file = model_file if model_file is not None else STATIC_MODEL_FILE

@@ -1,4 +1,9 @@
-"""One batch of an index run: chunk its files, attach reusable vectors, store it in one transaction."""
+"""One batch of an index run: chunk its files, attach vectors, store it in one transaction.
+
+A chunk's vector is attached when its content hash has one in the project, or, with an
+inline embedder (:func:`~codelens._embed.base.embeds_inline`), computed here: the batch
+then lands with every vector, and nothing of it awaits the embed phase.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from codelens._index.store import (
 )
 from codelens._index.timing import StageClock
 from codelens._scan.walk import ScannedFile
+from codelens.errors import EmbedderError
 
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
@@ -36,13 +42,14 @@ _T = TypeVar("_T")
 class Batch:
     """One batch of files, chunked: the rows to write, with every reusable vector attached."""
 
-    __slots__ = ("items", "removed", "reused", "rows", "to_embed")
+    __slots__ = ("embedded", "items", "removed", "reused", "rows", "to_embed")
 
     def __init__(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> None:
         self.items = items
         self.rows: list[FileRow] = []
         self.reused = 0  # chunks stored with a vector found by content hash
         self.to_embed = 0  # chunks stored awaiting their vector
+        self.embedded = 0  # chunks stored with a vector the inline embedder made for them
         self.removed = 0
 
 
@@ -52,8 +59,10 @@ class Run:
     A batch is chunked (:meth:`chunk`, which also looks up the vectors it can reuse, on
     the run's connection) on a thread ahead of the writer, then written in one
     transaction (:meth:`write`, on the writer's own connection) and counted
-    (:meth:`account`). Nothing waits for the model: chunks without a reusable vector are
-    stored awaiting one, searchable by words at once, and embedded afterwards.
+    (:meth:`account`). Nothing waits for a slow model: chunks without a reusable vector
+    are stored awaiting one, searchable by words at once, and embedded afterwards. With
+    ``inline`` (a model far faster than the store), the chunking thread embeds them
+    instead, and they are stored with their vectors.
     """
 
     def __init__(
@@ -66,6 +75,7 @@ class Run:
         repository_id: int,
         *,
         reuse: bool,
+        inline: bool = False,
     ) -> None:
         self.conn = conn
         self.project = project
@@ -74,15 +84,17 @@ class Run:
         self.progress = progress
         self.repository_id = repository_id
         self.reuse = reuse
+        self.inline = inline
         self.timed = StageClock(report.seconds)
         # Unchanged files stored before their symbols were (or with an older extraction):
         # they get their symbols alone, their chunks and vectors stay as they are.
         self.symbols_only: set[str] = set()
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
-        """Cut the batch's files into chunk rows, each with its vector when one is reusable."""
+        """Cut the batch's files into chunk rows, each with its vector when one is reusable
+        (or, with ``inline``, embedded here)."""
         batch = Batch(items)
-        pending: list[tuple[FileRow, list[tuple[Chunk, str, str]]]] = []
+        pending: list[tuple[FileRow, list[tuple[Chunk, str, str, str]]]] = []
         with self.timed("chunk"):
             for f, known in items:
                 row = FileRow(
@@ -104,12 +116,20 @@ class Run:
                     row.symbols = file_symbols(f)
                     continue
                 cut, row.symbols = file_parts(f, self.embedder.max_tokens)
-                pending.append((row, [(p.chunk, embed_header(p.chunk), p.hash) for p in cut]))
+                pending.append(
+                    (row, [(p.chunk, embed_header(p.chunk), p.hash, p.text) for p in cut])
+                )
         found: dict[str, StoredVector] = {}
         if self.reuse:
             with self.timed("store"):
-                hashes = list({h for _, pieces in pending for _, _, h in pieces})
+                hashes = list({h for _, pieces in pending for _, _, h, _ in pieces})
                 found = stored_vectors(self.conn, hashes)
+        made: set[str] = set()
+        if self.inline:
+            texts = {h: t for _, pieces in pending for _, _, h, t in pieces if h not in found}
+            new = self._embed(texts)
+            found.update(new)
+            made = set(new)
         for row, pieces in pending:
             row.chunks = [
                 ChunkRow(
@@ -129,11 +149,37 @@ class Run:
                     c.cell_start_line,
                     c.cell_end_line,
                 )
-                for i, (c, header, h) in enumerate(pieces)
+                for i, (c, header, h, _) in enumerate(pieces)
             ]
-            batch.reused += sum(1 for c in row.chunks if c.vector is not None)
-            batch.to_embed += sum(1 for c in row.chunks if c.vector is None)
+            for c in row.chunks:
+                if c.vector is None:
+                    batch.to_embed += 1
+                elif c.content_hash in made:
+                    batch.embedded += 1
+                else:
+                    batch.reused += 1
         return batch
+
+    def _embed(self, texts: dict[str, str]) -> dict[str, StoredVector]:
+        """Vectors for these texts (by content hash), each distinct text embedded once.
+
+        When the model fails, none is returned: the batch's new chunks are stored awaiting
+        their vectors, and the embed phase retries them one by one (marking a file failed
+        only for a text that fails alone), as for any other model.
+        """
+        if not texts:
+            return {}
+        hashes = list(texts)
+        limit = self.embedder.max_tokens
+        try:
+            with self.timed("embed"):
+                vectors, counts = self.embedder.embed_counted([texts[h] for h in hashes])
+        except EmbedderError:
+            return {}
+        return {
+            h: StoredVector(v, n, n > limit)
+            for h, n, v in zip(hashes, counts, vectors, strict=True)
+        }
 
     def write(self, conn: Connection, batch: Batch) -> Batch:
         """Store the batch in one transaction on ``conn`` (not the run's own connection)."""
@@ -156,11 +202,12 @@ class Run:
         """Count a batch that has been written."""
         self.report.chunks_removed += batch.removed
         self.report.chunks_reused += batch.reused
-        self.report.chunks_added += batch.to_embed
+        self.report.chunks_added += batch.to_embed + batch.embedded
+        self.report.chunks_embedded += batch.embedded
         self.report.files_indexed += sum(
             1 for row in batch.rows if row.status == "indexed" and row.chunks is not None
         )
-        self.progress.files_done(len(batch.items))
+        self.progress.files_done(len(batch.items), batch.embedded)
 
 
 def _change(f: ScannedFile, old: KnownFile | None) -> str | None:

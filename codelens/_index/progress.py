@@ -37,8 +37,16 @@ class Progress:
             self._files = tqdm(total=files_total, desc="files stored", unit="file", leave=True)
         self._emit()
 
-    def files_done(self, n: int) -> None:
-        self.state = replace(self.state, stage="store", files_done=self.state.files_done + n)
+    def files_done(self, n: int, embedded: int = 0) -> None:
+        """``n`` more files stored, with ``embedded`` chunks that an inline embedder gave
+        their vectors as they were stored (found by meaning from then on too)."""
+        self.state = replace(
+            self.state,
+            stage="store",
+            files_done=self.state.files_done + n,
+            chunks_done=self.state.chunks_done + embedded,
+            chunks_total=self.state.chunks_total + embedded,
+        )
         if self._files is not None:
             self._files.update(n)
         self._emit()

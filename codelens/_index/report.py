@@ -19,7 +19,9 @@ class IndexProgress:
     files_done: int = 0  # files stored: searchable by words from then on
     files_total: int = 0
     chunks_done: int = 0  # chunks embedded: found by meaning from then on
-    chunks_total: int = 0  # chunks that awaited a vector when embedding began
+    # Chunks that awaited a vector when embedding began; in the store stage, with an
+    # inline embedder, the chunks embedded as they were stored (done and total alike).
+    chunks_total: int = 0
     path: str | None = None
     seconds_left: float | None = None  # estimated time left to embed, from the pace so far
 
@@ -29,10 +31,11 @@ class IndexReport:
     """Counts of one run. ``files_seen`` = indexed + unchanged + skipped + failed.
 
     Files are stored first (``files_indexed``; their chunks searchable by words at once),
-    then the chunks awaiting vectors are embedded: ``chunks_added`` were stored awaiting
-    one, ``chunks_reused`` got a vector at once by content hash, ``chunks_embedded`` got
-    theirs in this call, and ``chunks_awaiting`` still await one when the call returned
-    (embedding goes on in ``embedding``, the background job, when there is one).
+    then the chunks awaiting vectors are embedded: ``chunks_added`` were stored without a
+    reusable vector, ``chunks_reused`` got a vector at once by content hash,
+    ``chunks_embedded`` got theirs in this call (with an inline embedder, as they were
+    stored), and ``chunks_awaiting`` still await one when the call returned (embedding
+    goes on in ``embedding``, the background job, when there is one).
 
     ``seconds`` holds the run's ``total`` and the time spent in each stage. Stages run
     side by side (the next batch is chunked and the last one written while the model

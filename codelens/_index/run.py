@@ -8,6 +8,15 @@ the chunks awaiting vectors are embedded (:mod:`codelens._index.vectors`), here 
 (``embed="wait"``), on a background worker (``"background"``), or not in this call
 (``"later"``; :func:`embed_pending` does it). An interrupted run loses at most the batch
 in flight, and the next run (or embed pass) goes on from there.
+
+An inline embedder (the static model: :func:`~codelens._embed.base.embeds_inline`) makes
+the second phase moot: each batch is embedded as it is chunked and stored with its
+vectors, so no chunk of the run awaits one; what is left to the second phase is the HNSW
+index of a first load (built here with ``"wait"``, on the worker with ``"background"``).
+``"later"`` keeps its meaning with every model: no embedding in this call, every new
+chunk stored awaiting its vector. A caller asks for "later" to get the words-only store
+at its fastest and to choose when the model runs (``embed_pending``); a mode that embeds
+or not depending on the model would surprise more than the little time it saves.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, search_embedder
+from codelens._embed.base import embeds_inline
 from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
 from codelens._index.lock import index_lock, setup_lock
@@ -50,6 +60,7 @@ from codelens._index.store import (
     upsert_repository,
 )
 from codelens._index.target import index_target
+from codelens._index.vector_index import has_vector_index
 from codelens._index.vectors import EMBED_BATCH, EmbedReport, embed_awaiting
 from codelens._scan.nofollow import CheckedFolder
 from codelens._scan.walk import ScannedFile, ScanOptions, scan
@@ -133,7 +144,13 @@ def index_repository(
             with project.connection() as conn, autocommit(conn):
                 report, model = _index(conn, project, root, target, options, ticker, started)
                 report.chunks_awaiting = awaiting_count(conn)
-            if report.interrupted or options.embed == "later" or not report.chunks_awaiting:
+                # Vectors stored inline still want the HNSW index the embed phase builds.
+                unindexed = embeds_inline(model) and not report.chunks_awaiting and _unindexed(conn)
+            if (
+                report.interrupted
+                or options.embed == "later"
+                or not (report.chunks_awaiting or unindexed)
+            ):
                 ticker.close()
                 return report
             if options.embed == "background":
@@ -205,7 +222,7 @@ def _embed_now(
         )
         counted = True
     finally:
-        report.chunks_embedded = done.chunks_embedded
+        report.chunks_embedded += done.chunks_embedded
         # A pass that ended counted what still awaits (0 included); one cut short by an
         # error could not, and what it wrote is all that is known.
         report.chunks_awaiting = (
@@ -219,7 +236,7 @@ def _embed_now(
         report.files_indexed -= len(done.failures)
         for stage in ("embed", "store vectors", "vector index"):
             if stage in done.seconds:
-                report.seconds[stage] = done.seconds[stage]
+                report.seconds[stage] = report.seconds.get(stage, 0.0) + done.seconds[stage]
         report.seconds["total"] = perf_counter() - started
 
 
@@ -244,7 +261,8 @@ def _index(
     # lookups, one index probe per chunk: a seventh of a first index's work. (An indexer of
     # another repository may embed meanwhile: its vectors are then computed again here.)
     reuse = not options.force and any_embedded(conn)
-    run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse)
+    inline = embeds_inline(model) and options.embed != "later"
+    run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse, inline=inline)
     status = "failed"
     try:
         with run.timed("scan"):
@@ -361,6 +379,11 @@ def _pipeline(
             for f in written:
                 with suppress(Exception):
                     run.account(f.result())
+
+
+def _unindexed(conn: Connection) -> bool:
+    """Whether the project has vectors but not yet their HNSW index (a first load)."""
+    return not has_vector_index(conn) and any_embedded(conn)
 
 
 def _refresh_statistics(conn: Connection, changed: int) -> None:

@@ -280,6 +280,28 @@ def test_search_prints_long_snippets_shortened(
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_demo_with_the_static_model_searches_by_meaning_with_no_wait_for_vectors(
+    capsys: pytest.CaptureFixture[str],
+    drop_after: list[str],
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CODELENS_EMBEDDER", "static")
+    drop_after.append("cli-demo-static")
+    assert main(["demo", "--project", "cli-demo-static", "--packages", "json", "-q"]) == 0
+    out = capsys.readouterr().out
+    stored, rest = out.split("3. searchable by words already")
+    assert "chunks await vectors" not in stored  # stored with every vector
+    assert "4. meaning at once: every vector was stored with its chunk" in rest
+    meaning = rest.split("4. meaning")[1]
+    assert "codelens search 'decode a JSON document into Python objects'" in meaning
+    assert "[json, python, score" in meaning
+    project = workspace.get("cli-demo-static")
+    assert project.embedder().name == "static:static-code-v1"
+    assert project.counts()["chunks_awaiting_vectors"] == 0
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_demo_indexes_stdlib_and_points_to_the_next_step(
     capsys: pytest.CaptureFixture[str], drop_after: list[str]
 ) -> None:
