@@ -87,12 +87,16 @@ def grant(conn: Connection, project_id: str, schema: str, role: str, level: Leve
                     where, granted, who
                 )
             )
-        if level == "write":
-            conn.execute(
-                sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
-                    where, who
-                )
+        # Readers read sequences too: search asks the symbols' generation for its cache.
+        sequences = sql.SQL("USAGE, SELECT" if level == "write" else "SELECT")
+        conn.execute(
+            sql.SQL("GRANT {} ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sequences, where, who)
+        )
+        conn.execute(
+            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON SEQUENCES TO {}").format(
+                where, sequences, who
             )
+        )
 
 
 def revoke(conn: Connection, project_id: str, schema: str, role: str, level: Level) -> None:
@@ -110,7 +114,16 @@ def revoke(conn: Connection, project_id: str, schema: str, role: str, level: Lev
                 where, taken, who
             )
         )
-        conn.execute(sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(where, who))
+        # A writer made a reader again keeps reading sequences.
+        sequences = sql.SQL("USAGE" if level == "write" else "ALL")
+        conn.execute(
+            sql.SQL("REVOKE {} ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(sequences, where, who)
+        )
+        conn.execute(
+            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE {} ON SEQUENCES FROM {}").format(
+                where, sequences, who
+            )
+        )
         if level == "read":
             conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(where, who))
 
