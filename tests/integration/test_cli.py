@@ -472,13 +472,13 @@ def test_other_arguments_that_are_not_utf8_fail_in_one_line(
 def test_an_unknown_embedder_is_refused_at_create_from_the_option_or_the_variable(
     settings: Settings, workspace: Workspace, drop_after: list[str]
 ) -> None:
-    drop_after.append("cli-static")
+    drop_after.append("cli-quantum")
     env = child_env(settings, workspace)
     before = workspace.ids()
-    done = _codelens(env, "create", "cli-static", "--embedder", "static")
-    _one_line_error(done, "unknown embedder 'static': use 'local'")
-    done = _codelens({**env, "CODELENS_EMBEDDER": "static"}, "create", "cli-static")
-    _one_line_error(done, "unknown embedder 'static' in CODELENS_EMBEDDER: use 'local'")
+    done = _codelens(env, "create", "cli-quantum", "--embedder", "quantum")
+    _one_line_error(done, "unknown embedder 'quantum': use 'local'")
+    done = _codelens({**env, "CODELENS_EMBEDDER": "quantum"}, "create", "cli-quantum")
+    _one_line_error(done, "unknown embedder 'quantum' in CODELENS_EMBEDDER: use 'local'")
     assert workspace.ids() == before
 
 

@@ -334,9 +334,11 @@ def test_a_failed_write_fails_the_run_and_keeps_the_batches_before_it(
         == _rows(project, "SELECT count(*) FROM chunks")[0][0]
     )
     assert _rows(project, "SELECT status FROM index_runs") == [("failed",)]
+    # The batch that landed may hold only skipped files (the writers race for batches).
+    landed = _rows(project, "SELECT count(*) FROM files WHERE status = 'indexed'")[0][0]
     monkeypatch.undo()
     again = project.index(repo, progress=False, scan_options=SMALL)
-    assert again.files_unchanged >= 1
+    assert again.files_unchanged == landed
     assert _rows(project, "SELECT count(*) FROM files")[0][0] == 10
 
 
