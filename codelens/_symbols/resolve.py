@@ -76,6 +76,7 @@ _BUILTIN_METHODS = frozenset(
     )
     for name in dir(kind)
 )
+_BY_CLASS = frozenset({"self", "cls", "super()"})
 # Bases that are no class a member can come from.
 _NO_MEMBERS = frozenset({"object", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
 
@@ -141,6 +142,9 @@ class Resolver:
     def __init__(self, table: SymbolTable) -> None:
         self.table = table
         self._cache: dict[tuple[int, str, str, str, bool], Resolved] = {}
+        # By the id of a tuple of candidates the table's indexes hold (so the id stays
+        # that tuple's for as long as the table lives).
+        self._judged: dict[int, Resolved] = {}
 
     def resolve(
         self,
@@ -153,12 +157,41 @@ class Resolver:
     ) -> Resolved:
         """What the reference by ``name`` through ``qualifier`` at ``scope`` of a file means."""
         importing = kind == "import"
-        key = (file_id, scope, qualifier, name, importing)
+        key = (
+            file_id,
+            self._scope_that_counts(file_id, scope, qualifier, name, language, importing),
+            qualifier,
+            name,
+            importing,
+        )
         found = self._cache.get(key)
         if found is None:
             found = self._resolve(file_id, scope, qualifier, name, language, importing)
             self._cache[key] = found
         return found
+
+    def _scope_that_counts(
+        self,
+        file_id: int,
+        scope: str,
+        qualifier: str,
+        name: str,
+        language: str | None,
+        importing: bool,
+    ) -> str:
+        """``scope``, or "" where the answer is the same at every scope of the file: the
+        places of a name called from thousands of functions resolve once per file."""
+        if language != "python" or importing or not scope:
+            return ""
+        info = self.table.files.get(file_id)
+        if info is None:
+            return ""
+        # Only the name a bare reference or its qualifier starts with is looked up through
+        # the enclosing definitions, and ``self``/``cls``/``super()`` through the class.
+        head = qualifier.partition(".")[0] if qualifier else name
+        if head in _BY_CLASS or head.removesuffix("()") in info.nested:
+            return scope
+        return ""
 
     def _resolve(
         self,
@@ -231,14 +264,17 @@ class Resolver:
         """Matches by name of a reference codelens cannot follow. A ``member`` (``x.m()``
         on a value of unknown type) means a class's member, never a module's function."""
         found = by_name(self.table, name, info, "python", member=member)
-        if member and found:
-            files = len({d.file_id for d in found})
-            if files > _MAX_NAME_ONLY_FILES or (
+        if not (member and found):
+            return Resolved(found, NAME_ONLY)
+        # The candidates are one tuple per file, folder or project: judged once each.
+        verdict = self._judged.get(id(found))
+        if verdict is None:
+            too_many = len({d.file_id for d in found}) > _MAX_NAME_ONLY_FILES or (
                 name in _BUILTIN_METHODS
                 and len(self.table.named(name, "python", True).all) > _MAX_BUILTIN_CLASSES
-            ):
-                return Resolved((), NAME_ONLY)
-        return Resolved(found, NAME_ONLY)
+            )
+            verdict = self._judged[id(found)] = Resolved(() if too_many else found, NAME_ONLY)
+        return verdict
 
     def _leaves_project(self, cls: Def, hops: int) -> bool:
         """Whether a base of ``cls`` (or of its bases) is a class outside the project."""

@@ -64,6 +64,9 @@ class FileInfo:
     defs: dict[str, Def] = field(default_factory=dict)  # by qualname
     bindings: dict[str, Binding] = field(default_factory=dict)  # by alias; the last wins
     stars: list[str] = field(default_factory=list)  # modules star-imported
+    # Names defined inside a definition (a method, a nested function, a local): only a
+    # reference to one of these can mean something else at another scope of the file.
+    nested: set[str] = field(default_factory=set)
 
 
 class NameIndex:
@@ -118,6 +121,8 @@ class SymbolTable:
         # then the implementation), except a variable that cannot say what it holds over
         # a class or function (``C = wrap(C)`` still leads to C's code), and one typed by
         # a call through itself (``x = x.copy()``: the type it had is the better guess).
+        if d.scope:
+            info.nested.add(d.name)
         before = info.defs.get(d.qualname)
         if before is None or not _keeps(before, d):
             info.defs[d.qualname] = d

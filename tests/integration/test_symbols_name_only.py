@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from codelens import Project
 
 # Four files each define ``render`` in a class: ``thing.render()`` on a value of unknown
@@ -139,3 +141,74 @@ def test_properties_reassigned_parameters_and_wrapped_classes_keep_their_types(
     ]
     # Tracked = wrap(Tracked) after the class: its methods' self is still a Tracked.
     assert _calls(project, "Tracked.__init__") == [("app/lines.py", 43, "self")]
+
+
+SHADOWS = """def helper():
+    return 1
+
+
+def plain():
+    return helper()
+
+
+def shadowed():
+    def helper():
+        return 2
+
+    return helper()
+
+
+class Box:
+    def helper(self):
+        return helper()
+"""
+
+
+def test_a_name_resolves_at_each_scope_of_a_file(project: Project, tmp_path: Path) -> None:
+    _index(project, tmp_path / "repo", {"shadows.py": SHADOWS})
+    # Calls of helper from three scopes of one file: the nested function shadows it in
+    # one; a class body is no scope for its methods, so Box.helper's call is the module's.
+    assert _calls(project, "shadows.helper") == [
+        ("shadows.py", 6, "scope"),
+        ("shadows.py", 18, "scope"),
+    ]
+    assert _calls(project, "shadowed.helper") == [("shadows.py", 13, "scope")]
+
+
+def test_resolving_once_per_file_answers_as_resolving_each_place(project: Project) -> None:
+    from codelens._symbols.resolve import Resolver
+    from codelens._symbols.table import symbol_table
+
+    # codelens' own code: a real project with nested functions, methods and imports.
+    project.index(Path(__file__).parents[2] / "codelens", progress=False, embed="later")
+    with project.connection() as conn:
+        table = symbol_table(project.handle, conn)
+        places = conn.execute(
+            "SELECT DISTINCT file_id, scope, qualifier, name, language, kind FROM symbol_refs"
+        ).fetchall()
+    assert len(places) > 1000
+    shared, fresh = Resolver(table), Resolver(table)
+    for file_id, scope, qualifier, name, language, kind in places:
+        got = shared.resolve(file_id, scope, qualifier, name, language, kind)
+        want = fresh._resolve(file_id, scope, qualifier, name, language, kind == "import")
+        assert got.how == want.how, (scope, qualifier, name)
+        assert [d.id for d in got.targets] == [d.id for d in want.targets], (scope, name)
+
+
+def test_answers_keep_their_column_types_with_rows_and_without(
+    project: Project, tmp_path: Path
+) -> None:
+    _index(project, tmp_path / "repo", {**SHAPES, **STORES, **APP})
+    types = {"line": "int64", "column": "int64", "depth": "int64", "target_line": "Int64"}
+    for frame in (project.callees("app.lines.use"), project.callers("no_such_name")):
+        for column, dtype in types.items():
+            assert str(frame[column].dtype) == dtype, column
+        assert frame["target_path"].dtype == object
+    calls = project.callees("app.lines.use")
+    # A call out of the project: no target, as None (not NaN) and <NA>.
+    out = calls[calls["resolution"] == "external"].iloc[0]
+    assert out["target_path"] is None and out["target_line"] is pd.NA
+    assert calls[calls["resolution"] == "name-only"]["target_path"].tolist() == [
+        "app/lines.py",
+        "app/files.py",
+    ]
