@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -343,27 +343,40 @@ def references(
     return _frame([_reference_row(ref, target, how, 1) for ref, target, how in found])
 
 
+_Step = Callable[[list[Def], int], Iterator[tuple[dict[str, Any], Def | None]]]
+
+
+def _walk(frontier: list[Def], depth: int, step: _Step) -> list[dict[str, Any]]:
+    """Breadth first from ``frontier`` to ``depth``: ``step`` gives a level's rows, each with
+    the definition it leads to (None for none); a definition is walked from once."""
+    rows: list[dict[str, Any]] = []
+    seen = {d.id for d in frontier}
+    for level in range(1, depth + 1):
+        if not frontier:
+            break
+        next_level: list[Def] = []
+        for row, reached in step(frontier, level):
+            rows.append(row)
+            if reached is not None and reached.id not in seen:
+                seen.add(reached.id)
+                next_level.append(reached)
+        frontier = next_level
+    return rows
+
+
 def callers(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame:
     """The calls of ``symbol``, and with ``depth`` > 1 their callers' callers; see
     :meth:`codelens.Project.callers`."""
     depth = _check_depth(depth)
-    rows: list[dict[str, Any]] = []
     with project.connection() as conn:
         table = symbol_table(project, conn)
         resolver = resolver_of(table)
-        frontier = find_definitions(table, symbol)
-        seen = {d.id for d in frontier}
-        for level in range(1, depth + 1):
-            if not frontier:
-                break
-            next_level: list[Def] = []
+
+        def step(frontier: list[Def], level: int) -> Iterator[tuple[dict[str, Any], Def | None]]:
             for ref, target, how in _referencing(conn, resolver, frontier, ("call",), level):
-                rows.append(_reference_row(ref, target, how, level))
-                caller = _definition_at(table, ref[0], ref[7])
-                if caller is not None and caller.id not in seen:
-                    seen.add(caller.id)
-                    next_level.append(caller)
-            frontier = next_level
+                yield _reference_row(ref, target, how, level), _definition_at(table, ref[0], ref[7])
+
+        rows = _walk(find_definitions(table, symbol), depth, step)
     return _frame(rows)
 
 
@@ -377,16 +390,11 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
     :meth:`codelens.Project.callees`. A call out of the project (the standard library, a
     dependency) is a row with ``resolution`` external and no target."""
     depth = _check_depth(depth)
-    rows: list[dict[str, Any]] = []
     with project.connection() as conn:
         table = symbol_table(project, conn)
         resolver = resolver_of(table)
-        frontier = find_definitions(table, symbol)
-        seen = {d.id for d in frontier}
-        for level in range(1, depth + 1):
-            if not frontier:
-                break
-            next_level: list[Def] = []
+
+        def step(frontier: list[Def], level: int) -> Iterator[tuple[dict[str, Any], Def | None]]:
             calls = conn.execute(
                 "SELECT file_id, path, line, col, name, qualifier, kind, scope, language,"
                 " repository_id FROM symbol_refs"
@@ -399,7 +407,7 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
                 found = resolver.resolve(file_id, scope, qualifier, name, language)
                 if not found.targets:
                     written = f"{qualifier}.{name}" if qualifier else name
-                    rows.append(
+                    yield (
                         {
                             "path": path,
                             "line": line,
@@ -413,15 +421,14 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
                             "depth": level,
                             "language": language,
                             "repository": repo,
-                        }
+                        },
+                        None,
                     )
                     continue
                 for target in found.targets:
-                    rows.append(_reference_row(ref, target, found.how, level))
-                    if target.id not in seen:
-                        seen.add(target.id)
-                        next_level.append(target)
-            frontier = next_level
+                    yield _reference_row(ref, target, found.how, level), target
+
+        rows = _walk(find_definitions(table, symbol), depth, step)
     return _frame(rows)
 
 

@@ -212,3 +212,39 @@ def test_answers_keep_their_column_types_with_rows_and_without(
         "app/lines.py",
         "app/files.py",
     ]
+
+
+CYCLE = """def first():
+    second()
+    len([])
+
+
+def second():
+    third()
+
+
+def third():
+    first()
+    second()
+"""
+
+
+def test_callers_and_callees_walk_each_definition_once_through_a_cycle(
+    project: Project, tmp_path: Path
+) -> None:
+    _index(project, tmp_path / "repo", {"cycle.py": CYCLE})
+    down = project.callees("first", depth=4)
+    assert [(r.depth, r.definition, r.symbol) for r in down.itertuples()] == [
+        (1, "first", "second"),
+        (1, "first", "len"),
+        (2, "second", "third"),
+        (3, "third", "first"),
+        (3, "third", "second"),
+    ]
+    up = project.callers("first", depth=4)
+    assert [(r.depth, r.definition, r.symbol) for r in up.itertuples()] == [
+        (1, "third", "first"),
+        (2, "second", "third"),
+        (3, "first", "second"),
+        (3, "third", "second"),
+    ]
