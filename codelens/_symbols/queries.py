@@ -3,11 +3,12 @@
 Each answer is a pandas DataFrame with the columns of :data:`COLUMNS`, one row per place.
 
 References and callers read the distinct places (file, scope, qualifier, name, kind) that
-refer to a name, resolve each place once, and read the rows of the places that lead to
-the symbol only. What a name's places resolve to is kept with the loaded table (until the
-index changes): the first question about ``get`` in a project of a million references
-resolves its ~12,000 places (about half a second), the next questions about any ``get``
-look their targets up (10-20 ms; ``benchmarks/symbols_latency.py``).
+refer to a name, resolve each place once (once per file where the scope cannot change
+the answer), and read the rows of the places that lead to the symbol only. What a name's
+places resolve to is kept with the loaded table (until the index changes): the first
+question about ``get`` in a project of a million references resolves its ~12,000 places
+(0.15-0.6 s), the next questions about any ``get`` look their targets up (5-10 ms;
+``benchmarks/symbols_latency.py``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import fnmatch
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from codelens._symbols.resolve import EXTERNAL, Resolved, Resolver, resolver_of
@@ -70,15 +72,38 @@ _GLOB = frozenset("*?[")
 MAX_DEPTH = 10
 
 
+_INTS = frozenset({"line", "column", "depth"})
+
+
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    for column in ("line", "column", "depth"):
-        frame[column] = frame[column].astype("int64")
-    frame["target_line"] = frame["target_line"].astype("Int64")
-    # None, not NaN, where a call leads out of the project: a path or nothing.
-    frame["target_path"] = frame["target_path"].astype(object)
-    frame.loc[frame["target_path"].isna(), "target_path"] = None
-    return frame
+    # Column by column: pandas reads a list of dicts row by row, which cost more than the
+    # rest of a question.
+    if not rows:
+        return _EMPTY.copy()
+    columns: dict[str, Any] = {}
+    for column in COLUMNS:
+        values = [row[column] for row in rows]
+        if column in _INTS:
+            columns[column] = np.array(values, dtype="int64")
+        elif column == "target_line":
+            columns[column] = pd.array(values, dtype="Int64")
+        elif column == "target_path":
+            # None, not NaN, where a call leads out of the project: a path or nothing.
+            columns[column] = pd.Series(values, dtype=object)
+        else:
+            columns[column] = values
+    return pd.DataFrame(columns, columns=COLUMNS)
+
+
+_EMPTY = pd.DataFrame([], columns=COLUMNS).astype(
+    {
+        "line": "int64",
+        "column": "int64",
+        "depth": "int64",
+        "target_line": "Int64",
+        "target_path": object,
+    }
+)
 
 
 def _definition_row(d: Def, table: SymbolTable) -> dict[str, Any]:
@@ -126,12 +151,17 @@ def _matching(table: SymbolTable, symbol: str) -> list[Def]:
     candidates = table.by_name.get(last, [])
     if "." not in symbol:
         return _ordered(candidates)
+    dotted = "." + symbol
+    # A full name (module, then qualname) ends with the symbol only where the qualname and
+    # the symbol end alike: compared first, as a hot name has thousands of definitions.
     found = [
         d
         for d in candidates
         if d.qualname == symbol
-        or _full_name(d, table).endswith("." + symbol)
-        or _full_name(d, table) == symbol
+        or (
+            (d.qualname.endswith(dotted) or symbol.endswith("." + d.qualname))
+            and (_full_name(d, table).endswith(dotted) or _full_name(d, table) == symbol)
+        )
     ]
     return _ordered(found)
 
@@ -313,27 +343,40 @@ def references(
     return _frame([_reference_row(ref, target, how, 1) for ref, target, how in found])
 
 
+_Step = Callable[[list[Def], int], Iterator[tuple[dict[str, Any], Def | None]]]
+
+
+def _walk(frontier: list[Def], depth: int, step: _Step) -> list[dict[str, Any]]:
+    """Breadth first from ``frontier`` to ``depth``: ``step`` gives a level's rows, each with
+    the definition it leads to (None for none); a definition is walked from once."""
+    rows: list[dict[str, Any]] = []
+    seen = {d.id for d in frontier}
+    for level in range(1, depth + 1):
+        if not frontier:
+            break
+        next_level: list[Def] = []
+        for row, reached in step(frontier, level):
+            rows.append(row)
+            if reached is not None and reached.id not in seen:
+                seen.add(reached.id)
+                next_level.append(reached)
+        frontier = next_level
+    return rows
+
+
 def callers(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame:
     """The calls of ``symbol``, and with ``depth`` > 1 their callers' callers; see
     :meth:`codelens.Project.callers`."""
     depth = _check_depth(depth)
-    rows: list[dict[str, Any]] = []
     with project.connection() as conn:
         table = symbol_table(project, conn)
         resolver = resolver_of(table)
-        frontier = find_definitions(table, symbol)
-        seen = {d.id for d in frontier}
-        for level in range(1, depth + 1):
-            if not frontier:
-                break
-            next_level: list[Def] = []
+
+        def step(frontier: list[Def], level: int) -> Iterator[tuple[dict[str, Any], Def | None]]:
             for ref, target, how in _referencing(conn, resolver, frontier, ("call",), level):
-                rows.append(_reference_row(ref, target, how, level))
-                caller = _definition_at(table, ref[0], ref[7])
-                if caller is not None and caller.id not in seen:
-                    seen.add(caller.id)
-                    next_level.append(caller)
-            frontier = next_level
+                yield _reference_row(ref, target, how, level), _definition_at(table, ref[0], ref[7])
+
+        rows = _walk(find_definitions(table, symbol), depth, step)
     return _frame(rows)
 
 
@@ -347,16 +390,11 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
     :meth:`codelens.Project.callees`. A call out of the project (the standard library, a
     dependency) is a row with ``resolution`` external and no target."""
     depth = _check_depth(depth)
-    rows: list[dict[str, Any]] = []
     with project.connection() as conn:
         table = symbol_table(project, conn)
         resolver = resolver_of(table)
-        frontier = find_definitions(table, symbol)
-        seen = {d.id for d in frontier}
-        for level in range(1, depth + 1):
-            if not frontier:
-                break
-            next_level: list[Def] = []
+
+        def step(frontier: list[Def], level: int) -> Iterator[tuple[dict[str, Any], Def | None]]:
             calls = conn.execute(
                 "SELECT file_id, path, line, col, name, qualifier, kind, scope, language,"
                 " repository_id FROM symbol_refs"
@@ -369,7 +407,7 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
                 found = resolver.resolve(file_id, scope, qualifier, name, language)
                 if not found.targets:
                     written = f"{qualifier}.{name}" if qualifier else name
-                    rows.append(
+                    yield (
                         {
                             "path": path,
                             "line": line,
@@ -383,15 +421,14 @@ def callees(project: ProjectHandle, symbol: str, depth: int = 1) -> pd.DataFrame
                             "depth": level,
                             "language": language,
                             "repository": repo,
-                        }
+                        },
+                        None,
                     )
                     continue
                 for target in found.targets:
-                    rows.append(_reference_row(ref, target, found.how, level))
-                    if target.id not in seen:
-                        seen.add(target.id)
-                        next_level.append(target)
-            frontier = next_level
+                    yield _reference_row(ref, target, found.how, level), target
+
+        rows = _walk(find_definitions(table, symbol), depth, step)
     return _frame(rows)
 
 

@@ -10,17 +10,23 @@ enclosing functions, the module, its imports (``import a.b as c``, ``from .x imp
 z``, star imports, re-exports through ``__init__`` and other modules) and the
 class members reached through a class name; ``self.m()``/``cls.m()`` through the
 enclosing class and its bases in the project; ``super().m()`` through the bases;
-``mod.f()`` through a module bound by an import. A name the interpreter would find
-nowhere in the project (a builtin, a local variable, a parameter) resolves to nothing in
-it. What stays unknown (``obj.m()`` on a value of unknown type, a member not found on a
-class whose bases leave the project) is matched by name and marked ``name-only``, as are
-the references of every other language: a definition of that name in the same file
-first, then the same folder, then anywhere.
+``mod.f()`` through a module bound by an import; a value's type through a parameter's or
+variable's annotation, a class (or annotated factory) called into it, and a property's
+return annotation. A name the interpreter would find nowhere in the project (a builtin,
+a local variable, a parameter, a member ``super()`` or ``self`` inherit from a base
+outside the project) resolves to nothing in it. What stays unknown (``obj.m()`` on a
+value of unknown type) is matched by name and marked ``name-only``, as are the
+references of every other language: a definition of that name in the same file first,
+then the same folder, then anywhere. A Python ``obj.m()`` matched by name means nothing
+when its candidates spread over more than a few files, or when ``m`` is also a builtin
+type's method (``update``, ``write``) that more than a couple of the project's classes
+define: listing every one of them would be wrong far more often than right.
 """
 
 from __future__ import annotations
 
 import builtins
+import io
 import threading
 import weakref
 from typing import NamedTuple
@@ -43,7 +49,36 @@ __all__ = [
 IMPORT, SCOPE, SELF, NAME_ONLY = "import", "scope", "self", "name-only"
 EXTERNAL = "external"  # bound to something outside the project (the stdlib, a dependency)
 _BUILTINS = frozenset(dir(builtins))
-_MAX_HOPS = 12  # re-exports and bases followed before giving up (cycles, deep chains)
+_MAX_HOPS = 12
+# A call on a value of unknown type (``x.m()``) matched by name means nothing when the
+# candidates spread over more files than this: too many classes could be meant (aider
+# weighs names defined in more than five files down, for the same reason).
+_MAX_NAME_ONLY_FILES = 3
+# ... nor when it is a method of a builtin type (``d.update()``, ``f.write()``) that more
+# classes of the project than this define: the value is as likely a dict or a file.
+_MAX_BUILTIN_CLASSES = 2
+_BUILTIN_METHODS = frozenset(
+    name
+    for kind in (
+        object,
+        str,
+        bytes,
+        bytearray,
+        int,
+        float,
+        list,
+        tuple,
+        dict,
+        set,
+        frozenset,
+        io.TextIOWrapper,  # what open() gives
+        io.BufferedRandom,
+    )
+    for name in dir(kind)
+)
+_BY_CLASS = frozenset({"self", "cls", "super()"})
+# Bases that are no class a member can come from.
+_NO_MEMBERS = frozenset({"object", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
 
 
 class _Module(NamedTuple):
@@ -107,6 +142,9 @@ class Resolver:
     def __init__(self, table: SymbolTable) -> None:
         self.table = table
         self._cache: dict[tuple[int, str, str, str, bool], Resolved] = {}
+        # By the id of a tuple of candidates the table's indexes hold (so the id stays
+        # that tuple's for as long as the table lives).
+        self._judged: dict[int, Resolved] = {}
 
     def resolve(
         self,
@@ -119,12 +157,41 @@ class Resolver:
     ) -> Resolved:
         """What the reference by ``name`` through ``qualifier`` at ``scope`` of a file means."""
         importing = kind == "import"
-        key = (file_id, scope, qualifier, name, importing)
+        key = (
+            file_id,
+            self._scope_that_counts(file_id, scope, qualifier, name, language, importing),
+            qualifier,
+            name,
+            importing,
+        )
         found = self._cache.get(key)
         if found is None:
             found = self._resolve(file_id, scope, qualifier, name, language, importing)
             self._cache[key] = found
         return found
+
+    def _scope_that_counts(
+        self,
+        file_id: int,
+        scope: str,
+        qualifier: str,
+        name: str,
+        language: str | None,
+        importing: bool,
+    ) -> str:
+        """``scope``, or "" where the answer is the same at every scope of the file: the
+        places of a name called from thousands of functions resolve once per file."""
+        if language != "python" or importing or not scope:
+            return ""
+        info = self.table.files.get(file_id)
+        if info is None:
+            return ""
+        # Only the name a bare reference or its qualifier starts with is looked up through
+        # the enclosing definitions, and ``self``/``cls``/``super()`` through the class.
+        head = qualifier.partition(".")[0] if qualifier else name
+        if head in _BY_CLASS or head.removesuffix("()") in info.nested:
+            return scope
+        return ""
 
     def _resolve(
         self,
@@ -151,12 +218,15 @@ class Resolver:
             return self._result(target, how, info, name)
         if qualifier == "super()":
             cls = self._enclosing_class(info, scope)
-            if cls is not None:
-                for base in self._bases(cls, 0):
-                    member = self._class_member(base, name, 0)
-                    if member is not None:
-                        return Resolved((member,), SELF)
-            return self._unknown(info, name)
+            if cls is None:
+                return self._unknown(info, name)
+            for base in self._bases(cls, 0):
+                member = self._class_member(base, name, 0)
+                if member is not None:
+                    return Resolved((member,), SELF)
+            # No base in the project has it: the interpreter finds it on a base outside
+            # the project, or on ``object``.
+            return _NOTHING
         if qualifier == UNKNOWN:
             return self._unknown(info, name)
         head, *rest = qualifier.split(".")
@@ -165,6 +235,12 @@ class Resolver:
             if cls is None:
                 return self._unknown(info, name)
             target, how = _Instance(cls), SELF
+            if not rest:
+                member = self._class_member(cls, name, 0)
+                if member is not None:
+                    return Resolved((member,), SELF)
+                if self._leaves_project(cls, 0):
+                    return _NOTHING  # inherited from a base outside the project
         else:
             called = head.endswith("()")
             target, how = self._name(info, scope, head.removesuffix("()"), 0)
@@ -187,7 +263,27 @@ class Resolver:
     def _unknown(self, info: FileInfo, name: str, member: bool = True) -> Resolved:
         """Matches by name of a reference codelens cannot follow. A ``member`` (``x.m()``
         on a value of unknown type) means a class's member, never a module's function."""
-        return Resolved(by_name(self.table, name, info, "python", member=member), NAME_ONLY)
+        found = by_name(self.table, name, info, "python", member=member)
+        if not (member and found):
+            return Resolved(found, NAME_ONLY)
+        # The candidates are one tuple per file, folder or project: judged once each.
+        verdict = self._judged.get(id(found))
+        if verdict is None:
+            too_many = len({d.file_id for d in found}) > _MAX_NAME_ONLY_FILES or (
+                name in _BUILTIN_METHODS
+                and len(self.table.named(name, "python", True).all) > _MAX_BUILTIN_CLASSES
+            )
+            verdict = self._judged[id(found)] = Resolved(() if too_many else found, NAME_ONLY)
+        return verdict
+
+    def _leaves_project(self, cls: Def, hops: int) -> bool:
+        """Whether a base of ``cls`` (or of its bases) is a class outside the project."""
+        if hops > _MAX_HOPS:
+            return False
+        bases = self._bases(cls, hops)
+        if len(bases) < len([b for b in cls.bases if b not in _NO_MEMBERS]):
+            return True
+        return any(self._leaves_project(b, hops + 1) for b in bases)
 
     def _name(self, info: FileInfo, scope: str, name: str, hops: int) -> tuple[_Target, str]:
         """What a bare ``name`` means at ``scope`` in ``info``, and how that was found."""
@@ -264,7 +360,10 @@ class Resolver:
             return self._class_member(target.cls, name, hops)
         if target.kind == "class":
             return self._class_member(target, name, hops)
-        if target.bases and target.kind in ("variable", "constant", "local"):
+        if target.bases and target.kind in ("variable", "constant", "local", "method"):
+            # A method read as an attribute and then followed is a property: a bound
+            # method has no attributes of the project's, so its return annotation says
+            # what the attribute holds.
             cls = self._type_of(target, hops)
             return self._class_member(cls, name, hops) if cls is not None else None
         return None
@@ -302,6 +401,11 @@ class Resolver:
             holder = info.defs.get(at)
             if holder is not None and holder.kind == "class":
                 return holder
+            if holder is not None and holder.kind in ("variable", "constant"):
+                # ``C = wrap(C)`` after the class: its methods are still the class's.
+                for d in self.table.by_name.get(holder.name, ()):
+                    if d.file_id == info.id and d.qualname == at and d.kind == "class":
+                        return d
             at = at.rpartition(".")[0]
         return None
 

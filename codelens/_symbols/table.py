@@ -64,6 +64,9 @@ class FileInfo:
     defs: dict[str, Def] = field(default_factory=dict)  # by qualname
     bindings: dict[str, Binding] = field(default_factory=dict)  # by alias; the last wins
     stars: list[str] = field(default_factory=list)  # modules star-imported
+    # Names defined inside a definition (a method, a nested function, a local): only a
+    # reference to one of these can mean something else at another scope of the file.
+    nested: set[str] = field(default_factory=set)
 
 
 class NameIndex:
@@ -115,8 +118,14 @@ class SymbolTable:
         if info is None:
             return
         # The last definition of a name wins, as when the module runs (@overload stubs,
-        # then the implementation).
-        info.defs[d.qualname] = d
+        # then the implementation), except a variable that cannot say what it holds over
+        # a class or function (``C = wrap(C)`` still leads to C's code), and one typed by
+        # a call through itself (``x = x.copy()``: the type it had is the better guess).
+        if d.scope:
+            info.nested.add(d.name)
+        before = info.defs.get(d.qualname)
+        if before is None or not _keeps(before, d):
+            info.defs[d.qualname] = d
         self.by_name.setdefault(d.name, []).append(d)
         self.by_id[d.id] = d
 
@@ -174,6 +183,18 @@ class SymbolTable:
             same = [f for f in infos if f.repository_id == near.repository_id]
             infos = same or infos
         return min(infos, key=lambda f: (len(f.path), f.path))
+
+
+_VARIABLES = frozenset({"variable", "constant", "local"})
+
+
+def _keeps(before: Def, after: Def) -> bool:
+    """Whether ``before`` still answers for the name after ``after`` redefines it."""
+    if after.kind not in _VARIABLES:
+        return False
+    if not after.bases:
+        return before.kind not in _VARIABLES
+    return after.bases[0].split(".")[0].removesuffix("()") == after.name
 
 
 _cache_lock = threading.Lock()
