@@ -17,10 +17,12 @@ __all__ = ["VectorCoverage", "any_awaiting", "any_embedded", "awaiting_count", "
 
 @dataclass(frozen=True, slots=True)
 class VectorCoverage:
-    """Chunks with their vector, of all chunks; ``awaiting`` is the difference."""
+    """Chunks with their vector, of all chunks; ``awaiting`` is the difference.
+    ``first_pass``: chunks with a first-pass vector (0 for a project without a first pass)."""
 
     embedded: int
     total: int
+    first_pass: int = 0
 
     @property
     def awaiting(self) -> int:
@@ -55,6 +57,7 @@ def awaiting_count(conn: Connection) -> int:
 def vector_coverage(conn: Connection) -> VectorCoverage:
     """Embedded and total chunks of the project whose schema ``conn`` is on."""
     awaiting = awaiting_count(conn)
-    row = conn.execute("SELECT count(*) FROM chunks").fetchone()
-    total = int(row[0]) if row else 0
-    return VectorCoverage(total - awaiting, total)
+    # One scan for both: the first-pass count costs no more than the total alone.
+    row = conn.execute("SELECT count(*), count(first_vector) FROM chunks").fetchone()
+    total, first = (int(row[0]), int(row[1])) if row else (0, 0)
+    return VectorCoverage(total - awaiting, total, first)
