@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["VectorCoverage", "any_awaiting", "any_embedded", "awaiting_count", "vector_coverage"]
+__all__ = [
+    "VectorCoverage",
+    "any_awaiting",
+    "any_embedded",
+    "any_first_pass",
+    "awaiting_count",
+    "vector_coverage",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +52,14 @@ def any_awaiting(conn: Connection) -> bool:
 def any_embedded(conn: Connection) -> bool:
     """Whether any chunk has its vector (at worst a scan of the table, when none has)."""
     row = conn.execute("SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NOT NULL)").fetchone()
+    return bool(row and row[0])
+
+
+def any_first_pass(conn: Connection) -> bool:
+    """Whether any chunk has a first-pass vector (at worst a scan, when none has)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM chunks WHERE first_vector IS NOT NULL)"
+    ).fetchone()
     return bool(row and row[0])
 
 

@@ -82,7 +82,6 @@ class Run:
         *,
         reuse: bool,
         inline: bool = False,
-        first: Embedder | None = None,
     ) -> None:
         self.conn = conn
         self.project = project
@@ -92,11 +91,18 @@ class Run:
         self.repository_id = repository_id
         self.reuse = reuse
         self.inline = inline
-        self.first = first  # the first-pass model, embedding every chunk inline
+        self.first: Embedder | None = None  # the first-pass model: see first_pass()
+        self.reuse_first = False
         self.timed = StageClock(report.seconds)
         # Unchanged files stored before their symbols were (or with an older extraction):
         # they get their symbols alone, their chunks and vectors stay as they are.
         self.symbols_only: set[str] = set()
+
+    def first_pass(self, model: Embedder, *, reuse: bool) -> None:
+        """Give every chunk ``model``'s vector too, reused by content hash (with ``reuse``)
+        or embedded on the chunking thread, and stored in the batch's write."""
+        self.first = model
+        self.reuse_first = reuse
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
         """Cut the batch's files into chunk rows, each with its vector when one is reusable
@@ -179,7 +185,7 @@ class Run:
             return {}
         texts = {h: t for _, pieces in pending for _, _, h, t in pieces}
         found: dict[str, npt.NDArray[np.float32]] = {}
-        if self.reuse:
+        if self.reuse_first:
             with self.timed("store"):
                 found = stored_first_vectors(self.conn, list(texts))
         new = self._embed(

@@ -38,7 +38,7 @@ import psycopg
 
 from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.autocommit import autocommit
-from codelens._db.awaiting import any_embedded, awaiting_count
+from codelens._db.awaiting import any_embedded, any_first_pass, awaiting_count
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, index_first_pass, search_embedder
 from codelens._embed.base import embeds_inline
@@ -263,9 +263,11 @@ def _index(
     # another repository may embed meanwhile: its vectors are then computed again here.)
     reuse = not options.force and any_embedded(conn)
     inline = embeds_inline(model) and options.embed != "later"
-    run = Run(
-        conn, project, model, report, ticker, repository_id, reuse=reuse, inline=inline, first=first
-    )
+    run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse, inline=inline)
+    if first is not None:
+        # Its vectors are reused by content hash as the model's are, on their own test: a
+        # project stored with embed="later" has first-pass vectors and none of its model's.
+        run.first_pass(first, reuse=not options.force and any_first_pass(conn))
     status = "failed"
     try:
         with run.timed("scan"):
