@@ -90,9 +90,19 @@ def _many_files(root: Path, files: int = 6, functions: int = 10) -> Path:
 
 
 @pytest.fixture
+def project(workspace: Workspace, project_id: str) -> Iterator[Project]:
+    """A project without a first pass: these tests pin what meaning search does while only
+    the project's own model's vectors exist (test_first_pass.py covers the first pass)."""
+    created = workspace.create(project_id, embedder="local", first_pass=False)
+    yield created
+    if workspace.exists(project_id):
+        workspace.drop(project_id, force=True)
+
+
+@pytest.fixture
 def clean(workspace: Workspace) -> Iterator[Project]:
     name = f"t-clean-{os.getpid()}-{random.randrange(10**8)}"
-    created = workspace.create(name, embedder="local")
+    created = workspace.create(name, embedder="local", first_pass=False)
     yield created
     workspace.drop(name, force=True)
 
