@@ -307,8 +307,10 @@ def _index(
             report.files_deleted = len(gone)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)
-            if first is not None:
-                # Before the run returns: meaning search is served by these vectors now.
+            if first is not None and (options.embed == "later" or not awaiting_count(conn)):
+                # No embed phase follows in this call: build it here. Else the embed phase
+                # builds it first thing (a minute at 100k chunks, kept off the store's
+                # critical path); meanwhile the first pass is searched by an exact scan.
                 with run.timed("first-pass index"):
                     ensure_first_pass_index(conn)
         status = "interrupted" if report.interrupted else "completed"
