@@ -114,6 +114,16 @@ def _measure(
         f"stored: {report.files_indexed} files, {total} chunks in {stored:.1f} s"
         f" ({report.files_indexed / stored:.0f} files/s); searchable by words from then on"
     )
+    # Right after the store: does meaning search answer yet, and by which model?
+    asked = time.perf_counter()
+    hits = project.search(_QUERIES[0], mode="semantic", limit=5)
+    out["semantic_after_store_ms"] = (time.perf_counter() - asked) * 1000
+    out["semantic_after_store_hits"] = len(hits)
+    print(
+        f"semantic search right after the store: {len(hits)} hits in"
+        f" {out['semantic_after_store_ms']:.0f} ms, by {hits.attrs.get('semantic_model')}"
+        f" ({hits.meaning_note or 'every vector in'})"
+    )
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     print(f"store stages (they overlap): {stages}")
     for stage in ("first pass", "first-pass index"):
