@@ -118,6 +118,17 @@ class Settings:
     # New projects whose model is not inline get the static model's vectors first.
     first_pass: bool = True
 
+    def __post_init__(self) -> None:
+        home: object = self.home
+        if isinstance(home, str | os.PathLike) and str(home).strip():
+            # A notebook user types the folder as text, often with a tilde.
+            object.__setattr__(self, "home", Path(home).expanduser())
+        else:
+            raise ConfigError(
+                f"home must be a folder (a str or Path), not {home!r}:"
+                " pass e.g. Settings(home='~/codelens')"
+            )
+
     @classmethod
     def from_env(cls) -> Settings:
         home = os.environ.get("CODELENS_HOME")

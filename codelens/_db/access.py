@@ -73,30 +73,14 @@ def grant(conn: Connection, project_id: str, schema: str, role: str, level: Leve
     check_owner(conn, schema, project_id, "grant access to")
     who = _role(conn, role)
     where = sql.Identifier(schema)
-    privileges = [sql.SQL(_READ)]
-    if level == "write":
-        privileges.append(_write_privileges(conn))
     with conn.transaction():
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(where, who))
-        for granted in privileges:
-            conn.execute(
-                sql.SQL("GRANT {} ON ALL TABLES IN SCHEMA {} TO {}").format(granted, where, who)
-            )
-            conn.execute(
-                sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON TABLES TO {}").format(
-                    where, granted, who
-                )
-            )
+        _change(conn, "GRANT", sql.SQL(_READ), "TABLES", where, who)
+        if level == "write":
+            _change(conn, "GRANT", _write_privileges(conn), "TABLES", where, who)
         # Readers read sequences too: search asks the symbols' generation for its cache.
-        sequences = sql.SQL("USAGE, SELECT" if level == "write" else "SELECT")
-        conn.execute(
-            sql.SQL("GRANT {} ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sequences, where, who)
-        )
-        conn.execute(
-            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON SEQUENCES TO {}").format(
-                where, sequences, who
-            )
-        )
+        sequences = "USAGE, SELECT" if level == "write" else "SELECT"
+        _change(conn, "GRANT", sql.SQL(sequences), "SEQUENCES", where, who)
 
 
 def revoke(conn: Connection, project_id: str, schema: str, role: str, level: Level) -> None:
@@ -106,26 +90,37 @@ def revoke(conn: Connection, project_id: str, schema: str, role: str, level: Lev
     where = sql.Identifier(schema)
     taken = _write_privileges(conn) if level == "write" else sql.SQL("ALL")
     with conn.transaction():
-        conn.execute(
-            sql.SQL("REVOKE {} ON ALL TABLES IN SCHEMA {} FROM {}").format(taken, where, who)
-        )
-        conn.execute(
-            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE {} ON TABLES FROM {}").format(
-                where, taken, who
-            )
-        )
+        _change(conn, "REVOKE", taken, "TABLES", where, who)
         # A writer made a reader again keeps reading sequences.
-        sequences = sql.SQL("USAGE" if level == "write" else "ALL")
-        conn.execute(
-            sql.SQL("REVOKE {} ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(sequences, where, who)
-        )
-        conn.execute(
-            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE {} ON SEQUENCES FROM {}").format(
-                where, sequences, who
-            )
+        _change(
+            conn, "REVOKE", sql.SQL("USAGE" if level == "write" else "ALL"), "SEQUENCES", where, who
         )
         if level == "read":
             conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(where, who))
+
+
+def _change(
+    conn: Connection,
+    verb: Literal["GRANT", "REVOKE"],
+    privileges: sql.Composable,
+    objects: Literal["TABLES", "SEQUENCES"],
+    schema: sql.Identifier,
+    who: sql.Composable,
+) -> None:
+    """GRANT (or REVOKE) ``privileges`` on every table (or sequence) of ``schema``, those
+    there now and those an index run creates later."""
+    to = sql.SQL("TO" if verb == "GRANT" else "FROM")
+    kind = sql.SQL(objects)
+    conn.execute(
+        sql.SQL("{} {} ON ALL {} IN SCHEMA {} {} {}").format(
+            sql.SQL(verb), privileges, kind, schema, to, who
+        )
+    )
+    conn.execute(
+        sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} {} {} ON {} {} {}").format(
+            schema, sql.SQL(verb), privileges, kind, to, who
+        )
+    )
 
 
 _ACCESS = """

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+import psycopg
 
 from codelens._db.access import owns_chunks
 
@@ -21,27 +26,70 @@ __all__ = [
 HNSW_MAX_DIMENSIONS = 2000
 
 
-def ensure_vector_index(conn: Connection, dimensions: int, *, memory: str = "512MB") -> bool:
+def ensure_vector_index(
+    conn: Connection,
+    dimensions: int,
+    *,
+    memory: str = "512MB",
+    cancel: threading.Event | None = None,
+) -> bool:
     """Create the HNSW cosine index on ``chunks.embedding`` if it is missing.
 
     Call it once the column is typed ``vector(dimensions)`` (HNSW needs the dimension),
     with the connection's search_path on the project's schema. Returns True when the
-    column is indexed (now or already), False when the model is too wide for HNSW.
+    column is indexed (now or already), False when the model is too wide for HNSW or
+    ``cancel`` was set during the build: the build is then stopped on the server and
+    rolled back, and the next call starts it again.
     ``memory`` is the build's maintenance_work_mem: a build whose graph fits is much faster.
     """
-    if dimensions > HNSW_MAX_DIMENSIONS:
+    if dimensions > HNSW_MAX_DIMENSIONS or (cancel is not None and cancel.is_set()):
         return False
+    try:
+        with _stopped_by(conn, cancel):
+            _build(conn, memory)
+    except psycopg.errors.QueryCanceled:
+        if cancel is None or not cancel.is_set():
+            raise  # someone else's cancel (statement_timeout, an operator): not ours to hide
+        return False
+    return True
+
+
+@contextmanager
+def _stopped_by(conn: Connection, cancel: threading.Event | None) -> Iterator[None]:
+    """Cancel ``conn``'s statement on the server when ``cancel`` is set meanwhile: a graph
+    over half a million vectors takes minutes to build, and stopping a job waits for it."""
+    if cancel is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        # Again until the build returns: a cancel that reaches the server between the
+        # build's statements is ignored there.
+        while not done.wait(0.05):
+            if cancel.is_set():
+                conn.cancel_safe()
+
+    watcher = threading.Thread(target=watch, name="codelens-index-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _build(conn: Connection, memory: str) -> None:
     with conn.transaction():
         if not owns_chunks(conn):
             # Only the table's owner may index it: a writer asks the registry's function.
             conn.execute("SELECT codelens.index_embeddings(current_schema(), %s)", [memory])
-            return True
+            return
         conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
         conn.execute(
             "CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw"
             " ON chunks USING hnsw (embedding vector_cosine_ops)"
         )
-    return True
 
 
 def has_vector_index(conn: Connection) -> bool:

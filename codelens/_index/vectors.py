@@ -77,9 +77,15 @@ class EmbedReport:
 
 class _Pass:
     def __init__(
-        self, embedder: Embedder, report: EmbedReport, progress: Progress, index_ready: bool
+        self,
+        embedder: Embedder,
+        report: EmbedReport,
+        progress: Progress,
+        index_ready: bool,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.embedder = embedder
+        self.cancel = cancel
         self.report = report
         self.progress = progress
         self.index_ready = index_ready
@@ -134,7 +140,11 @@ class _Pass:
     def ensure_index(self, conn: Connection) -> None:
         if not self.index_ready:
             with self.timed("vector index"):
-                ensure_vector_index(conn, self.embedder.dimensions)
+                ensure_vector_index(conn, self.embedder.dimensions, cancel=self.cancel)
+            if self.cancel is not None and self.cancel.is_set():
+                # Stopped mid-build (or just after): the next pass builds it, or finds it.
+                self.report.interrupted = True
+                return
             self.index_ready = True
 
     def write(
@@ -206,7 +216,7 @@ def embed_awaiting(
                 with StageClock(report.seconds)("first-pass index"):
                     ensure_first_pass_index(writer_conn)
             ready = has_vector_index(reader)
-            state = _Pass(embedder, report, progress, ready)
+            state = _Pass(embedder, report, progress, ready, cancel)
             if not ready and any_embedded(reader):
                 # The project has vectors already: keep its index current as vectors land.
                 state.ensure_index(writer_conn)

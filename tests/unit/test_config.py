@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from codelens import Settings, Workspace
-from codelens.errors import DatabaseError
+from codelens.errors import ConfigError, DatabaseError
 
 SECRET = "s3cretpw"
 
@@ -88,3 +88,17 @@ def test_the_drivers_warnings_stay_off_stderr_unless_asked_for() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stderr.splitlines() == ["asked for"]
+
+
+def test_a_home_given_as_text_or_with_a_tilde_is_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Settings(home="/data/codelens") is what a notebook user types.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Settings(home=str(tmp_path / "h")).pgdata == tmp_path / "h" / "pgdata"  # type: ignore[arg-type]
+    assert Settings(home="~/cl").home == tmp_path / "cl"  # type: ignore[arg-type]
+
+
+def test_a_home_that_is_no_path_is_one_line_naming_the_fix() -> None:
+    with pytest.raises(ConfigError, match=r"home must be a folder .*Settings\(home="):
+        Settings(home=42)  # type: ignore[arg-type]
