@@ -106,9 +106,12 @@ def _has_index(conn: Connection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def ensure_first_pass_index(conn: Connection, *, memory: str = "512MB") -> bool:
+def ensure_first_pass_index(
+    conn: Connection, *, memory: str = "512MB", cancel: threading.Event | None = None
+) -> bool:
     """Create the HNSW cosine index on ``chunks.first_vector`` if it is missing; whether
-    the column is indexed.
+    the column is indexed (False also when ``cancel`` stopped the build: rolled back, the
+    next call starts it again).
 
     Built once, after a first load's rows are in (as the project model's is), then kept
     current row by row: the first pass stores vectors with every later batch. Only the
@@ -118,12 +121,19 @@ def ensure_first_pass_index(conn: Connection, *, memory: str = "512MB") -> bool:
     if _has_index(conn, "chunks_first_vector_hnsw"):
         # Asked first: CREATE INDEX IF NOT EXISTS locks out writers before it looks.
         return True
-    with conn.transaction():
-        if not owns_chunks(conn):
-            return False
-        conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
-        conn.execute(
-            "CREATE INDEX IF NOT EXISTS chunks_first_vector_hnsw"
-            " ON chunks USING hnsw (first_vector halfvec_cosine_ops)"
-        )
+    if cancel is not None and cancel.is_set():
+        return False
+    try:
+        with _stopped_by(conn, cancel), conn.transaction():
+            if not owns_chunks(conn):
+                return False
+            conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+            conn.execute(
+                "CREATE INDEX IF NOT EXISTS chunks_first_vector_hnsw"
+                " ON chunks USING hnsw (first_vector halfvec_cosine_ops)"
+            )
+    except psycopg.errors.QueryCanceled:
+        if cancel is None or not cancel.is_set():
+            raise
+        return False
     return True

@@ -214,7 +214,7 @@ def embed_awaiting(
                 # The first pass's index (see codelens._index.run), before the model's
                 # vectors: until those are in, the first pass answers meaning search.
                 with StageClock(report.seconds)("first-pass index"):
-                    ensure_first_pass_index(writer_conn)
+                    ensure_first_pass_index(writer_conn, cancel=cancel)
             ready = has_vector_index(reader)
             state = _Pass(embedder, report, progress, ready, cancel)
             if not ready and any_embedded(reader):
