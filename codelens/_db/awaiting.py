@@ -69,10 +69,15 @@ def awaiting_count(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def vector_coverage(conn: Connection) -> VectorCoverage:
-    """Embedded and total chunks of the project whose schema ``conn`` is on."""
+def vector_coverage(conn: Connection, *, first_pass: bool = True) -> VectorCoverage:
+    """Embedded and total chunks of the project whose schema ``conn`` is on, and with
+    ``first_pass`` the chunks with a first-pass vector (else reported as 0): counting
+    those reads every row, where the total alone may be counted from an index."""
     awaiting = awaiting_count(conn)
-    # One scan for both: the first-pass count costs no more than the total alone.
+    if not first_pass:
+        row = conn.execute("SELECT count(*) FROM chunks").fetchone()
+        total = int(row[0]) if row else 0
+        return VectorCoverage(total - awaiting, total)
     row = conn.execute("SELECT count(*), count(first_vector) FROM chunks").fetchone()
     total, first = (int(row[0]), int(row[1])) if row else (0, 0)
     return VectorCoverage(total - awaiting, total, first)

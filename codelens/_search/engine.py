@@ -182,7 +182,7 @@ def search(
             covered: VectorCoverage | None = None
             # Counting costs a scan of every chunk: only while vectors are still arriving.
             if answer is not None and (answer.first_pass or any_awaiting(conn)):
-                covered = coverage_counts.get(conn, project.schema)
+                covered = coverage_counts.get(conn, project.schema, first_pass=answer.first_pass)
     coverage = None if answer is None or covered is None else answer.covered(covered)
     results = SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
     if answer is not None:
