@@ -3,6 +3,7 @@
     python benchmarks/searchable.py                          # ~10,000 files, 120 s of embedding
     python benchmarks/searchable.py --files 2000 --embed-seconds 60 --embedders onnx
     python benchmarks/searchable.py --files 2000 --all-files     # any file, not only .py
+    python benchmarks/searchable.py --files 2000 --embedders onnx --first-pass both
 
 The corpus is the ``.py`` files of the installed packages (this interpreter's
 site-packages), copied to a temporary folder, up to ``--files``. It is indexed from
@@ -23,6 +24,10 @@ nothing into a private CODELENS_HOME, with ``embed="background"``, once per embe
 vector over the seconds from the start until the last one landed. An inline embedder
 (static) stores every vector with its chunk, so it has them all once stored, and its
 worker has nothing to embed (only the first load's HNSW index to build).
+
+``--first-pass both`` runs each embedder twice, with the first pass (the static model's
+vectors stored with the chunks, answering meaning search until the model's are in) and
+without: the store's time with and without it, and when meaning search first answers.
 
 Embedding a corpus this size takes hours on a small CPU, so it stops after
 ``--embed-seconds``. The load average is printed at the start and the end.
@@ -81,12 +86,12 @@ def _load() -> str:
 
 
 def _measure(
-    ws: Workspace, corpus: Path, embedder: str, args: argparse.Namespace
+    ws: Workspace, corpus: Path, embedder: str, args: argparse.Namespace, first_pass: bool = True
 ) -> dict[str, float]:
     """One embedder's whole sequence on the corpus, in a project of its own."""
     out: dict[str, float] = {}
-    print(f"\n== {embedder}")
-    project = ws.create(f"searchable-{embedder}", embedder=embedder)
+    print(f"\n== {embedder}{'' if first_pass else ', no first pass'}")
+    project = ws.create(f"searchable-{embedder}", embedder=embedder, first_pass=first_pass)
     model = get_embedder(embedder, settings=ws.settings)
     warm = time.perf_counter()
     model.embed_counted(["warm"])  # loads (the first time in a home: exports) the model
@@ -109,6 +114,21 @@ def _measure(
         f"stored: {report.files_indexed} files, {total} chunks in {stored:.1f} s"
         f" ({report.files_indexed / stored:.0f} files/s); searchable by words from then on"
     )
+    # Right after the store: does meaning search answer yet, and by which model?
+    asked = time.perf_counter()
+    hits = project.search(_QUERIES[0], mode="semantic", limit=5)
+    out["semantic_after_store_ms"] = (time.perf_counter() - asked) * 1000
+    out["semantic_after_store_hits"] = len(hits)
+    print(
+        f"semantic search right after the store: {len(hits)} hits in"
+        f" {out['semantic_after_store_ms']:.0f} ms, by {hits.attrs.get('semantic_model')}"
+        f" ({hits.meaning_note or 'every vector in'})"
+    )
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    print(f"store stages (they overlap): {stages}")
+    for stage in ("first pass", "first-pass index"):
+        if stage in report.seconds:
+            out[f"{stage.replace(' ', '_').replace('-', '_')}_s"] = report.seconds[stage]
     if not awaiting:
         out["all_vectors_s"] = stored
         out["vectors_per_s"] = total / stored
@@ -266,6 +286,12 @@ def main() -> None:
         help="after the search window, wait up to this many seconds from the start for every"
         " chunk's vector and report when (0: do not wait)",
     )
+    parser.add_argument(
+        "--first-pass",
+        choices=("on", "off", "both"),
+        default="on",
+        help="projects with the first pass (the default), without, or each embedder both ways",
+    )
     args = parser.parse_args()
     print(f"load average at start: {_load()}")
     tmp = Path(tempfile.mkdtemp(prefix="codelens-searchable-"))
@@ -275,7 +301,12 @@ def main() -> None:
         n = _corpus(args.files, tmp / "corpus", "*" if args.all_files else "*.py")
         print(f"corpus: {n} {kind}files from site-packages")
         ws = Workspace(Settings(home=home))
-        figures = {e: _measure(ws, tmp / "corpus", e, args) for e in args.embedders.split(",")}
+        ways = {"on": (True,), "off": (False,), "both": (True, False)}[args.first_pass]
+        figures = {
+            e if way else f"{e} (no first pass)": _measure(ws, tmp / "corpus", e, args, way)
+            for e in args.embedders.split(",")
+            for way in ways
+        }
         ws.close()
         names = list(figures)
         print("\n" + " | ".join(["figure", *names]))

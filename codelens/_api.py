@@ -60,10 +60,18 @@ def workspace(new: Workspace | None = None) -> Workspace:
 
 
 def create_project(
-    project_id: str, *, description: str = "", embedder: str | None = None
+    project_id: str,
+    *,
+    description: str = "",
+    embedder: str | None = None,
+    first_pass: bool | None = None,
 ) -> Project:
-    """Register a project and provision its schema; errors if it exists."""
-    return workspace().create(project_id, description=description, embedder=embedder)
+    """Register a project and provision its schema; errors if it exists.
+
+    ``first_pass=False``: no first-pass vectors (see :meth:`Workspace.create`)."""
+    return workspace().create(
+        project_id, description=description, embedder=embedder, first_pass=first_pass
+    )
 
 
 def project(project_id: str | None = None) -> Project:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codelens._config import Settings
-from codelens._db.model_record import next_embedder
+from codelens._db.first_pass import NO_FIRST_PASS_HELP
+from codelens._db.model_record import first_pass_model, next_embedder
 from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._embed.base import embeds_inline
 from codelens._index.dry_run import DRY_RUN_HELP
@@ -129,7 +130,12 @@ def _projects(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _create(args: argparse.Namespace, s: _Session) -> int:
-    project = s.ws.create(args.name, description=args.description, embedder=args.embedder)
+    project = s.ws.create(
+        args.name,
+        description=args.description,
+        embedder=args.embedder,
+        first_pass=False if args.no_first_pass else None,
+    )
     _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
     return ExitCode.OK
 
@@ -225,6 +231,9 @@ def _print_results(results: pd.DataFrame) -> None:
         more = len(lines) - _SNIPPET_LINES
         if more > 0:
             _out(f"      ... ({more} more line{'s' if more > 1 else ''})")
+    note = getattr(results, "meaning_note", None)
+    if note:
+        _out(f"({note})")
 
 
 def _search(args: argparse.Namespace, s: _Session) -> int:
@@ -305,7 +314,9 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
     project = s.ws.create(args.project, description=DEMO_DESCRIPTION, exist_ok=True)
     _out(f"2. project {project.id!r}: storing {', '.join(args.packages)} from {stdlib}")
     # Words first: every file is stored and searchable by words before the model runs; a
-    # model that embeds inline (static) stores the vectors with the chunks, no wait after.
+    # model that embeds inline (static) stores the vectors with the chunks, no wait after;
+    # any other model gets the static model's vectors with the chunks (the first pass),
+    # which answer meaning search until its own vectors are in.
     inline = embeds_inline(next_embedder(project.handle))
     embed = "wait" if inline else "later"
     reports = []
@@ -316,15 +327,28 @@ def _demo(args: argparse.Namespace, s: _Session) -> int:
         _out(textwrap.indent(repr(reports[-1]), "   "))
     _out(f"\n3. searchable by words already: codelens search {DEMO_WORDS!r} --mode lexical -k 3")
     _print_results(project.search(DEMO_WORDS, limit=3, mode="lexical"))
+    first = first_pass_model(project.handle)
     if inline:
         _out("\n4. meaning at once: every vector was stored with its chunk")
+    elif first is not None:
+        _out(
+            f"\n4. meaning at once, by the fast first-pass model ({first}): its vectors were"
+            " stored with the chunks; the project's own model embeds after the searches"
+        )
     else:
         _out("\n4. meaning, as the vectors arrive: codelens embed")
         project.embed_pending(progress=not args.quiet)
-    for n, query in enumerate(DEMO_QUERIES, start=5):
+    n = 5
+    for query in DEMO_QUERIES:
         _out(f"\n{n}. codelens search {query!r} -p {project.id} -k 3")
         _print_results(project.search(query, limit=3))
-    _out(f"\n{5 + len(DEMO_QUERIES)}. the workspace (codelens projects):")
+        n += 1
+    if not inline and first is not None:
+        model = project.embedder().name
+        _out(f"\n{n}. {model}'s vectors, which then answer meaning search: codelens embed")
+        project.embed_pending(progress=not args.quiet)
+        n += 1
+    _out(f"\n{n}. the workspace (codelens projects):")
     _projects(args, s)
     _out("\nNext: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab.")
     return _index_status(reports)
@@ -380,6 +404,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--embedder", help="'local', 'onnx', 'static', 'ollama' or 'ollama:MODEL' (default: auto)"
     )
+    p.add_argument("--no-first-pass", action="store_true", help=NO_FIRST_PASS_HELP)
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")

@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_OLLAMA_RETRIES",
     "DEFAULT_OLLAMA_TIMEOUT",
     "ENV_EMBEDDER",
+    "ENV_FIRST_PASS",
     "ENV_OLLAMA_HOST",
     "ENV_OLLAMA_QUERY_TIMEOUT",
     "ENV_OLLAMA_RETRIES",
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 ENV_EMBEDDER = "CODELENS_EMBEDDER"
+# "0" (or off, false, no): new projects get no first pass (README, "The first pass").
+ENV_FIRST_PASS = "CODELENS_FIRST_PASS"
 # A streaming replica of CODELENS_DATABASE_URL's server that searches, status and
 # snapshots read from; writes, grants and migrations stay on the primary.
 ENV_READ_URL = "CODELENS_DATABASE_READ_URL"
@@ -61,6 +64,17 @@ def _default_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("codelens", appauthor=False))
+
+
+def _switch(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    if raw in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is neither on nor off: set {name}=1 or {name}=0")
 
 
 def _seconds(name: str, default: float) -> float:
@@ -101,6 +115,8 @@ class Settings:
     ollama_query_timeout: float = DEFAULT_OLLAMA_QUERY_TIMEOUT  # a search's query, retries incl.
     ollama_retries: int = DEFAULT_OLLAMA_RETRIES  # after a transient failure
     database_read_url: str | None = None  # a read replica of database_url's server
+    # New projects whose model is not inline get the static model's vectors first.
+    first_pass: bool = True
 
     def __post_init__(self) -> None:
         home: object = self.home
@@ -124,6 +140,7 @@ class Settings:
             ollama_query_timeout=_seconds(ENV_OLLAMA_QUERY_TIMEOUT, DEFAULT_OLLAMA_QUERY_TIMEOUT),
             ollama_retries=_count(ENV_OLLAMA_RETRIES, DEFAULT_OLLAMA_RETRIES),
             database_read_url=os.environ.get(ENV_READ_URL) or None,
+            first_pass=_switch(ENV_FIRST_PASS, True),
         )
 
     def __repr__(self) -> str:

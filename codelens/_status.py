@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from codelens._db.model_record import first_pass_model
+
 if TYPE_CHECKING:
     from codelens._project import Project
     from codelens._workspace import Workspace
 
-__all__ = ["awaiting_line", "status_lines"]
+__all__ = ["awaiting_line", "first_pass_line", "status_lines"]
 
 
 def awaiting_line(chunks: int, awaiting: int) -> str:
@@ -22,6 +24,16 @@ def awaiting_line(chunks: int, awaiting: int) -> str:
         f"vectors: {chunks - awaiting:,} of {chunks:,} chunks embedded, {awaiting:,} await"
         " vectors (found by words only until embedded)"
     )
+
+
+def first_pass_line(model: str, first: int, chunks: int, awaiting: int) -> str:
+    """The first pass's coverage beside the project's model's, and which one answers."""
+    answers = (
+        "answers meaning search until the project's model has embedded them"
+        if awaiting and first
+        else "the project's model answers meaning search"
+    )
+    return f"first pass: {model}, {first:,} of {chunks:,} chunks; {answers}"
 
 
 def status_lines(ws: Workspace, project: Project | None) -> list[str]:
@@ -49,6 +61,12 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
             f" chunks: {counts['chunks']}"
         )
         lines.append(awaiting_line(counts["chunks"], counts["chunks_awaiting_vectors"]))
+        first = first_pass_model(project.handle)
+        if first is not None:
+            covered = project.coverage()
+            lines.append(
+                first_pass_line(first, covered.first_pass, covered.total, covered.awaiting)
+            )
         job = project.embedding_job()
         if job is not None:
             lines.append(

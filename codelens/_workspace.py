@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -70,8 +71,13 @@ class Workspace:
         description: str = "",
         embedder: str | None = None,
         exist_ok: bool = False,
+        first_pass: bool | None = None,
     ) -> Project:
-        """Register a project and provision its schema."""
+        """Register a project and provision its schema.
+
+        ``first_pass=False`` turns the first pass off (None: ``Settings.first_pass``, on
+        unless ``CODELENS_FIRST_PASS=0``): a project whose model is not inline then
+        searches by meaning only what that model has embedded (README, "The first pass")."""
         validate_project_id(project_id)
         if embedder is not None or self.settings.embedder:
             # A spec that names no embedder is refused here, before anything is registered,
@@ -81,9 +87,15 @@ class Workspace:
         try:
             with self.db.connection() as conn, conn.transaction():
                 conn.execute(
-                    "INSERT INTO codelens.projects (id, schema_name, description, embedder)"
-                    " VALUES (%s, %s, %s, %s)",
-                    [project_id, schema_name(project_id), description, embedder],
+                    "INSERT INTO codelens.projects (id, schema_name, description, embedder,"
+                    " settings) VALUES (%s, %s, %s, %s, %s)",
+                    [
+                        project_id,
+                        schema_name(project_id),
+                        description,
+                        embedder,
+                        json.dumps({} if first_pass is None else {"first_pass": first_pass}),
+                    ],
                 )
                 migrate_project(conn, project_id)
             self._wrote()

@@ -12,15 +12,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["VectorCoverage", "any_awaiting", "any_embedded", "awaiting_count", "vector_coverage"]
+__all__ = [
+    "VectorCoverage",
+    "any_awaiting",
+    "any_embedded",
+    "any_first_pass",
+    "awaiting_count",
+    "vector_coverage",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class VectorCoverage:
-    """Chunks with their vector, of all chunks; ``awaiting`` is the difference."""
+    """Chunks with their vector, of all chunks; ``awaiting`` is the difference.
+    ``first_pass``: chunks with a first-pass vector (0 for a project without a first pass)."""
 
     embedded: int
     total: int
+    first_pass: int = 0
 
     @property
     def awaiting(self) -> int:
@@ -46,15 +55,29 @@ def any_embedded(conn: Connection) -> bool:
     return bool(row and row[0])
 
 
+def any_first_pass(conn: Connection) -> bool:
+    """Whether any chunk has a first-pass vector (at worst a scan, when none has)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM chunks WHERE first_vector IS NOT NULL)"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def awaiting_count(conn: Connection) -> int:
     """Chunks awaiting their vector (a scan of a partial index: cheap when few await)."""
     row = conn.execute("SELECT count(*) FROM chunks WHERE embedding IS NULL").fetchone()
     return int(row[0]) if row else 0
 
 
-def vector_coverage(conn: Connection) -> VectorCoverage:
-    """Embedded and total chunks of the project whose schema ``conn`` is on."""
+def vector_coverage(conn: Connection, *, first_pass: bool = True) -> VectorCoverage:
+    """Embedded and total chunks of the project whose schema ``conn`` is on, and with
+    ``first_pass`` the chunks with a first-pass vector (else reported as 0): counting
+    those reads every row, where the total alone may be counted from an index."""
     awaiting = awaiting_count(conn)
-    row = conn.execute("SELECT count(*) FROM chunks").fetchone()
-    total = int(row[0]) if row else 0
-    return VectorCoverage(total - awaiting, total)
+    if not first_pass:
+        row = conn.execute("SELECT count(*) FROM chunks").fetchone()
+        total = int(row[0]) if row else 0
+        return VectorCoverage(total - awaiting, total)
+    row = conn.execute("SELECT count(*), count(first_vector) FROM chunks").fetchone()
+    total, first = (int(row[0]), int(row[1])) if row else (0, 0)
+    return VectorCoverage(total - awaiting, total, first)

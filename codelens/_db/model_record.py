@@ -10,6 +10,7 @@ from psycopg.rows import class_row
 
 from codelens._chunk.chunker import CHUNKER_VERSION
 from codelens._db.access import owns_chunks
+from codelens._db.first_pass import FIRST_PASS_SPEC, load_first_pass, wanted_first_pass
 from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder, resolve_embedder_spec
 from codelens.errors import ModelMismatch, NotIndexed
@@ -22,7 +23,9 @@ __all__ = [
     "EmbedderChoice",
     "EmbeddingMetadata",
     "choose_embedder",
+    "first_pass_model",
     "index_embedder",
+    "index_first_pass",
     "next_embedder",
     "read_metadata",
     "search_embedder",
@@ -37,15 +40,23 @@ class EmbeddingMetadata:
     document_prefix: str
     query_prefix: str
     chunker_version: str
+    first_pass_model: str | None = None
 
 
 def read_metadata(conn: Connection) -> EmbeddingMetadata | None:
     with conn.cursor(row_factory=class_row(EmbeddingMetadata)) as cur:
         cur.execute(
             "SELECT model_name, embedding_dimensions, max_tokens, document_prefix, query_prefix,"
-            " chunker_version FROM embedding_metadata"
+            " chunker_version, first_pass_model FROM embedding_metadata"
         )
         return cur.fetchone()
+
+
+def first_pass_model(project: ProjectHandle) -> str | None:
+    """The first-pass model a project was indexed with; None: none, or not indexed yet."""
+    with project.connection() as conn:
+        meta = read_metadata(conn)
+    return None if meta is None else meta.first_pass_model
 
 
 def search_embedder(project: ProjectHandle) -> Embedder:
@@ -79,10 +90,16 @@ def choose_embedder(
     if meta is None:
         return EmbedderChoice(explicit, record=True, replace=False, rechunk=True)
     wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
-    if wanted != meta.model_name:
+    first = meta.first_pass_model
+    if wanted != meta.model_name or first not in (None, FIRST_PASS_SPEC):
         if not force:
+            had, now = (
+                (meta.model_name, wanted)
+                if wanted != meta.model_name
+                else (f"the first-pass model {first}", FIRST_PASS_SPEC)
+            )
             raise ModelMismatch(
-                f"project {project.id!r} is indexed with {meta.model_name}, not {wanted}: "
+                f"project {project.id!r} is indexed with {had}, not {now}: "
                 "re-index with index(..., force=True) to re-embed everything with the new model"
             )
         return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
@@ -109,6 +126,15 @@ def index_embedder(
     return embedder, choice.rechunk
 
 
+def index_first_pass(conn: Connection) -> Embedder | None:
+    """The first-pass model of an index run (recorded at the project's first index), or None:
+    the project has none, or it cannot load (one warning; the run goes on without it)."""
+    meta = read_metadata(conn)
+    if meta is None or meta.first_pass_model is None:
+        return None
+    return load_first_pass(meta.first_pass_model)
+
+
 def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, replace: bool) -> None:
     # The HNSW index is built by the indexer after the run's rows are in: one build is
     # much cheaper than maintaining the graph row by row through a first, large load.
@@ -120,9 +146,11 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
             conn.execute("DELETE FROM embedding_metadata")
             if owner:
                 conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
+                conn.execute("DROP INDEX IF EXISTS chunks_first_vector_hnsw")
         conn.execute(
             "INSERT INTO embedding_metadata (model_name, embedding_dimensions, max_tokens,"
-            " document_prefix, query_prefix, chunker_version) VALUES (%s, %s, %s, %s, %s, %s)",
+            " document_prefix, query_prefix, chunker_version, first_pass_model)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [
                 embedder.name,
                 dims,
@@ -130,6 +158,7 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
                 embedder.document_prefix,
                 embedder.query_prefix,
                 CHUNKER_VERSION,
+                wanted_first_pass(project, embedder),
             ],
         )
         if owner:

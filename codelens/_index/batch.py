@@ -2,7 +2,9 @@
 
 A chunk's vector is attached when its content hash has one in the project, or, with an
 inline embedder (:func:`~codelens._embed.base.embeds_inline`), computed here: the batch
-then lands with every vector, and nothing of it awaits the embed phase.
+then lands with every vector, and nothing of it awaits the embed phase. A project with a
+first pass (:mod:`codelens._db.first_pass`) gets the first-pass model's vectors the same
+way, reused by content hash or computed here, in the same write.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from codelens._chunk.tags import FileSymbols
 from codelens._chunk.types import Chunk, embed_header
@@ -21,6 +26,7 @@ from codelens._index.store import (
     FileRow,
     KnownFile,
     StoredVector,
+    stored_first_vectors,
     stored_hashes,
     stored_vectors,
     write_files,
@@ -85,10 +91,18 @@ class Run:
         self.repository_id = repository_id
         self.reuse = reuse
         self.inline = inline
+        self.first: Embedder | None = None  # the first-pass model: see first_pass()
+        self.reuse_first = False
         self.timed = StageClock(report.seconds)
         # Unchanged files stored before their symbols were (or with an older extraction):
         # they get their symbols alone, their chunks and vectors stay as they are.
         self.symbols_only: set[str] = set()
+
+    def first_pass(self, model: Embedder, *, reuse: bool) -> None:
+        """Give every chunk ``model``'s vector too, reused by content hash (with ``reuse``)
+        or embedded on the chunking thread, and stored in the batch's write."""
+        self.first = model
+        self.reuse_first = reuse
 
     def chunk(self, items: Sequence[tuple[ScannedFile, KnownFile | None]]) -> Batch:
         """Cut the batch's files into chunk rows, each with its vector when one is reusable
@@ -127,9 +141,10 @@ class Run:
         made: set[str] = set()
         if self.inline:
             texts = {h: t for _, pieces in pending for _, _, h, t in pieces if h not in found}
-            new = self._embed(texts)
+            new = self._embed(self.embedder, texts, "embed")
             found.update(new)
             made = set(new)
+        first = self._first_vectors(pending)
         for row, pieces in pending:
             row.chunks = [
                 ChunkRow(
@@ -148,6 +163,7 @@ class Run:
                     c.execution_count,
                     c.cell_start_line,
                     c.cell_end_line,
+                    first.get(h),
                 )
                 for i, (c, header, h, _) in enumerate(pieces)
             ]
@@ -160,20 +176,39 @@ class Run:
                     batch.reused += 1
         return batch
 
-    def _embed(self, texts: dict[str, str]) -> dict[str, StoredVector]:
-        """Vectors for these texts (by content hash), each distinct text embedded once.
+    def _first_vectors(
+        self, pending: list[tuple[FileRow, list[tuple[Chunk, str, str, str]]]]
+    ) -> dict[str, npt.NDArray[np.float32]]:
+        """The first-pass vectors of the batch's chunks, by content hash: reused when the
+        project has one for the text, else embedded here (none without a first pass)."""
+        if self.first is None:
+            return {}
+        texts = {h: t for _, pieces in pending for _, _, h, t in pieces}
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        if self.reuse_first:
+            with self.timed("store"):
+                found = stored_first_vectors(self.conn, list(texts))
+        new = self._embed(
+            self.first, {h: t for h, t in texts.items() if h not in found}, "first pass"
+        )
+        found.update((h, v.embedding) for h, v in new.items())
+        return found
+
+    def _embed(self, model: Embedder, texts: dict[str, str], stage: str) -> dict[str, StoredVector]:
+        """``model``'s vectors for these texts (by content hash), each distinct text once.
 
         When the model fails, none is returned: the batch's new chunks are stored awaiting
         their vectors, and the embed phase retries them one by one (marking a file failed
-        only for a text that fails alone), as for any other model.
+        only for a text that fails alone), as for any other model; a first pass leaves them
+        without a first-pass vector, searched by the project's model once it has theirs.
         """
         if not texts:
             return {}
         hashes = list(texts)
-        limit = self.embedder.max_tokens
+        limit = model.max_tokens
         try:
-            with self.timed("embed"):
-                vectors, counts = self.embedder.embed_counted([texts[h] for h in hashes])
+            with self.timed(stage):
+                vectors, counts = model.embed_counted([texts[h] for h in hashes])
         except EmbedderError:
             return {}
         return {

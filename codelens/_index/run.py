@@ -38,9 +38,9 @@ import psycopg
 
 from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.autocommit import autocommit
-from codelens._db.awaiting import any_embedded, awaiting_count
+from codelens._db.awaiting import any_embedded, any_first_pass, awaiting_count
 from codelens._db.estimates import estimated_chunks
-from codelens._db.model_record import index_embedder, search_embedder
+from codelens._db.model_record import index_embedder, index_first_pass, search_embedder
 from codelens._embed.base import embeds_inline
 from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
@@ -60,7 +60,7 @@ from codelens._index.store import (
     upsert_repository,
 )
 from codelens._index.target import index_target
-from codelens._index.vector_index import has_vector_index
+from codelens._index.vector_index import ensure_first_pass_index, has_vector_index
 from codelens._index.vectors import EMBED_BATCH, EmbedReport, embed_awaiting
 from codelens._scan.nofollow import CheckedFolder
 from codelens._scan.walk import ScannedFile, ScanOptions, scan
@@ -252,6 +252,7 @@ def _index(
     with conn.transaction():
         setup_lock(conn, project)
         model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
+        first = index_first_pass(conn)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
         rechunk = rechunk or not chunked_by_today(conn, repository_id)
         interrupt_dead_runs(conn, repository_id)
@@ -263,6 +264,10 @@ def _index(
     reuse = not options.force and any_embedded(conn)
     inline = embeds_inline(model) and options.embed != "later"
     run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse, inline=inline)
+    if first is not None:
+        # Its vectors are reused by content hash as the model's are, on their own test: a
+        # project stored with embed="later" has first-pass vectors and none of its model's.
+        run.first_pass(first, reuse=not options.force and any_first_pass(conn))
     status = "failed"
     try:
         with run.timed("scan"):
@@ -302,6 +307,12 @@ def _index(
             report.files_deleted = len(gone)
             with run.timed("analyze"):
                 _refresh_statistics(conn, report.chunks_added + report.chunks_removed)
+            if first is not None and (options.embed == "later" or not awaiting_count(conn)):
+                # No embed phase follows in this call: build it here. Else the embed phase
+                # builds it first thing (a minute at 100k chunks, kept off the store's
+                # critical path); meanwhile the first pass is searched by an exact scan.
+                with run.timed("first-pass index"):
+                    ensure_first_pass_index(conn)
         status = "interrupted" if report.interrupted else "completed"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from pgvector import HalfVector
 from psycopg import sql
 
 from codelens._chunk.chunker import CHUNKER_VERSION
@@ -36,6 +37,7 @@ __all__ = [
     "known_files",
     "mark_failed",
     "start_run",
+    "stored_first_vectors",
     "stored_hashes",
     "stored_vectors",
     "upsert_repository",
@@ -65,6 +67,7 @@ CHUNK_COLUMNS = (
     ("execution_count", "int4"),
     ("cell_start_line", "int4"),
     ("cell_end_line", "int4"),
+    ("first_vector", "halfvec"),
 )
 _CHUNK_TYPES = [kind for _, kind in CHUNK_COLUMNS]
 COPY_CHUNKS = sql.SQL("COPY chunks ({}) FROM STDIN WITH (FORMAT BINARY)").format(
@@ -153,6 +156,7 @@ class ChunkRow:
     execution_count: int | None = None
     cell_start_line: int | None = None
     cell_end_line: int | None = None
+    first_vector: npt.NDArray[np.float32] | None = None  # the first-pass model's, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +286,20 @@ def stored_vectors(conn: Connection, hashes: Sequence[str]) -> dict[str, StoredV
     return {r[0]: StoredVector(np.asarray(r[1].to_numpy(), np.float32), r[2], r[3]) for r in rows}
 
 
+def stored_first_vectors(
+    conn: Connection, hashes: Sequence[str]
+) -> dict[str, npt.NDArray[np.float32]]:
+    """First-pass vectors already in the project for these content hashes."""
+    if not hashes:
+        return {}
+    rows = conn.execute(
+        "SELECT DISTINCT ON (content_hash) content_hash, first_vector"
+        " FROM chunks WHERE content_hash = ANY(%s) AND first_vector IS NOT NULL",
+        [list(hashes)],
+    )
+    return {r[0]: np.asarray(r[1].to_numpy(), np.float32) for r in rows}
+
+
 def awaiting_chunks(conn: Connection, after_id: int, limit: int) -> list[AwaitingChunk]:
     """Up to ``limit`` chunks awaiting a vector, in id order after ``after_id``."""
     rows = conn.execute(
@@ -409,6 +427,7 @@ def write_files(
                         c.execution_count,
                         c.cell_start_line,
                         c.cell_end_line,
+                        None if c.first_vector is None else HalfVector(c.first_vector),
                     )
                 )
     _write_symbols(conn, repository_id, ids, files)

@@ -14,7 +14,12 @@ from codelens._db.access import owns_chunks
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["HNSW_MAX_DIMENSIONS", "ensure_vector_index", "has_vector_index"]
+__all__ = [
+    "HNSW_MAX_DIMENSIONS",
+    "ensure_first_pass_index",
+    "ensure_vector_index",
+    "has_vector_index",
+]
 
 # pgvector's HNSW indexes vectors of at most 2000 dimensions. Wider models still search
 # correctly, by an exact scan, which is slower on big projects.
@@ -89,8 +94,46 @@ def _build(conn: Connection, memory: str) -> None:
 
 def has_vector_index(conn: Connection) -> bool:
     """Whether the project's chunks have their HNSW index."""
+    return _has_index(conn, "chunks_embedding_hnsw")
+
+
+def _has_index(conn: Connection, name: str) -> bool:
     row = conn.execute(
         "SELECT EXISTS (SELECT FROM pg_indexes WHERE schemaname = current_schema()"
-        " AND indexname = 'chunks_embedding_hnsw')"
+        " AND indexname = %s)",
+        [name],
     ).fetchone()
     return bool(row and row[0])
+
+
+def ensure_first_pass_index(
+    conn: Connection, *, memory: str = "512MB", cancel: threading.Event | None = None
+) -> bool:
+    """Create the HNSW cosine index on ``chunks.first_vector`` if it is missing; whether
+    the column is indexed (False also when ``cancel`` stopped the build: rolled back, the
+    next call starts it again).
+
+    Built once, after a first load's rows are in (as the project model's is), then kept
+    current row by row: the first pass stores vectors with every later batch. Only the
+    table's owner may build it; a writer's project searches the first pass by an exact
+    scan, slower on a big project and as right.
+    """
+    if _has_index(conn, "chunks_first_vector_hnsw"):
+        # Asked first: CREATE INDEX IF NOT EXISTS locks out writers before it looks.
+        return True
+    if cancel is not None and cancel.is_set():
+        return False
+    try:
+        with _stopped_by(conn, cancel), conn.transaction():
+            if not owns_chunks(conn):
+                return False
+            conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+            conn.execute(
+                "CREATE INDEX IF NOT EXISTS chunks_first_vector_hnsw"
+                " ON chunks USING hnsw (first_vector halfvec_cosine_ops)"
+            )
+    except psycopg.errors.QueryCanceled:
+        if cancel is None or not cancel.is_set():
+            raise
+        return False
+    return True

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from codelens._chunk.types import embedding_text_of
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
+from codelens._db.model_record import read_metadata
 from codelens._index.lock import embed_lock
 from codelens._index.store import (
     AwaitingChunk,
@@ -33,7 +34,11 @@ from codelens._index.store import (
     mark_failed,
 )
 from codelens._index.timing import StageClock
-from codelens._index.vector_index import ensure_vector_index, has_vector_index
+from codelens._index.vector_index import (
+    ensure_first_pass_index,
+    ensure_vector_index,
+    has_vector_index,
+)
 from codelens.errors import EmbedderError, EmbedderUnavailable
 
 if TYPE_CHECKING:
@@ -204,6 +209,12 @@ def embed_awaiting(
         try:
             total = awaiting_count(reader)
             progress.embedding(total)
+            meta = read_metadata(reader)
+            if meta is not None and meta.first_pass_model is not None:
+                # The first pass's index (see codelens._index.run), before the model's
+                # vectors: until those are in, the first pass answers meaning search.
+                with StageClock(report.seconds)("first-pass index"):
+                    ensure_first_pass_index(writer_conn, cancel=cancel)
             ready = has_vector_index(reader)
             state = _Pass(embedder, report, progress, ready, cancel)
             if not ready and any_embedded(reader):

@@ -24,7 +24,7 @@ from codelens._search.filters import Filters
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, By, Mode
 from codelens._search.place import CELL_COLUMNS, match_text, place
 from codelens._search.query import clean_query
-from codelens._search.results import coverage_note
+from codelens._search.results import SearchResults
 from codelens._symbols.queries import ReferenceKind
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
@@ -306,7 +306,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "by": by,
             "count": len(hits),
             "results": hits,
-            **_coverage(results.semantic_coverage),
+            **_coverage(results),
         }
 
     def symbol_rows(project_id: str, rows: Any, limit: int) -> dict[str, Any]:
@@ -392,11 +392,11 @@ def _file_fields(record: dict[Any, Any]) -> dict[str, Any]:
     }
 
 
-def _coverage(coverage: tuple[int, int] | None) -> dict[str, Any]:
-    """Say so when meaning search saw only the embedded part of the project."""
-    if coverage is None or coverage[0] >= coverage[1]:
-        return {}
-    return {"note": coverage_note(*coverage)}
+def _coverage(results: SearchResults) -> dict[str, Any]:
+    """Say so when meaning search saw only the embedded part of the project, or the
+    first-pass model's vectors."""
+    note = results.meaning_note
+    return {} if note is None else {"note": note}
 
 
 def _missing(value: Any) -> bool:

@@ -18,6 +18,7 @@ from IPython.core.error import UsageError
 # IPython's own splitter (quotes kept, open quotes tolerated), from where it is defined
 from IPython.utils._process_common import arg_split
 
+from codelens._db.first_pass import NO_FIRST_PASS_HELP
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.category import KIND_HELP
@@ -121,6 +122,7 @@ def _commands() -> dict[str, Command]:
     p.add_argument("name", help="project id: lower-case letters, digits and dashes")
     p.add_argument("--path", help="folder to index into the new project")
     p.add_argument("--embedder", help="embedding model: local (default), ollama or ollama:MODEL")
+    p.add_argument("--no-first-pass", action="store_true", help=NO_FIRST_PASS_HELP)
     p.add_argument("--description", help="a line describing the project")
     _embed_option(p)
     p.add_argument(

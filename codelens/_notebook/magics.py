@@ -163,6 +163,7 @@ class CodelensMagics(Magics):
             name,
             description=unquote(args.description or ""),
             embedder=embedder,
+            first_pass=False if args.no_first_pass else None,
         )
         ws.use(name)
         print(f"created project {name!r}; it is now the current project")

@@ -31,14 +31,15 @@ class CoverageCounts:
         self._items: dict[tuple[object, ...], tuple[float, VectorCoverage]] = {}
         self._lock = threading.Lock()
 
-    def get(self, conn: Connection, schema: str) -> VectorCoverage:
-        key = (conn.info.host, conn.info.port, conn.info.dbname, schema)
+    def get(self, conn: Connection, schema: str, *, first_pass: bool = False) -> VectorCoverage:
+        """The project's coverage; with ``first_pass``, its first-pass count too."""
+        key = (conn.info.host, conn.info.port, conn.info.dbname, schema, first_pass)
         started = monotonic()
         with self._lock:
             kept = self._items.get(key)
         if kept is not None and started - kept[0] < REUSE_SECONDS:
             return kept[1]
-        counted = vector_coverage(conn)
+        counted = vector_coverage(conn, first_pass=first_pass)
         slow = monotonic() - started >= SLOW_COUNT_SECONDS
         with self._lock:
             if slow:

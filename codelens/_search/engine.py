@@ -18,7 +18,7 @@ from psycopg import sql
 
 from codelens._db.awaiting import any_awaiting
 from codelens._db.estimates import estimated_chunks
-from codelens._db.model_record import search_embedder
+from codelens._search.answering import Answering, answering
 from codelens._search.by_file import FILE_SPREAD, by_file, check_by
 from codelens._search.coverage import coverage_counts
 from codelens._search.filters import Filters
@@ -32,8 +32,10 @@ from codelens._search.signals import QueryShape, rerank, semantic_weight, shape_
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
 
 if TYPE_CHECKING:
+    from codelens._db.awaiting import VectorCoverage
     from codelens._db.handle import ProjectHandle
     from codelens._db.pool import Connection
+    from codelens._embed.base import Embedder
     from codelens._search.query import Vector
 
 __all__ = [
@@ -71,7 +73,7 @@ EXACT_ROWS = 2_000
 # a scan without the graph sorts them last, with a NULL distance, and they are dropped.
 _SEMANTIC = """
 WITH hits AS MATERIALIZED (
-    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c
+    SELECT c.id, {column} <=> %s AS distance FROM chunks c
     WHERE {where}
     ORDER BY distance LIMIT %s
 )
@@ -82,8 +84,8 @@ SELECT id, 1 - distance FROM hits WHERE distance IS NOT NULL ORDER BY distance, 
 # computed) once.
 _SEMANTIC_EXACT = """
 SELECT id, 1 - distance FROM (
-    SELECT c.id, c.embedding <=> %s AS distance FROM chunks c
-    WHERE c.embedding IS NOT NULL AND {where} OFFSET 0
+    SELECT c.id, {column} <=> %s AS distance FROM chunks c
+    WHERE {column} IS NOT NULL AND {where} OFFSET 0
 ) d
 ORDER BY distance, id LIMIT %s
 """
@@ -155,12 +157,18 @@ def search(
     )
     depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
-        vector = None if mode == "lexical" else _embed(project, text)
         shape = shape_of(text)
         with project.read_connection() as conn, _snapshot(conn):
+            # Which model's vectors rank (never two in one ranking), and its query vector.
+            answer = None if mode == "lexical" else answering(conn, project)
+            vector = None if answer is None else _embed(answer.embedder, text)
             plan = plan_query(conn, text) if mode != "semantic" else None
             while True:
-                semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
+                semantic = (
+                    _semantic(conn, answer, vector, filters, depth)
+                    if answer is not None and vector is not None
+                    else []
+                )
                 lexical = lexical_hits(conn, text, plan, filters, depth) if plan is not None else []
                 ranked = _ranked(mode, semantic, lexical, shape)
                 units = _units(conn, ranked, limit, mode, shape, filters.path is not None)
@@ -171,12 +179,14 @@ def search(
             rows, roots = _rows(conn, [i for unit in units for i in unit.part_ids])
             if not rows:
                 _check_indexed(conn, project)
-            coverage = None
+            covered: VectorCoverage | None = None
             # Counting costs a scan of every chunk: only while vectors are still arriving.
-            if vector is not None and any_awaiting(conn):
-                covered = coverage_counts.get(conn, project.schema)
-                coverage = (covered.embedded, covered.total)
+            if answer is not None and (answer.first_pass or any_awaiting(conn)):
+                covered = coverage_counts.get(conn, project.schema, first_pass=answer.first_pass)
+    coverage = None if answer is None or covered is None else answer.covered(covered)
     results = SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
+    if answer is not None:
+        results.attrs.update(answer.describe(covered))
     return results if by == "definition" else by_file(results, files)
 
 
@@ -225,9 +235,9 @@ def _ranked(
     return [Fused(cid, s, None, i) for i, (cid, s) in enumerate(lexical, 1)]
 
 
-def _embed(project: ProjectHandle, text: str) -> Vector:
+def _embed(embedder: Embedder, text: str) -> Vector:
     try:
-        return query_cache.embed(search_embedder(project), text)
+        return query_cache.embed(embedder, text)
     except EmbedderError as exc:
         # Same class (EmbedderUnavailable stays EmbedderUnavailable), one more way out.
         raise type(exc)(f"{exc} (mode='lexical' searches without it)") from exc
@@ -273,14 +283,17 @@ def _snapshot(conn: Connection) -> Iterator[None]:
 
 
 def _semantic(
-    conn: Connection, vector: Vector, filters: Filters, depth: int
+    conn: Connection, answer: Answering, query: Vector, filters: Filters, depth: int
 ) -> list[tuple[int, float]]:
+    """Chunks by cosine to ``query``, over the answering model's column alone."""
+    vector = answer.parameter(query)
+    column = sql.Identifier("c", answer.column)
     where, params = filters.where()
     with conn.transaction():
         if filters and _few_match(conn, where, params, depth):
             # Few rows pass: scoring them all is exact and cheaper than walking the graph
             # past the many neighbours that the filter rejects.
-            found = _exact(conn, vector, where, params, depth)
+            found = _exact(conn, column, vector, where, params, depth)
         else:
             # pgvector 0.8 iterative scans: keep walking the graph until enough rows pass
             # the filters, instead of filtering the first ef_search neighbours down to few.
@@ -292,11 +305,13 @@ def _semantic(
                 prepare=True,
             )
             found = conn.execute(
-                sql.SQL(_SEMANTIC).format(where=where), [vector, *params, depth], prepare=True
+                sql.SQL(_SEMANTIC).format(column=column, where=where),
+                [vector, *params, depth],
+                prepare=True,
             ).fetchall()
             if filters and len(found) < depth:
                 # The scan gave up (max_scan_tuples) before enough rows passed.
-                found = _exact(conn, vector, where, params, depth)
+                found = _exact(conn, column, vector, where, params, depth)
     return [(int(cid), float(score)) for cid, score in found]
 
 
@@ -313,10 +328,17 @@ def _few_match(conn: Connection, where: sql.Composable, params: list[object], de
 
 
 def _exact(
-    conn: Connection, vector: Vector, where: sql.Composable, params: list[object], depth: int
+    conn: Connection,
+    column: sql.Composable,
+    vector: object,
+    where: sql.Composable,
+    params: list[object],
+    depth: int,
 ) -> list[tuple[Any, ...]]:
     return conn.execute(
-        sql.SQL(_SEMANTIC_EXACT).format(where=where), [vector, *params, depth], prepare=True
+        sql.SQL(_SEMANTIC_EXACT).format(column=column, where=where),
+        [vector, *params, depth],
+        prepare=True,
     ).fetchall()
 
 

@@ -17,7 +17,7 @@ from codelens._search.results_html import results_html
 if TYPE_CHECKING:
     from codelens._search.grouping import Unit
 
-__all__ = ["COLUMNS", "SearchResults", "coverage_note"]
+__all__ = ["COLUMNS", "SearchResults", "coverage_note", "first_pass_note"]
 
 COLUMNS = [
     "rank",
@@ -55,6 +55,19 @@ def coverage_note(embedded: int, total: int) -> str:
     )
 
 
+def first_pass_note(first: Mapping[str, Any], covered: tuple[int, int] | None) -> str:
+    """The line results carry while the first-pass model answers meaning search."""
+    total = int(first["total"])
+    share = int(100 * int(first["embedded"]) / total) if total else 0
+    note = (
+        f"meaning by the fast first-pass model ({first['model']}) until {first['until']}'s"
+        f" vectors are in: {share}% so far"
+    )
+    if covered is not None and covered[0] < covered[1]:
+        note += f"; {covered[1] - covered[0]:,} chunks have no vector yet (words find them)"
+    return note
+
+
 class SearchResults(pd.DataFrame):
     """Ranked results, best first, one row each: a definition (all its parts, when it was
     too long to embed whole and was cut) or a stretch of module code. Columns (stable):
@@ -86,9 +99,12 @@ class SearchResults(pd.DataFrame):
     higher is closer); lexical, the share of the query's idf-weighted words the chunk
     contains (0..1; ties ordered by PostgreSQL's ``ts_rank_cd``); hybrid, the fused
     reciprocal-rank score (see :mod:`codelens._search.fusion`). ``attrs`` holds ``query``,
-    ``mode``, ``project``, ``semantic_coverage`` and ``roots`` (each hit's repository and
+    ``mode``, ``project``, ``semantic_coverage``, ``roots`` (each hit's repository and
     its root folder: in a notebook, a header links to its file when the file is below the
-    notebook's folder, and JupyterLab opens it).
+    notebook's folder, and JupyterLab opens it), and for semantic and hybrid search
+    ``semantic_model`` (the model whose vectors ranked: one per search) and
+    ``first_pass`` (while a project's first-pass model answers: a dict of ``model``,
+    ``until`` (the project's model), and its ``embedded`` of ``total`` chunks; else None).
 
     While a project is being embedded, lexical search covers every chunk and semantic and
     hybrid search the chunks that have their vector: :attr:`semantic_coverage` says how
@@ -182,11 +198,20 @@ class SearchResults(pd.DataFrame):
         coverage = self.attrs.get("semantic_coverage")
         return None if coverage is None else (int(coverage[0]), int(coverage[1]))
 
-    def _note(self) -> str | None:
+    @property
+    def meaning_note(self) -> str | None:
+        """The line saying what meaning search saw, when it saw less than the project's
+        own model's vectors of every chunk; None otherwise."""
         coverage = self.semantic_coverage
+        first = self.attrs.get("first_pass")
+        if first:
+            return first_pass_note(first, coverage)
         if coverage is None or coverage[0] >= coverage[1]:
             return None
         return coverage_note(*coverage)
+
+    def _note(self) -> str | None:
+        return self.meaning_note
 
     def parts_of(self, row: int) -> pd.DataFrame:
         """The parts of the result at position ``row`` (0 = the first): one row per chunk

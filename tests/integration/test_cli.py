@@ -312,18 +312,50 @@ def test_demo_indexes_stdlib_and_points_to_the_next_step(
     assert "1. database:" in out
     assert "2. project 'cli-demo': storing sqlite3" in out
     assert "<IndexReport sqlite3: indexed" in out
-    # words before meaning: stored with every vector still to come, searched by words, then
-    # embedded, then searched by meaning
+    # words, then meaning at once: stored with the project's own vectors still to come,
+    # searched by words, then by meaning with the first pass's vectors, and only then
+    # embedded by the project's model
     stored, rest = out.split("3. searchable by words already")
     assert "chunks await vectors" in stored
-    words, meaning = rest.split("4. meaning")
+    words, meaning = rest.split("4. meaning at once, by the fast first-pass model")
     assert "--mode lexical" in words
-    assert "codelens search 'decode a JSON document into Python objects'" in meaning
-    assert "[sqlite3, python, score" in meaning
-    assert "cli-demo" in out.split("7. the workspace")[1]
+    searches, embedded = meaning.split("7. local:all-MiniLM-L6-v2's vectors")
+    assert "codelens search 'decode a JSON document into Python objects'" in searches
+    assert "[sqlite3, python, score" in searches
+    assert searches.count("(meaning by the fast first-pass model (static:static-code-v1)") == 2
+    assert "0% so far" in searches  # no vector of the project's model was waited for
+    assert "cli-demo" in embedded.split("8. the workspace")[1]
     assert out.rstrip().endswith(
         "Next: run `make lab` to open notebooks/quickstart.ipynb in JupyterLab."
     )
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_demo_without_a_first_pass_embeds_before_searching_by_meaning(
+    capsys: pytest.CaptureFixture[str],
+    drop_after: list[str],
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CODELENS_FIRST_PASS", "0")
+    drop_after.append("cli-demo-nofp")
+    assert main(["demo", "--project", "cli-demo-nofp", "--packages", "tomllib", "-q"]) == 0
+    out = capsys.readouterr().out
+    stored, meaning = out.split("4. meaning, as the vectors arrive: codelens embed")
+    assert "chunks await vectors" in stored
+    assert "first-pass" not in out
+    assert "[tomllib, python, score" in meaning
+    assert "cli-demo-nofp" in out.split("7. the workspace")[1]
+    assert workspace.get("cli-demo-nofp").info()["settings"] == {}
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_create_with_no_first_pass_records_it_for_the_project(
+    capsys: pytest.CaptureFixture[str], drop_after: list[str], workspace: Workspace
+) -> None:
+    drop_after.append("cli-nofp")
+    assert main(["create", "cli-nofp", "--no-first-pass"]) == 0
+    assert workspace.get("cli-nofp").info()["settings"] == {"first_pass": False}
 
 
 # -- exit codes and arguments, as a shell or CI sees them ------------------------------------

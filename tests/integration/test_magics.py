@@ -171,6 +171,25 @@ def test_create_with_path_indexes_it(
     assert ws.get(fresh).info()["embedder"] == "local"
 
 
+def test_create_without_a_first_pass_searches_by_the_projects_model_alone(
+    ip: InteractiveShell,
+    ws: Workspace,
+    fresh: str,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    magics(ip).quiet = True
+    line(ip, "codelens", f"create {fresh} --no-first-pass --embedder local")
+    assert ws.get(fresh).info()["settings"] == {"first_pass": False}
+    line(ip, "codelens", f"index {repo} --embed later")
+    capsys.readouterr()
+    line(ip, "codelens", "status")
+    status = capsys.readouterr().out
+    assert "vectors: 0 of" in status and "first pass" not in status
+    hits = ws.get(fresh).search("render a receipt", mode="semantic")
+    assert hits.attrs["semantic_model"] == "local:all-MiniLM-L6-v2" and len(hits) == 0
+
+
 def test_create_rejects_a_bad_name_in_one_line(ip: InteractiveShell) -> None:
     result = ip.run_cell("%codelens create Not_Valid")
     assert type(result.error_in_exec).__name__ == "InvalidProjectId"

@@ -711,3 +711,31 @@ def test_stdio_server_survives_a_message_that_is_not_unicode(
         child.stdout.close()
         child.stderr.close()
     assert "Traceback" not in log, log
+
+
+def test_a_search_answered_by_the_first_pass_says_so_in_its_note(
+    server_parts: tuple[Any, JobManager, Path], workspace: Workspace, cleanup_ids: list[str]
+) -> None:
+    server, _, root = server_parts
+    cleanup_ids.append("mcp-first-pass")
+    project = workspace.create("mcp-first-pass", embedder="local")
+    project.index(make_repo(root / "shop"), progress=False, embed="later")
+
+    async def session() -> dict[str, Any]:
+        async with Client(server) as client:
+            reply: dict[str, Any] = payload(
+                await client.call_tool(
+                    "search_code",
+                    {"query": "charge a card", "project_id": "mcp-first-pass", "mode": "semantic"},
+                )
+            )
+            return reply
+
+    reply = run(session)
+    assert reply["count"] > 0
+    assert reply["note"].startswith(
+        "meaning by the fast first-pass model (static:static-code-v1) until"
+        " local:all-MiniLM-L6-v2's vectors are in: 0% so far"
+    )
+    project.embed_pending(progress=False)
+    assert "note" not in run(session)

@@ -31,6 +31,7 @@ from codelens._index.vector_index import ensure_vector_index
 from codelens._index.vectors import EmbedReport
 from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
 from codelens._search import coverage
+from codelens._search.answering import answering
 from codelens._search.engine import _semantic
 from codelens._search.filters import Filters
 from codelens._search.query import query_cache
@@ -90,9 +91,19 @@ def _many_files(root: Path, files: int = 6, functions: int = 10) -> Path:
 
 
 @pytest.fixture
+def project(workspace: Workspace, project_id: str) -> Iterator[Project]:
+    """A project without a first pass: these tests pin what meaning search does while only
+    the project's own model's vectors exist (test_first_pass.py covers the first pass)."""
+    created = workspace.create(project_id, embedder="local", first_pass=False)
+    yield created
+    if workspace.exists(project_id):
+        workspace.drop(project_id, force=True)
+
+
+@pytest.fixture
 def clean(workspace: Workspace) -> Iterator[Project]:
     name = f"t-clean-{os.getpid()}-{random.randrange(10**8)}"
-    created = workspace.create(name, embedder="local")
+    created = workspace.create(name, embedder="local", first_pass=False)
     yield created
     workspace.drop(name, force=True)
 
@@ -161,7 +172,7 @@ def test_meaning_search_of_a_partly_embedded_project_walks_the_graph_not_every_c
         )
         with conn.transaction():
             before = conn.execute(counters).fetchone()
-            found = _semantic(conn, vector, Filters.of(), 50)
+            found = _semantic(conn, answering(conn, project.handle), vector, Filters.of(), 50)
             after = conn.execute(counters).fetchone()
     assert before is not None and after is not None
     scans = (after[0] - before[0], after[1] - before[1])

@@ -626,3 +626,21 @@ def test_fake_server_speaks_the_rest_of_the_api(server: FakeOllama) -> None:
             "one", 768
         )
     assert math.isclose(sum(x * x for x in vector_for("", 4)), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", False), ("off", False), ("1", True), ("", True)]
+)
+def test_the_first_pass_setting_reads_on_and_off(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("CODELENS_FIRST_PASS", value)
+    assert Settings.from_env().first_pass is expected
+
+
+def test_a_first_pass_setting_that_is_neither_on_nor_off_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CODELENS_FIRST_PASS", "maybe")
+    with pytest.raises(ConfigError, match=r"CODELENS_FIRST_PASS='maybe'.*CODELENS_FIRST_PASS=0"):
+        Settings.from_env()
