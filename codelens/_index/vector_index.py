@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -42,16 +42,24 @@ def ensure_vector_index(
     rolled back, and the next call starts it again.
     ``memory`` is the build's maintenance_work_mem: a build whose graph fits is much faster.
     """
-    if dimensions > HNSW_MAX_DIMENSIONS or (cancel is not None and cancel.is_set()):
+    if dimensions > HNSW_MAX_DIMENSIONS:
+        return False
+    return _cancellable(conn, cancel, lambda: _build(conn, memory))
+
+
+def _cancellable(
+    conn: Connection, cancel: threading.Event | None, build: Callable[[], bool]
+) -> bool:
+    """``build()``'s answer, or False when ``cancel`` is set before or during it."""
+    if cancel is not None and cancel.is_set():
         return False
     try:
         with _stopped_by(conn, cancel):
-            _build(conn, memory)
+            return build()
     except psycopg.errors.QueryCanceled:
         if cancel is None or not cancel.is_set():
             raise  # someone else's cancel (statement_timeout, an operator): not ours to hide
         return False
-    return True
 
 
 @contextmanager
@@ -79,17 +87,18 @@ def _stopped_by(conn: Connection, cancel: threading.Event | None) -> Iterator[No
         watcher.join()
 
 
-def _build(conn: Connection, memory: str) -> None:
+def _build(conn: Connection, memory: str) -> bool:
     with conn.transaction():
         if not owns_chunks(conn):
             # Only the table's owner may index it: a writer asks the registry's function.
             conn.execute("SELECT codelens.index_embeddings(current_schema(), %s)", [memory])
-            return
+            return True
         conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
         conn.execute(
             "CREATE INDEX IF NOT EXISTS chunks_embedding_hnsw"
             " ON chunks USING hnsw (embedding vector_cosine_ops)"
         )
+    return True
 
 
 def has_vector_index(conn: Connection) -> bool:
@@ -121,19 +130,16 @@ def ensure_first_pass_index(
     if _has_index(conn, "chunks_first_vector_hnsw"):
         # Asked first: CREATE INDEX IF NOT EXISTS locks out writers before it looks.
         return True
-    if cancel is not None and cancel.is_set():
-        return False
-    try:
-        with _stopped_by(conn, cancel), conn.transaction():
-            if not owns_chunks(conn):
-                return False
-            conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
-            conn.execute(
-                "CREATE INDEX IF NOT EXISTS chunks_first_vector_hnsw"
-                " ON chunks USING hnsw (first_vector halfvec_cosine_ops)"
-            )
-    except psycopg.errors.QueryCanceled:
-        if cancel is None or not cancel.is_set():
-            raise
-        return False
+    return _cancellable(conn, cancel, lambda: _build_first_pass(conn, memory))
+
+
+def _build_first_pass(conn: Connection, memory: str) -> bool:
+    with conn.transaction():
+        if not owns_chunks(conn):
+            return False
+        conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [memory])
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS chunks_first_vector_hnsw"
+            " ON chunks USING hnsw (first_vector halfvec_cosine_ops)"
+        )
     return True
