@@ -120,6 +120,10 @@ def build(project: Project, root: Path, target: int) -> tuple[int, int]:
                             tokens,
                             tokens > 256,
                             vectors[i].astype(np.float32),
+                            # No repeated signature, notebook cell or first-pass vector:
+                            # a plain file's window has none of them.
+                            "",
+                            *[None] * (len(CHUNK_COLUMNS) - 16),
                         ]
                     )
                     written += 1
