@@ -48,10 +48,14 @@ def read_metadata(conn: Connection) -> EmbeddingMetadata | None:
         return cur.fetchone()
 
 
-def search_embedder(project: ProjectHandle) -> Embedder:
-    """The model a project was indexed with, for embedding queries."""
-    with project.connection() as conn:
+def search_embedder(project: ProjectHandle, conn: Connection | None = None) -> Embedder:
+    """The model a project was indexed with, for embedding queries; read on ``conn`` (a
+    connection on the project's schema) when given, else on a connection of its own."""
+    if conn is not None:
         meta = read_metadata(conn)
+    else:
+        with project.connection() as own:
+            meta = read_metadata(own)
     if meta is None:
         raise NotIndexed.project(project.id)
     return get_embedder(meta.model_name, settings=project.settings)

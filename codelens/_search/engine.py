@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -155,9 +155,11 @@ def search(
     )
     depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
-        vector = None if mode == "lexical" else _embed(project, text)
         shape = shape_of(text)
         with project.read_connection() as conn, _snapshot(conn):
+            # The model's record is read in the search's own snapshot, on its connection:
+            # a connection of its own cost a checkout and five round trips more.
+            vector = None if mode == "lexical" else _embed(project, text, conn)
             plan = plan_query(conn, text) if mode != "semantic" else None
             while True:
                 semantic = _semantic(conn, vector, filters, depth) if vector is not None else []
@@ -225,9 +227,9 @@ def _ranked(
     return [Fused(cid, s, None, i) for i, (cid, s) in enumerate(lexical, 1)]
 
 
-def _embed(project: ProjectHandle, text: str) -> Vector:
+def _embed(project: ProjectHandle, text: str, conn: Connection | None = None) -> Vector:
     try:
-        return query_cache.embed(search_embedder(project), text)
+        return query_cache.embed(search_embedder(project, conn), text)
     except EmbedderError as exc:
         # Same class (EmbedderUnavailable stays EmbedderUnavailable), one more way out.
         raise type(exc)(f"{exc} (mode='lexical' searches without it)") from exc
@@ -276,7 +278,10 @@ def _semantic(
     conn: Connection, vector: Vector, filters: Filters, depth: int
 ) -> list[tuple[int, float]]:
     where, params = filters.where()
-    with conn.transaction():
+    # Its own transaction when called alone (the settings below are local to one); inside
+    # search's, a savepoint would only add two round trips.
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    with conn.transaction() if idle else nullcontext():
         if filters and _few_match(conn, where, params, depth):
             # Few rows pass: scoring them all is exact and cheaper than walking the graph
             # past the many neighbours that the filter rejects.
