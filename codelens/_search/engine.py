@@ -6,16 +6,18 @@ fetching the ranked rows) read one snapshot, in one read-only REPEATABLE READ
 transaction: a re-index committing meanwhile cannot make ranked chunks vanish.
 
 Where a hybrid search's time goes (``benchmarks/search_profile.py`` at 100,000 chunks with
-the static model, one client, medians per search on a shared 2-core machine at load 8):
-the lexical statement 3.4 ms (mean 9, p95 38: reading up to ``CAP`` candidate rows, which
-miss the server's buffers when the table and the HNSW graph outgrow them), the semantic
-one 3.8, grouping 1.2, the result frame 1.9, the ranking rules 1.0, the rows 0.5, the
-query's terms 0.4, the query's embedding with the model's record 0.4, and about ten
-statements of a few tenths of a millisecond each (the pool's check, search_path, BEGIN,
-set_config, the coverage probe, COMMIT, RESET ALL). Under load each round trip costs
-far more than its statement (up to 3 ms at load 9): the model's record is read on the
-search's own connection rather than on one more (a checkout and five round trips), and
-the semantic statement runs without a savepoint inside search's transaction (two).
+the static model, one client, medians per search on a shared 2-core machine at load 3; a
+search 12.3-12.6 ms): the semantic statement 3.1 ms, the result frame 1.9, grouping 1.4
+(its statement 1.1), the ranking rules 1.0, the lexical statement 0.6 (mean 4.3, p95 18:
+the queries whose rarest words still match hundreds of chunks read that many rows, most
+of them outside the server's buffers once the table and the HNSW graph outgrow them),
+the rows, the query's terms and the query's embedding with the model's record 0.35
+each, and about ten statements of 0.1 ms (the pool's check, search_path, BEGIN,
+set_config, the coverage probe, COMMIT, RESET ALL). The model's record is read on the
+search's own connection, not on one more: that was a checkout and five round trips,
+1.1-1.2 ms at load 3 and up to 15 ms at load 9, where a round trip costs far more than
+its statement; and the semantic statement runs without a savepoint inside search's
+transaction (0.2 ms).
 """
 
 from __future__ import annotations
