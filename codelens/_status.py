@@ -16,13 +16,15 @@ if TYPE_CHECKING:
 __all__ = ["awaiting_line", "first_pass_line", "status_lines"]
 
 
-def awaiting_line(chunks: int, awaiting: int) -> str:
-    """How much of the project meaning search covers; the rest is found by words only."""
+def awaiting_line(chunks: int, awaiting: int, *, first_pass: bool = False) -> str:
+    """How much of the project its model has embedded; the rest is found by words only,
+    or by meaning through the first pass when the project has one."""
     if not awaiting:
         return f"vectors: all {chunks:,} chunks embedded"
+    until = "by meaning through the first pass" if first_pass else "by words only"
     return (
         f"vectors: {chunks - awaiting:,} of {chunks:,} chunks embedded, {awaiting:,} await"
-        " vectors (found by words only until embedded)"
+        f" vectors (found {until} until embedded)"
     )
 
 
@@ -60,10 +62,16 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
             f" {counts['skipped_files']} skipped, {counts['failed_files']} failed;"
             f" chunks: {counts['chunks']}"
         )
-        lines.append(awaiting_line(counts["chunks"], counts["chunks_awaiting_vectors"]))
         first = first_pass_model(project.handle)
-        if first is not None:
-            covered = project.coverage()
+        covered = project.coverage() if first is not None else None
+        lines.append(
+            awaiting_line(
+                counts["chunks"],
+                counts["chunks_awaiting_vectors"],
+                first_pass=covered is not None and covered.first_pass == covered.total,
+            )
+        )
+        if first is not None and covered is not None:
             lines.append(
                 first_pass_line(first, covered.first_pass, covered.total, covered.awaiting)
             )

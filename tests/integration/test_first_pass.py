@@ -140,6 +140,9 @@ def test_the_first_pass_answers_until_the_projects_model_covers_every_chunk_neve
     lines = "\n".join(status_lines(project.workspace, project))
     assert f"first pass: {DEFAULT_STATIC_SPEC}, {covered.total:,} of {covered.total:,}" in lines
     assert "answers meaning search until" in lines
+    # The chunks awaiting MiniLM are found by meaning all the same, through the first pass.
+    assert "found by words only" not in lines
+    assert "found by meaning through the first pass until embedded" in lines
 
     project.embed_pending(progress=False)
     done = project.search(query, mode="semantic", limit=10)
