@@ -123,16 +123,19 @@ def _shift(item: _T, lines: int) -> _T:
     return dataclasses.replace(item, line=item.line + lines)
 
 
+# Read with ``QueryCursor.captures``: one capture per pattern, named for the kind, so no
+# per-match dictionaries are built (``matches`` cost nearly twice as much); the name and
+# qualifier of each capture are read off its node by field (``_python_name``).
 _PYTHON_QUERY = """
-(class_definition name: (identifier) @name) @class
-(function_definition name: (identifier) @name) @function
-(assignment left: (identifier) @name) @assign
-(assignment left: (attribute object: (identifier) @qualifier attribute: (identifier) @name)) @self
-(typed_parameter . (identifier) @name) @param
-(typed_default_parameter name: (identifier) @name) @param
-(call function: (identifier) @name) @call
-(attribute object: (_) @qualifier attribute: (identifier) @name) @attribute
-(decorator (identifier) @name) @decorator
+(class_definition name: (identifier)) @class
+(function_definition name: (identifier)) @function
+(assignment left: (identifier)) @assign
+(assignment left: (attribute object: (identifier) attribute: (identifier))) @self
+(typed_parameter . (identifier)) @param
+(typed_default_parameter name: (identifier)) @param
+(call function: (identifier)) @call
+(attribute object: (_) attribute: (identifier)) @attribute
+(decorator (identifier)) @decorator
 (import_statement) @import
 (import_from_statement) @import
 """
@@ -148,14 +151,6 @@ _CLASS_LIKE = {"class", "interface", "module", "type", "object"}
 @cache
 def _python_query() -> tree_sitter.Query:
     return tree_sitter.Query(grammar("python"), _PYTHON_QUERY)
-
-
-@cache
-def _python_kinds() -> tuple[str, ...]:
-    """The kind each pattern of the Python query captures its whole node as."""
-    patterns = [line for line in _PYTHON_QUERY.strip().splitlines() if line.strip()]
-    assert len(patterns) == _python_query().pattern_count
-    return tuple(line.rsplit("@", 1)[1].strip() for line in patterns)
 
 
 # What the wheels' tags.scm miss: calls in C and C++ (they tag none), and TypeScript's
@@ -433,48 +428,51 @@ def _declared_type(node: Node, kind: str, source: _Source) -> str | None:
 
 
 def _python(path: str, root: Node, source: _Source) -> FileSymbols:
-    matches = tree_sitter.QueryCursor(_python_query()).matches(root)
+    found = tree_sitter.QueryCursor(_python_query()).captures(root)
     out = FileSymbols("python")
     defs: list[tuple[Node, Node, str]] = []
+    for kind in ("class", "function"):
+        defs += [(node, _field(node, "name"), kind) for node in found.get(kind, ())]
+    defs += [(node, _field(node, "left"), "assign") for node in found.get("assign", ())]
+    for node in found.get("self", ()):
+        left = _field(node, "left")
+        if _field(left, "object").text == b"self":
+            defs.append((node, _field(left, "attribute"), "self"))
+    for node in found.get("param", ()):
+        name = node.child_by_field_name("name") or node.named_children[0]
+        defs.append((node, name, "param"))
     refs: list[tuple[Node, str, str]] = []  # name node, qualifier, kind
-    imports: list[Node] = []
-    kinds = _python_kinds()
-    for pattern, captures in matches:
-        kind = kinds[pattern]
-        node = captures[kind][0]
-        if kind == "import":
-            imports.append(node)
-            continue
-        name = captures["name"][0]
-        if kind in _DEFINITION_KINDS or kind in _VARIABLE_KINDS:
-            if kind == "self" and source.text(captures["qualifier"][0]) != "self":
-                continue
-            defs.append((node, name, kind))
-            continue
-        qualifier_nodes = captures.get("qualifier")
-        qualifier = _dotted(qualifier_nodes[0], source) if qualifier_nodes else ""
-        if kind == "attribute":
-            # One pattern for every attribute: what holds it says whether it is called,
-            # decorates, or is written. Separate call and decorator patterns matched the
-            # same nodes again and cost the query twice as much.
-            parent = node.parent
-            if parent is not None:
-                held_by = parent.type
-                if held_by == "call":
-                    if parent.child_by_field_name("function") == node:
-                        kind = "call"
-                elif held_by == "decorator":
-                    kind = "decorator"
-                elif held_by in ("assignment", "augmented_assignment"):
-                    if parent.child_by_field_name("left") == node:
-                        continue  # a write
-                elif (
-                    held_by == "argument_list"
-                    and parent.parent is not None
-                    and parent.parent.type == "class_definition"
-                ):
-                    continue  # a base: read with its class
-        refs.append((name, qualifier, kind))
+    refs += [(_field(node, "function"), "", "call") for node in found.get("call", ())]
+    for node in found.get("decorator", ()):
+        name = next(c for c in node.named_children if c.type == "identifier")
+        refs.append((name, "", "decorator"))
+    for node in found.get("attribute", ()):
+        # One pattern for every attribute: what holds it says whether it is called,
+        # decorates, or is written. Separate call and decorator patterns matched the
+        # same nodes again and cost the query twice as much.
+        kind = "attribute"
+        parent = node.parent
+        if parent is not None:
+            held_by = parent.type
+            if held_by == "call":
+                if parent.child_by_field_name("function") == node:
+                    kind = "call"
+            elif held_by == "decorator":
+                kind = "decorator"
+            elif held_by in ("assignment", "augmented_assignment"):
+                if parent.child_by_field_name("left") == node:
+                    continue  # a write
+            elif (
+                held_by == "argument_list"
+                and parent.parent is not None
+                and parent.parent.type == "class_definition"
+            ):
+                continue  # a base: read with its class
+        refs.append((_field(node, "attribute"), _dotted(_field(node, "object"), source), kind))
+    # In source order of their names, the order the query's matches came in.
+    refs.sort(key=lambda r: r[0].start_byte)
+    # Both import patterns capture as "import": each pattern's nodes come in a run.
+    imports = sorted(found.get("import", ()), key=lambda n: n.start_byte)
     scopes = _Scopes()
     for node, name, qualname, kind, outer in scopes.build(defs):
         scope = qualname.rpartition(".")[0]
@@ -527,6 +525,13 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
     for node in imports:
         _imports(node, source, package, scopes, out)
     return out
+
+
+def _field(node: Node, name: str) -> Node:
+    """A child the query's pattern guarantees."""
+    child = node.child_by_field_name(name)
+    assert child is not None
+    return child
 
 
 def _is_constant_name(name: str) -> bool:
