@@ -50,7 +50,6 @@ from codelens import Project, Settings, Workspace
 from codelens._db.embedded import stop_server
 from codelens._embed.registry import get_embedder
 from codelens._index.vector_index import ensure_vector_index
-from codelens._search.answering import answering
 from codelens._search.engine import _semantic, search
 from codelens._search.filters import Filters
 from codelens._search.query import query_cache
@@ -255,6 +254,16 @@ def latency(
             )
 
 
+def _semantic_hits(conn, project, vector, filters):  # type: ignore[no-untyped-def]
+    """The HNSW scan's top 10, on this checkout's code or a baseline's (``--baseline``
+    runs this file with an older codelens, from before a search asked which model answers)."""
+    try:
+        from codelens._search.answering import answering
+    except ImportError:
+        return _semantic(conn, vector, filters, 10)
+    return _semantic(conn, answering(conn, project.handle), vector, filters, 10)
+
+
 def recall(project: Project, queries: list[tuple[str, np.ndarray]], path: str | None) -> float:
     """Share of the exact top 10 chunks that the HNSW scan returns, over 100 queries. The
     scan itself, as search's results group a definition's parts and so are not chunks."""
@@ -266,8 +275,7 @@ def recall(project: Project, queries: list[tuple[str, np.ndarray]], path: str | 
     filters = Filters.of(path=path)
     for _, vector in queries[:100]:
         with project.connection() as conn:
-            answer = answering(conn, project.handle)
-            approx = {cid for cid, _ in _semantic(conn, answer, vector, filters, 10)}
+            approx = {cid for cid, _ in _semantic_hits(conn, project, vector, filters)}
             params = [path + "/%", vector] if path else [vector]
             exact = {int(r[0]) for r in conn.execute(exact_sql, params).fetchall()}
         hits += len(approx & exact)
