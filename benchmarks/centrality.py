@@ -26,7 +26,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import evaluate as bench
-import pandas as pd
 import ranking_variants as rv
 
 from codelens import Settings, Workspace
@@ -95,33 +94,9 @@ def main() -> None:
     sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
     cases = rv.collect(home, sets, args.embedder)
     calls = name_calls(home, {c.corpus for c in cases}, args.embedder)
-    frames = []
-    for weight in (0.0, 0.1, 0.2, 0.4):
-        rows = []
-        for case in cases:
-            places = top(case, calls[case.corpus], weight)
-            rows.append(
-                {"variant": f"centrality {weight}", "set": case.set, "corpus": case.corpus}
-                | {"kind": case.kind}
-                | rv._measure(case, places)
-            )
-        frames.append(pd.DataFrame(rows))
-    ranks = pd.concat(frames).astype({"rank": "Int64"})
-    out = []
-    for (variant, set_name), part in ranks.groupby(["variant", "set"], sort=False):
-        cells: dict[str, object] = {"variant": variant, "set": set_name}
-        for key in ("corpus", "kind"):
-            for value, group in part.groupby(key, sort=False):
-                cells[str(value)] = rv.headline(set_name, group)
-        cells["all"] = rv.headline(set_name, part)
-        out.append(cells)
-    table = pd.DataFrame(out)
-    with pd.option_context(
-        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
-    ):
-        for set_name, part in table.groupby("set", sort=False):
-            print(f"\n{set_name}")
-            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
+    weights = {f"centrality {w}": w for w in (0.0, 0.1, 0.2, 0.4)}
+    ranks = rv.ranks_of(cases, weights, lambda case, w: top(case, calls[case.corpus], w))
+    rv.show(rv.summarize(ranks))
 
 
 if __name__ == "__main__":

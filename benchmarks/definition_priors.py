@@ -31,7 +31,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import evaluate as bench
-import pandas as pd
 import ranking_variants as rv
 
 from codelens._search.engine import hybrid_head
@@ -95,32 +94,8 @@ def main() -> None:
         "class 1.0": (1.0, 1.0),
         "private 0.8, class 0.5": (0.8, 0.5),
     }
-    rows = []
-    for name, (private, lift) in variants.items():
-        for case in cases:
-            rows.append(
-                {"variant": name, "set": case.set, "corpus": case.corpus, "kind": case.kind}
-                | rv._measure(case, top(case, private, lift))
-            )
-    ranks = pd.DataFrame(rows).astype({"rank": "Int64"})
-    out = []
-    for (variant, set_name), part in ranks.groupby(["variant", "set"], sort=False):
-        cells: dict[str, object] = {"variant": variant, "set": set_name}
-        for key in ("corpus", "kind"):
-            for value, group in part.groupby(key, sort=False):
-                cells[str(value)] = rv.headline(set_name, group)
-        cells["all"] = rv.headline(set_name, part)
-        if set_name == "definitions":
-            cells["R@10"] = float(rv._scores(part["rank"])["recall@10"])
-            wordless = part.loc[part["kind"] == "wordless", "rank"]
-            cells["wordless R@10"] = float(rv._scores(wordless)["recall@10"])
-        out.append(cells)
-    with pd.option_context(
-        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
-    ):
-        for set_name, part in pd.DataFrame(out).groupby("set", sort=False):
-            print(f"\n{set_name}")
-            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
+    ranks = rv.ranks_of(cases, variants, lambda case, v: top(case, *v))
+    rv.show(rv.summarize(ranks))
 
 
 if __name__ == "__main__":

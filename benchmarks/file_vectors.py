@@ -31,7 +31,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import evaluate as bench
 import numpy as np
-import pandas as pd
 import ranking_variants as rv
 
 from codelens import Settings, Workspace
@@ -107,31 +106,9 @@ def main() -> None:
     sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
     cases = rv.collect(home, sets, args.embedder)
     found = file_means(home, {c.corpus for c in cases}, args.embedder)
-    rows = []
-    for weight in (0.0, 0.1, 0.2, 0.4, 0.8):
-        for case in cases:
-            rows.append(
-                {"variant": f"file vector {weight}", "set": case.set, "corpus": case.corpus}
-                | {"kind": case.kind}
-                | rv._measure(case, top(case, found[case.corpus], weight))
-            )
-    ranks = pd.DataFrame(rows).astype({"rank": "Int64"})
-    out = []
-    for (variant, set_name), part in ranks.groupby(["variant", "set"], sort=False):
-        cells: dict[str, object] = {"variant": variant, "set": set_name}
-        for key in ("corpus", "kind"):
-            for value, group in part.groupby(key, sort=False):
-                cells[str(value)] = rv.headline(set_name, group)
-        cells["all"] = rv.headline(set_name, part)
-        if set_name == "definitions":
-            cells["R@10"] = float(rv._scores(part["rank"])["recall@10"])
-        out.append(cells)
-    with pd.option_context(
-        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
-    ):
-        for set_name, part in pd.DataFrame(out).groupby("set", sort=False):
-            print(f"\n{set_name}")
-            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
+    weights = {f"file vector {w}": w for w in (0.0, 0.1, 0.2, 0.4, 0.8)}
+    ranks = rv.ranks_of(cases, weights, lambda case, w: top(case, found[case.corpus], w))
+    rv.show(rv.summarize(ranks))
 
 
 if __name__ == "__main__":

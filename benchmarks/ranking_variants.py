@@ -30,8 +30,8 @@ import evaluate as bench
 import pandas as pd
 
 from codelens import Settings, Workspace
-from codelens._db.model_record import search_embedder
 from codelens._languages import detect_language
+from codelens._search.answering import answering
 from codelens._search.category import category_of
 from codelens._search.engine import CANDIDATES, _semantic, hybrid_head
 from codelens._search.evaluate import _hit, _scores, answer_gains, file_scores, score_files
@@ -73,12 +73,14 @@ def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Ca
         for set_name, queries in sets.items():
             for corpus, mine in queries.groupby("corpus", sort=False):
                 handle = workspace.get(bench.project_id(str(corpus), embedder)).handle
-                model = search_embedder(handle)
                 with handle.connection() as conn:
+                    # The model that answers meaning search, as search asks it (an index
+                    # still behind its first pass is answered by the first pass).
+                    answer = answering(conn, handle)
                     for q in mine.to_dict("records"):
                         text = str(q["question"])
-                        vector = query_cache.embed(model, text)
-                        semantic = _semantic(conn, vector, Filters(), CANDIDATES)
+                        vector = query_cache.embed(answer.embedder, text)
+                        semantic = _semantic(conn, answer, vector, Filters(), CANDIDATES)
                         plan = plan_query(conn, text)
                         lexical = (
                             lexical_hits(conn, text, plan, Filters(), CANDIDATES) if plan else []
@@ -149,6 +151,18 @@ def table(cases: list[Case], variants: dict[str, Rules]) -> pd.DataFrame:
                 | measure(case, rules)
             )
     ranks = pd.DataFrame(rows).astype({"rank": "Int64", "docs": "Float64"})
+    crowding = ranks.dropna(subset="docs")
+    docs = crowding.groupby(["variant", "corpus"], sort=False)["docs"].mean().unstack()
+    files = crowding.loc[crowding["set"] == "files"].groupby("variant", sort=False)["docs"]
+    docs["file questions"] = files.mean()
+    docs["max"] = files.max()
+    return summarize(ranks), docs
+
+
+def summarize(ranks: pd.DataFrame) -> pd.DataFrame:
+    """One row per variant and set of ``ranks`` (one row per question, with ``variant``,
+    ``set``, ``corpus``, ``kind`` and what :func:`measure` gives): the headline figure per
+    corpus, per kind and over all; for definitions, Recall@10 too."""
     out = []
     for (variant, set_name), part in ranks.groupby(["variant", "set"], sort=False):
         cells: dict[str, object] = {"variant": variant, "set": set_name}
@@ -162,12 +176,29 @@ def table(cases: list[Case], variants: dict[str, Rules]) -> pd.DataFrame:
             wordless = part.loc[part["kind"] == "wordless", "rank"]
             cells["wordless R@10"] = float(_scores(wordless)["recall@10"])
         out.append(cells)
-    crowding = ranks.dropna(subset="docs")
-    docs = crowding.groupby(["variant", "corpus"], sort=False)["docs"].mean().unstack()
-    files = crowding.loc[crowding["set"] == "files"].groupby("variant", sort=False)["docs"]
-    docs["file questions"] = files.mean()
-    docs["max"] = files.max()
-    return pd.DataFrame(out), docs
+    return pd.DataFrame(out)
+
+
+def ranks_of(cases: list[Case], variants: dict[str, object], top_of) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """One row per variant and question: ``top_of(case, variant)`` gives the top places."""
+    rows = [
+        {"variant": name, "set": case.set, "corpus": case.corpus, "kind": case.kind}
+        | _measure(case, top_of(case, variant))
+        for name, variant in variants.items()
+        for case in cases
+    ]
+    return pd.DataFrame(rows).astype({"rank": "Int64"})
+
+
+def show(result: pd.DataFrame) -> None:
+    """Print a :func:`summarize` table, one block per set."""
+    with pd.option_context(
+        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
+    ):
+        for set_name, part in result.groupby("set", sort=False):
+            metric = "NDCG@10" if set_name == "files" else "MRR@10"
+            print(f"\n{set_name} ({metric}, hybrid)")
+            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
 
 
 def docs_table(docs: pd.DataFrame) -> pd.DataFrame:
@@ -232,13 +263,8 @@ def main() -> None:
     result, docs = table(cases, variants())
     if args.csv:
         result.to_csv(args.csv, index=False)
-    with pd.option_context(
-        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
-    ):
-        for set_name, part in result.groupby("set", sort=False):
-            metric = "NDCG@10" if set_name == "files" else "MRR@10"
-            print(f"\n{set_name} ({metric}, hybrid)")
-            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
+    show(result)
+    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 250):
         print("\ndocs results in the top 10 of questions about code (mean per question)")
         print(docs_table(docs).to_string())
 

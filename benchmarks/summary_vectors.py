@@ -158,13 +158,7 @@ def main() -> None:
         rows.append(result)
         plain, _ = rv.table(vs, {name + " (no rules)": rv.NO_RULES})
         rows.append(plain)
-    table = pd.concat(rows)
-    with pd.option_context(
-        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", 30
-    ):
-        for set_name, part in table.groupby("set", sort=False):
-            print(f"\n{set_name}")
-            print(part.drop(columns="set").dropna(axis=1, how="all").to_string(index=False))
+    rv.show(pd.concat(rows))
 
 
 if __name__ == "__main__":
