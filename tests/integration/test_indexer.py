@@ -678,9 +678,9 @@ def test_a_first_index_keeps_hnsw_current_behind_a_slow_model_and_builds_it_once
         events.append("fill")
         return real_fill(*args)
 
-    def index(*args: Any) -> bool:
+    def index(*args: Any, **kwargs: Any) -> bool:
         events.append("index")
-        return real_index(*args)
+        return real_index(*args, **kwargs)
 
     assert _index_store.fill_vectors is real_fill
     monkeypatch.setattr(WindowedEmbedder, "embed_counted", stand_in)
