@@ -18,7 +18,6 @@ rules): definition questions MRR@10 0.668 / 0.671 / 0.661 / 0.663 for weights 0,
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 from pathlib import Path
@@ -29,10 +28,8 @@ import evaluate as bench
 import ranking_variants as rv
 
 from codelens import Settings, Workspace
-from codelens._search.engine import hybrid_head
-from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
-from codelens._search.grouping import Unit, rank_units
-from codelens._search.signals import RULES, rerank, semantic_weight
+from codelens._search.grouping import Unit
+from codelens._search.signals import RULES
 
 
 def name_calls(home: Path, corpora: set[str], embedder: str) -> dict[str, dict[str, float]]:
@@ -60,42 +57,28 @@ def name_calls(home: Path, corpora: set[str], embedder: str) -> dict[str, dict[s
     return out
 
 
-def top(case: rv.Case, calls: dict[str, float], weight: float) -> list:
-    fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, RULES))
-    units = rank_units(fused[: hybrid_head(rv.LIMIT)], case.units, None, KIND_WEIGHTS)
-    if weight:
+def prior(calls: dict[str, float], weight: float):  # type: ignore[no-untyped-def]
+    """Each unit's fused score times 1 + ``weight`` x its name's share of the most calls."""
+
+    def rescore(units: list[Unit]) -> list[float]:
         counts = [calls.get(u.place.symbol.rpartition(".")[2], 0.0) for u in units]
         most = math.log1p(max(counts, default=0.0)) or 1.0
-        units = [
-            Unit(
-                Fused(
-                    u.best.id,
-                    u.best.score * (1 + weight * math.log1p(n) / most),
-                    u.best.semantic_rank,
-                    u.best.lexical_rank,
-                ),
-                u.part_ids,
-                u.place,
-            )
+        return [
+            u.best.score * (1 + weight * math.log1p(n) / most)
             for u, n in zip(units, counts, strict=True)
         ]
-        units.sort(key=lambda u: -u.best.score)
-    return [u.place for u in rerank(units, case.shape, RULES)[: rv.LIMIT]]
+
+    return rescore if weight else None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default="/tmp/cl-eval")
-    parser.add_argument("--set", choices=bench.SETS, action="append")
-    parser.add_argument("--corpus", action="append")
-    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
-    args = parser.parse_args()
-    home = Path(args.home).resolve()
-    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
-    cases = rv.collect(home, sets, args.embedder)
-    calls = name_calls(home, {c.corpus for c in cases}, args.embedder)
+    args = rv.arguments(__doc__.splitlines()[0]).parse_args()
+    cases = rv.cases_of(args)
+    calls = name_calls(Path(args.home).resolve(), {c.corpus for c in cases}, args.embedder)
     weights = {f"centrality {w}": w for w in (0.0, 0.1, 0.2, 0.4)}
-    ranks = rv.ranks_of(cases, weights, lambda case, w: top(case, calls[case.corpus], w))
+    ranks = rv.ranks_of(
+        cases, weights, lambda case, w: rv.top(case, RULES, prior(calls[case.corpus], w))
+    )
     rv.show(rv.summarize(ranks))
 
 

@@ -24,19 +24,14 @@ other questions (MRR falls 0.03-0.10). Neither is kept.
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import evaluate as bench
 import ranking_variants as rv
 
-from codelens._search.engine import hybrid_head
-from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
-from codelens._search.grouping import Place, Unit, rank_units
-from codelens._search.signals import RULES, rerank, semantic_weight
+from codelens._search.grouping import Unit
+from codelens._search.signals import RULES
 
 _CLASSES = {"class", "struct", "interface", "trait", "impl", "enum", "type"}
 
@@ -46,45 +41,36 @@ def _private(symbol: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
-def top(case: rv.Case, private: float, lift: float) -> list[Place]:
-    fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, RULES))
-    units = rank_units(fused[: hybrid_head(rv.LIMIT)], case.units, None, KIND_WEIGHTS)
-    scores = [u.best.score for u in units]
-    if private != 1.0 and not case.shape.is_symbol:
-        scores = [
-            s * (private if _private(u.place.symbol) else 1.0)
-            for u, s in zip(units, scores, strict=True)
-        ]
-    if lift:
-        best: dict[tuple[int, str], float] = {}
-        for u, s in zip(units, scores, strict=True):
-            owner = u.place.symbol.rpartition(".")[0]
-            if owner:
-                key = (u.place.file_id, owner)
-                best[key] = max(best.get(key, 0.0), s)
-        scores = [
-            s + lift * best.get((u.place.file_id, u.place.symbol), 0.0)
-            if u.place.kind in _CLASSES
-            else s
-            for u, s in zip(units, scores, strict=True)
-        ]
-    changed = [
-        Unit(Fused(u.best.id, s, u.best.semantic_rank, u.best.lexical_rank), u.part_ids, u.place)
-        for u, s in zip(units, scores, strict=True)
-    ]
-    changed.sort(key=lambda u: -u.best.score)
-    return [u.place for u in rerank(changed, case.shape, RULES)[: rv.LIMIT]]
+def prior(case: rv.Case, private: float, lift: float):  # type: ignore[no-untyped-def]
+    """The fused scores with the private-name factor and the class lift applied."""
+
+    def rescore(units: list[Unit]) -> list[float]:
+        scores = [u.best.score for u in units]
+        if private != 1.0 and not case.shape.is_symbol:
+            scores = [
+                s * (private if _private(u.place.symbol) else 1.0)
+                for u, s in zip(units, scores, strict=True)
+            ]
+        if lift:
+            best: dict[tuple[int, str], float] = {}
+            for u, s in zip(units, scores, strict=True):
+                owner = u.place.symbol.rpartition(".")[0]
+                if owner:
+                    key = (u.place.file_id, owner)
+                    best[key] = max(best.get(key, 0.0), s)
+            scores = [
+                s + lift * best.get((u.place.file_id, u.place.symbol), 0.0)
+                if u.place.kind in _CLASSES
+                else s
+                for u, s in zip(units, scores, strict=True)
+            ]
+        return scores
+
+    return rescore
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default="/tmp/cl-eval")
-    parser.add_argument("--set", choices=bench.SETS, action="append")
-    parser.add_argument("--corpus", action="append")
-    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
-    args = parser.parse_args()
-    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
-    cases = rv.collect(Path(args.home).resolve(), sets, args.embedder)
+    cases = rv.cases_of(rv.arguments(__doc__.splitlines()[0]).parse_args())
     variants = {
         "today": (1.0, 0.0),
         "private 0.9": (0.9, 0.0),
@@ -94,7 +80,7 @@ def main() -> None:
         "class 1.0": (1.0, 1.0),
         "private 0.8, class 0.5": (0.8, 0.5),
     }
-    ranks = rv.ranks_of(cases, variants, lambda case, v: top(case, *v))
+    ranks = rv.ranks_of(cases, variants, lambda case, v: rv.top(case, RULES, prior(case, *v)))
     rv.show(rv.summarize(ranks))
 
 

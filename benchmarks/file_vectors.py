@@ -23,7 +23,6 @@ a table of file vectors kept by the embedding pass. Not built yet.
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
@@ -35,11 +34,9 @@ import ranking_variants as rv
 
 from codelens import Settings, Workspace
 from codelens._db.model_record import search_embedder
-from codelens._search.engine import hybrid_head
-from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
-from codelens._search.grouping import Place, Unit, rank_units
+from codelens._search.grouping import Unit
 from codelens._search.query import query_cache
-from codelens._search.signals import RULES, rerank, semantic_weight
+from codelens._search.signals import RULES
 
 
 def file_means(home: Path, corpora: set[str], embedder: str) -> dict[str, tuple]:
@@ -64,11 +61,12 @@ def file_means(home: Path, corpora: set[str], embedder: str) -> dict[str, tuple]
     return out
 
 
-def top(case: rv.Case, found: tuple, weight: float) -> list[Place]:
-    fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, RULES))
-    units = rank_units(fused[: hybrid_head(rv.LIMIT)], case.units, None, KIND_WEIGHTS)
-    if weight and units:
-        means, model = found
+def prior(case: rv.Case, found: tuple, weight: float):  # type: ignore[no-untyped-def]
+    """Each unit's fused score plus ``weight`` x the best score x its file's place between
+    the least and the most similar candidate file."""
+    means, model = found
+
+    def rescore(units: list[Unit]) -> list[float]:
         q = query_cache.embed(model, case.question)
         sims = {
             u.place.file_id: float(means[u.place.file_id] @ q)
@@ -78,36 +76,22 @@ def top(case: rv.Case, found: tuple, weight: float) -> list[Place]:
         low, high = min(sims.values(), default=0.0), max(sims.values(), default=0.0)
         best = max(u.best.score for u in units)
         span = (high - low) or 1.0
-        units = [
-            Unit(
-                Fused(
-                    u.best.id,
-                    u.best.score + weight * best * (sims.get(u.place.file_id, low) - low) / span,
-                    u.best.semantic_rank,
-                    u.best.lexical_rank,
-                ),
-                u.part_ids,
-                u.place,
-            )
+        return [
+            u.best.score + weight * best * (sims.get(u.place.file_id, low) - low) / span
             for u in units
         ]
-        units.sort(key=lambda u: -u.best.score)
-    return [u.place for u in rerank(units, case.shape, RULES)[: rv.LIMIT]]
+
+    return rescore if weight and case.units else None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default="/tmp/cl-eval")
-    parser.add_argument("--set", choices=bench.SETS, action="append")
-    parser.add_argument("--corpus", action="append")
-    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
-    args = parser.parse_args()
-    home = Path(args.home).resolve()
-    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
-    cases = rv.collect(home, sets, args.embedder)
-    found = file_means(home, {c.corpus for c in cases}, args.embedder)
+    args = rv.arguments(__doc__.splitlines()[0]).parse_args()
+    cases = rv.cases_of(args)
+    found = file_means(Path(args.home).resolve(), {c.corpus for c in cases}, args.embedder)
     weights = {f"file vector {w}": w for w in (0.0, 0.1, 0.2, 0.4, 0.8)}
-    ranks = rv.ranks_of(cases, weights, lambda case, w: top(case, found[case.corpus], w))
+    ranks = rv.ranks_of(
+        cases, weights, lambda case, w: rv.top(case, RULES, prior(case, found[case.corpus], w))
+    )
     rv.show(rv.summarize(ranks))
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -36,8 +37,8 @@ from codelens._search.category import category_of
 from codelens._search.engine import CANDIDATES, _semantic, hybrid_head
 from codelens._search.evaluate import _hit, _scores, answer_gains, file_scores, score_files
 from codelens._search.filters import Filters
-from codelens._search.fusion import KIND_WEIGHTS, fuse
-from codelens._search.grouping import Place, rank_units, units_of
+from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
+from codelens._search.grouping import Place, Unit, rank_units, units_of
 from codelens._search.lexical import lexical_hits, plan_query
 from codelens._search.query import query_cache
 from codelens._search.signals import (
@@ -105,10 +106,40 @@ def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Ca
     return cases
 
 
-def top(case: Case, rules: Rules) -> list[Place]:
+def top(
+    case: Case, rules: Rules, rescore: Callable[[list[Unit]], list[float]] | None = None
+) -> list[Place]:
+    """The first ``LIMIT`` places as hybrid search ranks ``case``'s candidates; with
+    ``rescore``, the grouped units' fused scores are first replaced by what it gives
+    (an experiment's prior), then the rules apply."""
     fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, rules))
     units = rank_units(fused[: hybrid_head(LIMIT)], case.units, None, KIND_WEIGHTS)
+    if rescore is not None:
+        scores = rescore(units)
+        units = [
+            Unit(
+                Fused(u.best.id, s, u.best.semantic_rank, u.best.lexical_rank), u.part_ids, u.place
+            )
+            for u, s in zip(units, scores, strict=True)
+        ]
+        units.sort(key=lambda u: -u.best.score)
     return [u.place for u in rerank(units, case.shape, rules)[:LIMIT]]
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The options every offline comparison takes: where the indexes are, which questions."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--home", default="/tmp/cl-eval", help="CODELENS_HOME of the indexes")
+    parser.add_argument("--set", choices=bench.SETS, action="append", help="only this set")
+    parser.add_argument("--corpus", action="append", help="only this corpus")
+    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
+    return parser
+
+
+def cases_of(args: argparse.Namespace) -> list[Case]:
+    """The chosen questions with their candidates (see :func:`collect`)."""
+    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
+    return collect(Path(args.home).resolve(), sets, args.embedder)
 
 
 def about_code(case: Case) -> bool:
@@ -251,15 +282,10 @@ _SIGNALS = ("coherence", "definition", "file_words", "priors", "saturation", "do
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default="/tmp/cl-eval", help="CODELENS_HOME of the indexes")
-    parser.add_argument("--set", choices=bench.SETS, action="append", help="only this set")
-    parser.add_argument("--corpus", action="append", help="only this corpus")
-    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     args = parser.parse_args()
-    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
-    cases = collect(Path(args.home).resolve(), sets, args.embedder)
+    cases = cases_of(args)
     result, docs = table(cases, variants())
     if args.csv:
         result.to_csv(args.csv, index=False)

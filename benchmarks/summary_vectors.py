@@ -20,7 +20,6 @@ reason to try it, do not move, so codelens does not store a second vector.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import time
@@ -120,15 +119,9 @@ def merged(case: rv.Case, found: tuple, how: str, depth: int) -> list[tuple[int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", default="/tmp/cl-eval")
-    parser.add_argument("--set", choices=bench.SETS, action="append")
-    parser.add_argument("--corpus", action="append")
-    parser.add_argument("--embedder", default="onnx", choices=["local", "onnx"])
-    args = parser.parse_args()
+    args = rv.arguments(__doc__.splitlines()[0]).parse_args()
     home = Path(args.home).resolve()
-    sets = bench.load_sets(args.corpus, args.set or list(bench.SETS))
-    cases = rv.collect(home, sets, args.embedder)
+    cases = rv.cases_of(args)
     found = summaries(home, sorted({c.corpus for c in cases}), args.embedder)
     variants: dict[str, list[rv.Case]] = {"chunk vectors only": cases}
     for how in ("max", "rrf0.5", "rrf1"):
