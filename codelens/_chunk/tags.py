@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # Stored with every file's symbols: a new value has every file's symbols extracted again.
-SYMBOLS_VERSION = 2
+SYMBOLS_VERSION = 3
 # A qualifier that is an expression codelens does not follow (a call, a subscript, ...).
 UNKNOWN = "?"
 _MAX_NAME = 200
@@ -133,6 +133,8 @@ _PYTHON_QUERY = """
 (assignment left: (attribute object: (identifier) attribute: (identifier))) @self
 (typed_parameter . (identifier)) @param
 (typed_default_parameter name: (identifier)) @param
+(list_splat_pattern (identifier)) @varargs
+(dictionary_splat_pattern (identifier)) @varargs
 (call function: (identifier)) @call
 (attribute object: (_) attribute: (identifier)) @attribute
 (decorator (identifier)) @decorator
@@ -142,9 +144,10 @@ _PYTHON_QUERY = """
 
 _DEFINITION_KINDS = {"class", "function"}
 # Variables: a module's or class's names, and the typed ones of functions (a parameter
-# with an annotation, ``x = Class(...)``, ``self.x = Class(...)``), whose type lets
-# ``x.method()`` resolve. They never hold references: they open no scope.
-_VARIABLE_KINDS = {"assign", "self", "param"}
+# with an annotation, ``*args`` and ``**kwargs``, ``x = Class(...)``, ``self.x =
+# Class(...)``), whose type lets ``x.method()`` resolve. They never hold references: they
+# open no scope.
+_VARIABLE_KINDS = {"assign", "self", "param", "varargs"}
 _CLASS_LIKE = {"class", "interface", "module", "type", "object"}
 
 
@@ -383,15 +386,23 @@ def _dotted(node: Node, source: _Source) -> str:
     return UNKNOWN
 
 
+# Wrappers whose first argument is the value's class (``Optional[X]``, ``Final[X]``).
+_WRAPPERS = frozenset({"Optional", "ClassVar", "Final", "Annotated", "Required", "NotRequired"})
+# Generics that hold a class, not an instance of it, or say nothing of the value's type.
+_NO_INSTANCE = frozenset({"Type", "type", "Any"})
+
+
 def _annotation(node: Node | None, source: _Source) -> str | None:
-    """The class an annotation names: ``X``, ``m.X``, ``"X"``, ``Optional[X]``, ``X | None``."""
+    """The class an annotation names: ``X``, ``m.X``, ``"X"``, ``Optional[X]``, ``X | None``,
+    ``Union[X, None]``; a generic's own class for ``List[X]`` or ``t.IO[bytes]`` (what its
+    methods are looked up on)."""
     if node is None:
         return None
     if node.type == "type":
         return _annotation(node.named_children[0] if node.named_children else None, source)
     if node.type in ("identifier", "attribute"):
         text = _dotted(node, source)
-        return None if text == UNKNOWN else text
+        return None if text == UNKNOWN or text.rpartition(".")[2] in _NO_INSTANCE else text
     if node.type == "string":
         text = source.text(node).strip("'\"")
         return text if text.replace(".", "").replace("_", "a").isalnum() else None
@@ -401,29 +412,59 @@ def _annotation(node: Node | None, source: _Source) -> str | None:
             return _annotation(node.child_by_field_name("left"), source)
         return None
     if node.type in ("subscript", "generic_type"):
-        value = node.child_by_field_name("value") or (node.children[0] if node.children else None)
-        if value is not None and source.text(value).rpartition(".")[2] == "Optional":
-            inner = node.child_by_field_name("subscript") or (
-                node.named_children[1] if len(node.named_children) > 1 else None
-            )
-            if inner is not None and inner.type == "type_parameter" and inner.named_children:
-                inner = inner.named_children[0]
-            return _annotation(inner, source)
+        if node.type == "subscript":
+            value = node.child_by_field_name("value")
+            arguments = node.children_by_field_name("subscript")
+        else:
+            value = node.children[0] if node.children else None
+            held = node.named_children[1] if len(node.named_children) > 1 else None
+            arguments = held.named_children if held is not None else []
+        if value is None or value.type not in ("identifier", "attribute"):
+            return None
+        generic = source.text(value).rpartition(".")[2]
+        named = [a for a in arguments if a.type != "none"]
+        if generic in _WRAPPERS or (generic == "Union" and len(named) == 1):
+            return _annotation(named[0], source) if named else None
+        if generic == "Union":
+            return None
+        return _annotation(value, source)
     return None
 
 
 def _declared_type(node: Node, kind: str, source: _Source) -> str | None:
     """The class a variable holds an instance of, when its code says: its annotation, or
     the class (or factory) whose call is assigned to it."""
+    if kind == "varargs":  # whatever its annotation says of the values
+        return "dict" if node.type == "dictionary_splat_pattern" else "tuple"
     declared = _annotation(node.child_by_field_name("type"), source)
     if declared is not None or kind == "param":
         return declared
     right = node.child_by_field_name("right")
+    if right is not None and right.type == "identifier" and kind == "self":
+        return _parameter_type(node, source.text(right), source)
     if right is not None and right.type == "call":
         function = right.child_by_field_name("function")
         if function is not None and function.type in ("identifier", "attribute"):
             text = _dotted(function, source)
             return None if text == UNKNOWN or "()" in text else text
+    return None
+
+
+def _parameter_type(node: Node, name: str, source: _Source) -> str | None:
+    """The annotated class of parameter ``name`` of the function ``node`` is in:
+    ``self.loader = loader`` holds what ``loader: BaseLoader`` says."""
+    at = node.parent
+    while at is not None and at.type not in ("function_definition", "class_definition"):
+        at = at.parent
+    if at is None or at.type != "function_definition":
+        return None
+    parameters = at.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type not in ("typed_parameter", "typed_default_parameter"):
+            continue
+        named = parameter.child_by_field_name("name") or parameter.named_children[0]
+        if source.text(named) == name:
+            return _annotation(parameter.child_by_field_name("type"), source)
     return None
 
 
@@ -441,6 +482,12 @@ def _python(path: str, root: Node, source: _Source) -> FileSymbols:
     for node in found.get("param", ()):
         name = node.child_by_field_name("name") or node.named_children[0]
         defs.append((node, name, "param"))
+    for node in found.get("varargs", ()):
+        holder = node.parent
+        if holder is not None and holder.type == "typed_parameter":
+            holder = holder.parent
+        if holder is not None and holder.type == "parameters":  # not ``a, *b = ...``
+            defs.append((node, node.named_children[0], "varargs"))
     refs: list[tuple[Node, str, str]] = []  # name node, qualifier, kind
     refs += [(_field(node, "function"), "", "call") for node in found.get("call", ())]
     for node in found.get("decorator", ()):

@@ -11,16 +11,21 @@ z``, star imports, re-exports through ``__init__`` and other modules) and the
 class members reached through a class name; ``self.m()``/``cls.m()`` through the
 enclosing class and its bases in the project; ``super().m()`` through the bases;
 ``mod.f()`` through a module bound by an import; a value's type through a parameter's or
-variable's annotation, a class (or annotated factory) called into it, and a property's
+variable's annotation (a generic's own class: ``List[X]`` is a list), an attribute
+assigned an annotated parameter (``self.stream = stream``), ``*args`` and ``**kwargs``
+(a tuple and a dict), a class (or annotated factory) called into it, and a property's
 return annotation. A name the interpreter would find nowhere in the project (a builtin,
 a local variable, a parameter, a member ``super()`` or ``self`` inherit from a base
-outside the project) resolves to nothing in it. What stays unknown (``obj.m()`` on a
-value of unknown type) is matched by name and marked ``name-only``, as are the
-references of every other language: a definition of that name in the same file first,
-then the same folder, then anywhere. A Python ``obj.m()`` matched by name means nothing
-when its candidates spread over more than a few files, or when ``m`` is also a builtin
-type's method (``update``, ``write``) that more than a couple of the project's classes
-define: listing every one of them would be wrong far more often than right.
+outside the project, a method of a value typed with a class from outside: ``t.IO``,
+``dict``) resolves to nothing in it. What stays unknown (``obj.m()`` on a value of
+unknown type) is matched by name and marked ``name-only``, as are the references of
+every other language: a definition of that name in the same file first, then the same
+folder, then anywhere. A Python ``obj.m()`` matched by name means a method ``m`` where
+the project has one (not an attribute of that name holding a value), and of a family of
+overrides the one they override: what a declared type would say. It means nothing when
+its candidates spread over more than a few files, or when ``m`` is also a builtin type's
+method (``update``, ``write``) that more than a couple of the project's classes define:
+listing every one of them would be wrong far more often than right.
 """
 
 from __future__ import annotations
@@ -51,8 +56,9 @@ EXTERNAL = "external"  # bound to something outside the project (the stdlib, a d
 _BUILTINS = frozenset(dir(builtins))
 _MAX_HOPS = 12
 # A call on a value of unknown type (``x.m()``) matched by name means nothing when the
-# candidates spread over more files than this: too many classes could be meant (aider
-# weighs names defined in more than five files down, for the same reason).
+# candidates spread over more files, or more classes (not counting overrides), than this:
+# too many classes could be meant (aider weighs names defined in more than five files
+# down, for the same reason).
 _MAX_NAME_ONLY_FILES = 3
 # ... nor when it is a method of a builtin type (``d.update()``, ``f.write()``) that more
 # classes of the project than this define: the value is as likely a dict or a file.
@@ -77,6 +83,8 @@ _BUILTIN_METHODS = frozenset(
     for name in dir(kind)
 )
 _BY_CLASS = frozenset({"self", "cls", "super()"})
+# How a reference uses what it names, as far as resolving it cares.
+_HOW_USED = {"import": "import", "call": "call", "decorator": "call"}
 # Bases that are no class a member can come from.
 _NO_MEMBERS = frozenset({"object", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
 
@@ -124,10 +132,12 @@ def by_name(
     language: str | None,
     *,
     member: bool = False,
+    calls: bool = False,
 ) -> tuple[Def, ...]:
     """The definitions a reference by ``name`` alone may mean: those of the same file,
-    else the same folder, else all of that language. ``member``: a class's members only."""
-    index = table.named(name, language, member)
+    else the same folder, else all of that language. ``member``: a class's members only;
+    ``calls``: of those, the methods and classes, where the project has any."""
+    index = table.named(name, language, member, calls)
     if info is None or not index.all:
         return index.all
     same = index.by_file.get(info.id)
@@ -141,7 +151,7 @@ class Resolver:
 
     def __init__(self, table: SymbolTable) -> None:
         self.table = table
-        self._cache: dict[tuple[int, str, str, str, bool], Resolved] = {}
+        self._cache: dict[tuple[int, str, str, str, str], Resolved] = {}
         # By the id of a tuple of candidates the table's indexes hold (so the id stays
         # that tuple's for as long as the table lives).
         self._judged: dict[int, Resolved] = {}
@@ -162,11 +172,11 @@ class Resolver:
             self._scope_that_counts(file_id, scope, qualifier, name, language, importing),
             qualifier,
             name,
-            importing,
+            _HOW_USED.get(kind, ""),
         )
         found = self._cache.get(key)
         if found is None:
-            found = self._resolve(file_id, scope, qualifier, name, language, importing)
+            found = self._resolve(file_id, scope, qualifier, name, language, kind)
             self._cache[key] = found
         return found
 
@@ -200,9 +210,10 @@ class Resolver:
         qualifier: str,
         name: str,
         language: str | None,
-        importing: bool,
+        kind: str,
     ) -> Resolved:
         info = self.table.files.get(file_id)
+        importing, calling = kind == "import", _HOW_USED.get(kind) == "call"
         if language != "python" or info is None:
             return Resolved(by_name(self.table, name, info, language), NAME_ONLY)
         target: _Target
@@ -214,12 +225,12 @@ class Resolver:
             if isinstance(target, _Local):
                 return _NOTHING
             if target is None:  # a star import from outside may bind it
-                return self._unknown(info, name, member=False)
-            return self._result(target, how, info, name)
+                return self._unknown(info, name, calling, member=False)
+            return self._result(target, how, info, name, calling)
         if qualifier == "super()":
             cls = self._enclosing_class(info, scope)
             if cls is None:
-                return self._unknown(info, name)
+                return self._unknown(info, name, calling)
             for base in self._bases(cls, 0):
                 member = self._class_member(base, name, 0)
                 if member is not None:
@@ -228,12 +239,12 @@ class Resolver:
             # the project, or on ``object``.
             return _NOTHING
         if qualifier == UNKNOWN:
-            return self._unknown(info, name)
+            return self._unknown(info, name, calling)
         head, *rest = qualifier.split(".")
         if head in ("self", "cls"):
             cls = self._enclosing_class(info, scope)
             if cls is None:
-                return self._unknown(info, name)
+                return self._unknown(info, name, calling)
             target, how = _Instance(cls), SELF
             if not rest:
                 member = self._class_member(cls, name, 0)
@@ -251,19 +262,23 @@ class Resolver:
             if part.endswith("()"):
                 target = self._called(target)
         target = self._member(target, name, 0)
-        return self._result(target, how, info, name)
+        return self._result(target, how, info, name, calling)
 
-    def _result(self, target: _Target, how: str, info: FileInfo, name: str) -> Resolved:
+    def _result(
+        self, target: _Target, how: str, info: FileInfo, name: str, calling: bool
+    ) -> Resolved:
         if isinstance(target, Def):
             return Resolved((target,), how)
         if isinstance(target, _Module | _External | _Instance):
             return _NOTHING
-        return self._unknown(info, name)  # a value of unknown type, a member not found
+        return self._unknown(info, name, calling)  # a value of unknown type, a member not found
 
-    def _unknown(self, info: FileInfo, name: str, member: bool = True) -> Resolved:
+    def _unknown(self, info: FileInfo, name: str, calling: bool, member: bool = True) -> Resolved:
         """Matches by name of a reference codelens cannot follow. A ``member`` (``x.m()``
-        on a value of unknown type) means a class's member, never a module's function."""
-        found = by_name(self.table, name, info, "python", member=member)
+        on a value of unknown type) means a class's member, never a module's function; a
+        call, a method where the project has one of that name (not an attribute that
+        holds a value)."""
+        found = by_name(self.table, name, info, "python", member=member, calls=calling)
         if not (member and found):
             return Resolved(found, NAME_ONLY)
         # The candidates are one tuple per file, folder or project: judged once each.
@@ -273,8 +288,42 @@ class Resolver:
                 name in _BUILTIN_METHODS
                 and len(self.table.named(name, "python", True).all) > _MAX_BUILTIN_CLASSES
             )
-            verdict = self._judged[id(found)] = Resolved(() if too_many else found, NAME_ONLY)
+            kept = () if too_many else self._overridden_least(found)
+            if len({d.scope for d in kept}) > _MAX_NAME_ONLY_FILES:
+                kept = ()
+            verdict = self._judged[id(found)] = Resolved(kept, NAME_ONLY)
         return verdict
+
+    def _overridden_least(self, found: tuple[Def, ...]) -> tuple[Def, ...]:
+        """The candidates no other candidate's class is a base of: ``x.as_const()`` on a
+        value of unknown type, where ``Expr.as_const`` and the overrides of a dozen of its
+        subclasses match, means what the value's declared type, at most ``Expr``, says;
+        an override is what runs, never what a reader of the call can tell is called."""
+        classes = {}
+        for d in found:
+            info = self.table.files.get(d.file_id)
+            holder = info.defs.get(d.scope) if info is not None else None
+            if holder is None or holder.kind != "class":
+                return found  # not methods of classes: nothing to order
+            classes[d.id] = holder
+        owners = {c.id for c in classes.values()}
+        return (
+            tuple(
+                d for d in found if not any(b.id in owners for b in self._ancestors(classes[d.id]))
+            )
+            or found
+        )
+
+    def _ancestors(self, cls: Def) -> list[Def]:
+        """Every base of ``cls`` in the project, their bases, and so on."""
+        seen: dict[int, Def] = {}
+        todo = [cls]
+        while todo and len(seen) <= _MAX_HOPS * 4:
+            for base in self._bases(todo.pop(), 0):
+                if base.id not in seen and base is not cls:
+                    seen[base.id] = base
+                    todo.append(base)
+        return list(seen.values())
 
     def _leaves_project(self, cls: Def, hops: int) -> bool:
         """Whether a base of ``cls`` (or of its bases) is a class outside the project."""
@@ -365,7 +414,7 @@ class Resolver:
             # method has no attributes of the project's, so its return annotation says
             # what the attribute holds.
             cls = self._type_of(target, hops)
-            return self._class_member(cls, name, hops) if cls is not None else None
+            return self._class_member(cls, name, hops) if isinstance(cls, Def) else cls
         return None
 
     def _called(self, target: _Target) -> _Target:
@@ -376,18 +425,25 @@ class Resolver:
             return target
         if isinstance(target, Def) and target.bases and target.kind in ("function", "method"):
             cls = self._type_of(target, 0)  # its return annotation
-            return _Instance(cls) if cls is not None else None
+            return _Instance(cls) if isinstance(cls, Def) else cls
         return None  # a function's result without an annotation: its type is not known
 
-    def _type_of(self, variable: Def, hops: int) -> Def | None:
-        """The project class a typed variable holds an instance of (or a function returns)."""
+    def _type_of(self, variable: Def, hops: int) -> Def | _External | None:
+        """The project class a typed variable holds an instance of (or a function returns);
+        ``_OUTSIDE`` for a class from outside the project (``t.IO``, ``dict``), whose
+        methods are none of the project's."""
         info = self.table.files.get(variable.file_id)
         if info is None or hops > _MAX_HOPS:
             return None
-        head, *rest = variable.bases[0].split(".")
+        named = variable.bases[0]
+        head, *rest = named.split(".")
         target, _ = self._name(info, variable.scope, head, hops + 1)
         for part in rest:
             target = self._member(target, part, hops + 1)
+        if isinstance(target, _External):
+            # Only a class gives an instance: what a function from outside returns
+            # (``getattr(...)``, ``copy.copy(self)``) may well be the project's.
+            return target if _is_class_name(named.rpartition(".")[2]) else None
         if not isinstance(target, Def):
             return None
         if target.kind in ("function", "method") and target.bases:
@@ -438,6 +494,14 @@ class Resolver:
             if found is not None:
                 return found
         return None
+
+
+def _is_class_name(name: str) -> bool:
+    """Whether a name from outside the project names a class: a builtin type (``dict``,
+    ``str``) or a CapWords name (``TextIO``, ``Path``), the convention for classes."""
+    if name in _BUILTINS:
+        return isinstance(getattr(builtins, name), type) and name != "object"
+    return name[:1].isupper()
 
 
 _resolvers: weakref.WeakKeyDictionary[SymbolTable, Resolver] = weakref.WeakKeyDictionary()

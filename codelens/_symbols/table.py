@@ -69,6 +69,10 @@ class FileInfo:
     nested: set[str] = field(default_factory=set)
 
 
+# What a call can mean by name, before an attribute that holds a value.
+_CALLABLE = frozenset({"method", "class", "function"})
+
+
 class NameIndex:
     """The definitions of one name, by file and by folder."""
 
@@ -91,14 +95,18 @@ class SymbolTable:
         self.by_name: dict[str, list[Def]] = {}
         self.by_id: dict[int, Def] = {}
         self._modules: dict[str, list[int]] = {}  # every dotted suffix of a module's name
-        self._named: dict[tuple[str, str | None, bool], NameIndex] = {}
+        self._named: dict[tuple[str, str | None, bool, bool], NameIndex] = {}
         # The local names that imports give a name: ``from m import f as g`` makes g of f.
         self.aliases: dict[str, set[str]] = {}
 
-    def named(self, name: str, language: str | None, member: bool) -> NameIndex:
+    def named(
+        self, name: str, language: str | None, member: bool, calls: bool = False
+    ) -> NameIndex:
         """The definitions called ``name`` (of ``language``; with ``member``, only a class's
-        members), indexed by file and folder: what matching by name reads, once per name."""
-        key = (name, language, member)
+        members; with ``calls`` too, its methods and classes where it has any: a call
+        ``x.m()`` means a method ``m`` before an attribute ``self.m = ...``), indexed by file
+        and folder: what matching by name reads, once per name."""
+        key = (name, language, member, calls)
         found = self._named.get(key)
         if found is None:
             defs = [
@@ -107,6 +115,8 @@ class SymbolTable:
                 if (language is None or d.language == language)
                 and (not member or (d.scope and d.kind not in ("function", "local")))
             ]
+            if member and calls:
+                defs = [d for d in defs if d.kind in _CALLABLE] or defs
             found = self._named[key] = NameIndex(defs)
         return found
 

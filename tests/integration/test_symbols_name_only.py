@@ -190,7 +190,7 @@ def test_resolving_once_per_file_answers_as_resolving_each_place(project: Projec
     shared, fresh = Resolver(table), Resolver(table)
     for file_id, scope, qualifier, name, language, kind in places:
         got = shared.resolve(file_id, scope, qualifier, name, language, kind)
-        want = fresh._resolve(file_id, scope, qualifier, name, language, kind == "import")
+        want = fresh._resolve(file_id, scope, qualifier, name, language, kind)
         assert got.how == want.how, (scope, qualifier, name)
         assert [d.id for d in got.targets] == [d.id for d in want.targets], (scope, name)
 
@@ -247,4 +247,137 @@ def test_callers_and_callees_walk_each_definition_once_through_a_cycle(
         (2, "second", "third"),
         (3, "first", "second"),
         (3, "third", "second"),
+    ]
+
+
+TYPED = """import typing as t
+
+
+class Writer:
+    def write(self, text):
+        return text
+
+    def setdefault(self, key, value):
+        return value
+
+
+class Generator:
+    def __init__(
+        self,
+        stream: t.Optional[t.TextIO] = None,
+        out: "Writer" = None,
+        anything: t.Any = None,
+        label: str = "",
+    ) -> None:
+        self.stream = stream
+        self.label = label
+        self.out = out
+        self.anything = anything
+
+    def emit(self, f: t.IO[str], names: t.List[str], raw: dict, *rest, **extra: t.Any) -> None:
+        self.stream.write("a")
+        f.write("b")
+        self.out.write("c")
+        self.anything.write("d")
+        names.append("e")
+        raw.update(x=1)
+        extra.setdefault("f", 1)
+        rest.index("g")
+
+    def relabel(self, other) -> None:
+        other.label()
+"""
+
+
+def test_attributes_and_parameters_typed_with_classes_from_outside_call_none_of_the_projects(
+    project: Project, tmp_path: Path
+) -> None:
+    labels = "class Labels:\n    def label(self):\n        return 1\n"
+    _index(project, tmp_path / "repo", {"gen.py": TYPED, "labels.py": labels})
+    lines = TYPED.split("\n")
+    at = {text.strip(): i + 1 for i, text in enumerate(lines)}
+    # A TextIO held by an attribute, an IO parameter: a file's write, not Writer's. An
+    # attribute assigned a parameter typed Writer: Writer.write, resolved through self.
+    # typing.Any says nothing: still a candidate by name, and marked so.
+    assert _calls(project, "Writer.write") == [
+        ("gen.py", at['self.out.write("c")'], "self"),
+        ("gen.py", at['self.anything.write("d")'], "name-only"),
+    ]
+    # A call of other.label() means a method called label, not the attribute of that name
+    # next to it (a str).
+    assert _calls(project, "Labels.label") == [("gen.py", at["other.label()"], "name-only")]
+    # **extra is a dict, whatever its annotation says of its values.
+    assert _calls(project, "Writer.setdefault") == []
+    callees = {(r.symbol, r.resolution) for r in project.callees("Generator.emit").itertuples()}
+    assert {
+        ("names.append", "external"),
+        ("raw.update", "external"),
+        ("extra.setdefault", "external"),
+        ("rest.index", "external"),
+    } <= callees
+
+
+NODES = """class Node:
+    def as_const(self):
+        return None
+
+
+class Expr(Node):
+    def as_const(self):
+        return 1
+
+
+class Dict(Expr):
+    def as_const(self):
+        return {}
+
+
+class Tuple(Expr):
+    def as_const(self):
+        return ()
+
+
+class Other:
+    def as_const(self):
+        return 2
+
+
+def fold(items):
+    return [item.as_const() for item in items]
+"""
+
+
+def test_a_call_of_unknown_type_means_the_method_its_overrides_override(
+    project: Project, tmp_path: Path
+) -> None:
+    _index(project, tmp_path / "repo", {"nodes.py": NODES})
+    call = ("nodes.py", 27, "name-only")
+    # item.as_const(): Node.as_const or any override of it may run; the call names the
+    # method at the top of the family (as a declared type would), and Other's, which
+    # belongs to no family: never the overrides of Expr, Dict and Tuple.
+    assert _calls(project, "Node.as_const") == [call]
+    assert _calls(project, "Other.as_const") == [call]
+    for override in ("Expr.as_const", "Dict.as_const", "Tuple.as_const"):
+        assert _calls(project, override) == []
+
+
+SIBLINGS = (
+    "".join(
+        f"class Statement{i}:\n    def defined_names(self):\n        return {i}\n\n\n"
+        for i in range(4)
+    )
+    + "def names_of(node):\n    return node.defined_names()\n"
+)
+
+
+def test_a_call_of_unknown_type_means_nothing_when_many_classes_of_one_file_could_be_meant(
+    project: Project, tmp_path: Path
+) -> None:
+    _index(project, tmp_path / "repo", {"statements.py": SIBLINGS})
+    # Four unrelated classes of one file define it: as many guesses as with four files.
+    for i in range(4):
+        assert _calls(project, f"Statement{i}.defined_names") == []
+    callees = project.callees("names_of")
+    assert [(r.symbol, r.resolution) for r in callees.itertuples()] == [
+        ("node.defined_names", "external")
     ]
