@@ -32,6 +32,7 @@ from psycopg import sql
 
 from codelens._db.awaiting import any_awaiting_later
 from codelens._db.estimates import estimated_chunks
+from codelens._db.pool import search_path
 from codelens._search.answering import Answering, answering_later
 from codelens._search.by_file import FILE_SPREAD, by_file, check_by
 from codelens._search.coverage import coverage_counts
@@ -172,8 +173,8 @@ def search(
     depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
         shape = shape_of(text)
-        with project.read_connection() as conn:
-            with _snapshot(conn):
+        with project.read_connection(settings_by_caller=True) as conn:
+            with _snapshot(conn, project.schema):
                 # Sent together, read in one round trip with BEGIN (see _snapshot): which
                 # model's vectors rank (never two in one ranking), whether chunks await
                 # their vectors, and the query's terms.
@@ -298,19 +299,27 @@ def _guarded(project: ProjectHandle) -> Iterator[None]:
 
 
 @contextmanager
-def _snapshot(conn: Connection) -> Iterator[None]:
+def _snapshot(conn: Connection, schema: str) -> Iterator[None]:
     # Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
     # that a re-index replaced between ranking and fetching were gone. A read-only
     # transaction never waits on writers nor fails to serialise. Said in its BEGIN (the
     # connection's settings), not by one more statement; then put back for the pool.
-    # In pipeline mode: BEGIN leaves with the first statements and COMMIT with the last
-    # ones, and a statement whose answer is not read (set_config) costs no round trip.
-    # The settings change outside it (in it, psycopg would sync to check for a transaction).
+    # In pipeline mode: BEGIN and the schema's search_path leave with the first statements,
+    # RESET ALL (for the pool: the connection was taken with settings_by_caller) and COMMIT
+    # with the last ones, and a statement whose answer is not read (set_config) costs no
+    # round trip. On an error the transaction's settings roll back, and the pool resets.
+    # The connection's settings change outside it (in it, psycopg would sync to check).
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     try:
         with conn.pipeline(), conn.transaction():
+            conn.execute(
+                "SELECT set_config('search_path', %s, false)",
+                [search_path(conn, schema)],
+                prepare=True,
+            )
             yield
+            conn.execute("RESET ALL")
     finally:
         if not conn.broken:
             conn.isolation_level = conn.read_only = None
