@@ -6,30 +6,37 @@ fetching the ranked rows) read one snapshot, in one read-only REPEATABLE READ
 transaction: a re-index committing meanwhile cannot make ranked chunks vanish.
 
 Where a hybrid search's time goes (``benchmarks/search_profile.py`` at 100,000 chunks with
-the static model, one client, medians per search on a shared 2-core machine at load 3; a
-search 12.3-12.6 ms): the semantic statement 3.1 ms, the result frame 1.9, grouping 1.4
-(its statement 1.1), the ranking rules 1.0, the lexical statement 0.6 (mean 4.3, p95 18:
-the queries whose rarest words still match hundreds of chunks read that many rows, most
-of them outside the server's buffers once the table and the HNSW graph outgrow them),
-the rows, the query's terms and the query's embedding with the model's record 0.35
-each, and about ten statements of 0.1 ms (the pool's check, search_path, BEGIN,
-set_config, the coverage probe, COMMIT, RESET ALL). The model's record is read on the
-search's own connection, not on one more: that was a checkout and five round trips,
-1.1-1.2 ms at load 3 and up to 15 ms at load 9, where a round trip costs far more than
-its statement; and the semantic statement runs without a savepoint inside search's
-transaction (0.2 ms).
+the static model, one client, medians per search on a shared 2-core machine at load 1.5; a
+search 10.8 ms before the cuts below): the semantic statement 3.0 ms, grouping 1.3 (its
+statement 1.0), the result frame 1.5, the ranking rules 0.9, the lexical statement 0.4
+(mean 4.8, p95 19: the queries whose rarest words still match hundreds of chunks read that
+many rows, most of them outside the server's buffers once the table and the HNSW graph
+outgrow them), the query's terms, the model's record and the rows 0.3 each, and seven
+more round trips of 0.13-0.17 ms (the pool's check, search_path, BEGIN, set_config, the
+awaiting probe, COMMIT, RESET ALL). The model's record is read on the search's own
+connection, not on one more (a checkout and five round trips, up to 15 ms at load 9),
+and the semantic statement runs without a savepoint inside search's transaction.
+
+Since then a hybrid search makes five round trips instead of thirteen: its statements go
+in pipeline mode (psycopg), several per round trip, in the order the answers are needed:
+the pool's check; BEGIN, the schema's search_path, the model's record, the awaiting probe
+and the query's terms; the HNSW settings with both lists' statements; grouping; the rows
+with RESET ALL and COMMIT. The result frame is built column by column as final arrays
+(0.77 ms instead of 1.17 for ten results). What is left is mostly the server's: the
+semantic and grouping statements, and the ranking rules' Python.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
+from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_awaiting_later
 from codelens._db.estimates import estimated_chunks
 from codelens._db.pool import search_path
@@ -298,31 +305,38 @@ def _guarded(project: ProjectHandle) -> Iterator[None]:
         ) from None
 
 
+# Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
+# that a re-index replaced between ranking and fetching were gone. A read-only
+# transaction never waits on writers nor fails to serialise.
+_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
 @contextmanager
 def _snapshot(conn: Connection, schema: str) -> Iterator[None]:
-    # Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
-    # that a re-index replaced between ranking and fetching were gone. A read-only
-    # transaction never waits on writers nor fails to serialise. Said in its BEGIN (the
-    # connection's settings), not by one more statement; then put back for the pool.
-    # In pipeline mode: BEGIN and the schema's search_path leave with the first statements,
-    # RESET ALL (for the pool: the connection was taken with settings_by_caller) and COMMIT
-    # with the last ones, and a statement whose answer is not read (set_config) costs no
-    # round trip. On an error the transaction's settings roll back, and the pool resets.
-    # The connection's settings change outside it (in it, psycopg would sync to check).
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    conn.read_only = True
-    try:
-        with conn.pipeline(), conn.transaction():
-            conn.execute(
-                "SELECT set_config('search_path', %s, false)",
-                [search_path(conn, schema)],
-                prepare=True,
-            )
-            yield
-            conn.execute("RESET ALL")
-    finally:
-        if not conn.broken:
-            conn.isolation_level = conn.read_only = None
+    # In pipeline mode, several statements per round trip: BEGIN and the schema's
+    # search_path leave with the first statements, RESET ALL (for the pool: the connection
+    # was taken with settings_by_caller) and COMMIT with the last ones, and a statement
+    # whose answer is not read (set_config) costs no round trip of its own. Said as
+    # statements in autocommit: psycopg's transaction() syncs on entering and twice on
+    # leaving a pipeline (three round trips). On an error the transaction rolls back, its
+    # settings with it, and the pool resets the connection.
+    with autocommit(conn):
+        try:
+            with conn.pipeline():
+                conn.execute(_BEGIN)
+                conn.execute(
+                    "SELECT set_config('search_path', %s, false)",
+                    [search_path(conn, schema)],
+                    prepare=True,
+                )
+                yield
+                conn.execute("RESET ALL")
+                conn.execute("COMMIT")
+        except BaseException:
+            if not conn.broken:
+                with suppress(psycopg.Error):
+                    conn.rollback()
+            raise
 
 
 def _semantic(
