@@ -22,8 +22,11 @@ in pipeline mode (psycopg), several per round trip, in the order the answers are
 the pool's check; BEGIN, the schema's search_path, the model's record, the awaiting probe
 and the query's terms; the HNSW settings with both lists' statements; grouping; the rows
 with RESET ALL and COMMIT. The result frame is built column by column as final arrays
-(0.77 ms instead of 1.17 for ten results). What is left is mostly the server's: the
-semantic and grouping statements, and the ranking rules' Python.
+(0.77 ms instead of 1.17 for ten results). Timed in turns with the code before them
+(load 2.3, 300 static-model queries each embedded, three runs each): p50 9.9 ms against
+10.6, p95 unchanged (about 27.5: the lexical statement's slow queries). What is left is
+mostly the server's (the semantic statement about 3 ms, grouping 1, the lexical
+statement), the ranking rules' Python (0.9) and the frame (0.8).
 """
 
 from __future__ import annotations
