@@ -11,7 +11,9 @@ where that is cheap to ask. It prints figures; it is not a test.
         --project bench-100000-v2-static --embedder static
 
 Steps overlap: a step's time includes the statements it runs. ``round trip`` is an
-empty statement on an idle connection: what each extra statement costs at least.
+empty statement on an idle connection: what each extra statement costs at least. In
+pipeline mode a statement's ``sql:`` line is only its sending: the server's time and the
+round trip land on the ``read:`` lines (each first read of a batch waits for all of it).
 """
 
 from __future__ import annotations
@@ -73,9 +75,27 @@ def _statement_name(query: Any) -> str:
 
 
 def _instrument() -> None:
-    for attr in ("_embed", "plan_query", "_semantic", "lexical_hits", "group", "rerank"):
-        _wrap(engine, attr, f"step: {attr}")
-    for attr in ("_rows", "any_awaiting", "_units", "fuse", "shape_of"):
+    # The names of this checkout's engine or a baseline's (before search sent its
+    # statements in pipeline mode, each step ran its own).
+    for attr in (
+        "_embed",
+        "plan_query",
+        "plan_query_later",
+        "_semantic",
+        "_semantic_later",
+        "lexical_hits",
+        "lexical_hits_later",
+        "group",
+        "rerank",
+        "_rows",
+        "_rows_later",
+        "any_awaiting",
+        "any_awaiting_later",
+        "answering_later",
+        "_units",
+        "fuse",
+        "shape_of",
+    ):
         if hasattr(engine, attr):
             _wrap(engine, attr, f"step: {attr}")
     build = engine.SearchResults.build.__func__  # type: ignore[attr-defined]
@@ -92,6 +112,9 @@ def _instrument() -> None:
             return execute(self, query, *args, **kwargs)
 
     psycopg.Connection.execute = timed_execute  # type: ignore[method-assign,assignment]
+    # In pipeline mode a statement's execute only queues it: its wait lands on the read.
+    for attr in ("fetchone", "fetchall"):
+        _wrap(psycopg.Cursor, attr, f"read: {attr}")
     transaction = psycopg.Connection.transaction
 
     @contextmanager

@@ -6,6 +6,7 @@ left to embed, status and analysis what awaits), so it lives below them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = [
     "VectorCoverage",
     "any_awaiting",
+    "any_awaiting_later",
     "any_embedded",
     "any_first_pass",
     "awaiting_count",
@@ -43,10 +45,21 @@ class VectorCoverage:
 def any_awaiting(conn: Connection) -> bool:
     """Whether any chunk awaits its vector: one probe of the partial index, so a search of
     a fully embedded project pays nothing for its coverage line."""
-    row = conn.execute(
+    return any_awaiting_later(conn)()
+
+
+def any_awaiting_later(conn: Connection) -> Callable[[], bool]:
+    """:func:`any_awaiting` in two steps: the probe is sent now, its answer read when the
+    returned function is called (in pipeline mode, with the statements sent meanwhile)."""
+    cursor = conn.execute(
         "SELECT EXISTS (SELECT FROM chunks WHERE embedding IS NULL)", prepare=True
-    ).fetchone()
-    return bool(row and row[0])
+    )
+
+    def awaiting() -> bool:
+        row = cursor.fetchone()
+        return bool(row and row[0])
+
+    return awaiting
 
 
 def any_embedded(conn: Connection) -> bool:

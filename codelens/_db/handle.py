@@ -52,9 +52,12 @@ class ProjectHandle:
         raise refused_write(self.id, role, refused.diag.message_primary or "") from None
 
     @contextmanager
-    def read_connection(self) -> Iterator[Connection]:
-        """Like :meth:`connection`, for reads only: on the read replica when there is one."""
-        with self.db.connection(self.schema, read=True) as conn:
+    def read_connection(self, *, settings_by_caller: bool = False) -> Iterator[Connection]:
+        """Like :meth:`connection`, for reads only: on the read replica when there is one.
+        ``settings_by_caller``: see :meth:`Database.connection`."""
+        with self.db.connection(
+            self.schema, read=True, settings_by_caller=settings_by_caller
+        ) as conn:
             yield conn
 
     def registry_row(self) -> dict[str, Any] | None:

@@ -21,7 +21,14 @@ from codelens._db.migrations import migrate_registry
 from codelens._db.replica import Replica
 from codelens.errors import DatabaseError, MissingExtension
 
-__all__ = ["DRIVER_LOGGERS", "POOL_LOGGER", "Connection", "Database", "shown_url"]
+__all__ = [
+    "DRIVER_LOGGERS",
+    "POOL_LOGGER",
+    "Connection",
+    "Database",
+    "search_path",
+    "shown_url",
+]
 
 Connection = psycopg.Connection[Any]
 
@@ -67,6 +74,12 @@ _quiet_pool_logger()
 def _configure(conn: Connection) -> None:
     register_vector(conn)
     conn.commit()
+
+
+def search_path(conn: Connection, schema: str) -> str:
+    """The search_path value that puts ``schema`` first, then public (where vector lives):
+    for ``set_config('search_path', %s, ...)``, the identifier quoted as SET would take it."""
+    return sql.SQL("{}, public").format(sql.Identifier(schema)).as_string(conn)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -243,7 +256,9 @@ class Database:
             ) from exc
 
     @contextmanager
-    def connection(self, schema: str | None = None, *, read: bool = False) -> Iterator[Connection]:
+    def connection(
+        self, schema: str | None = None, *, read: bool = False, settings_by_caller: bool = False
+    ) -> Iterator[Connection]:
         """A pooled connection whose search_path is ``schema`` (then public, where vector lives).
 
         A server that cannot be reached, or that goes away while the connection is in use,
@@ -252,6 +267,10 @@ class Database:
 
         ``read``: only reads follow, and they may go to the read replica
         (``CODELENS_DATABASE_READ_URL``) once it has replayed this process's writes.
+
+        ``settings_by_caller``: the caller sets the search_path itself (:func:`search_path`,
+        with its first statements) and ends its work with ``RESET ALL`` (with its last), so
+        that neither costs a round trip of its own; should the caller fail, they are reset here.
         """
         replica = self.replica if read else None
         if replica is not None:
@@ -259,7 +278,7 @@ class Database:
             with replica.connection() as conn:
                 if conn is not None:
                     try:
-                        with self._session(conn, schema):
+                        with self._session(conn, schema, settings_by_caller):
                             yield conn
                     except psycopg.Error as exc:
                         if not conn.broken:
@@ -274,7 +293,7 @@ class Database:
         try:
             with self.pool.connection() as conn:
                 used = conn
-                with self._session(conn, schema):
+                with self._session(conn, schema, settings_by_caller):
                     yield conn
         except PoolTimeout as exc:
             raise self._unreachable(exc) from exc
@@ -285,17 +304,21 @@ class Database:
 
     @staticmethod
     @contextmanager
-    def _session(conn: Connection, schema: str | None) -> Iterator[None]:
-        if schema is not None:
+    def _session(
+        conn: Connection, schema: str | None, settings_by_caller: bool = False
+    ) -> Iterator[None]:
+        if schema is not None and not settings_by_caller:
             # Outside a transaction, so a rollback inside the caller's work cannot
             # drop it; and one round trip, not BEGIN, SET and COMMIT.
             with autocommit(conn):
                 conn.execute(
                     sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema))
                 )
+        failed = False
         try:
             yield
         except BaseException:
+            failed = True
             with suppress(psycopg.Error):
                 conn.rollback()
             raise
@@ -304,8 +327,9 @@ class Database:
             # here, not in a pool reset callback, so the connection is back when we return.
             with suppress(psycopg.Error):
                 conn.commit()
-                with autocommit(conn):
-                    conn.execute("RESET ALL")
+                if failed or not settings_by_caller:
+                    with autocommit(conn):
+                        conn.execute("RESET ALL")
 
     @property
     def replica(self) -> Replica | None:

@@ -18,6 +18,7 @@ vector (empty, hence free, once the project is embedded).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from codelens._embed.base import Embedder
     from codelens._search.query import Vector
 
-__all__ = ["Answering", "answering"]
+__all__ = ["Answering", "answering", "answering_later"]
 
 _ASK = """
 SELECT model_name, first_pass_model,
@@ -81,13 +82,24 @@ def answering(conn: Connection, project: ProjectHandle) -> Answering:
     A first-pass model that cannot load (its file gone or damaged) leaves the answer to the
     project's model, over the chunks it has embedded so far: one warning, no failed search.
     """
-    row = conn.execute(_ASK, prepare=True).fetchone()
-    if row is None:
-        raise NotIndexed.project(project.id)
-    model_name, first_name, behind = row
-    main = get_embedder(model_name, settings=project.settings)
-    if behind:
-        first = load_first_pass(first_name)
-        if first is not None:
-            return Answering(first, "first_vector", model_name, True)
-    return Answering(main, "embedding", model_name, False)
+    return answering_later(conn, project)()
+
+
+def answering_later(conn: Connection, project: ProjectHandle) -> Callable[[], Answering]:
+    """:func:`answering` in two steps: the statement is sent now, its answer read when the
+    returned function is called (in pipeline mode, with the statements sent meanwhile)."""
+    cursor = conn.execute(_ASK, prepare=True)
+
+    def answer() -> Answering:
+        row = cursor.fetchone()
+        if row is None:
+            raise NotIndexed.project(project.id)
+        model_name, first_name, behind = row
+        main = get_embedder(model_name, settings=project.settings)
+        if behind:
+            first = load_first_pass(first_name)
+            if first is not None:
+                return Answering(first, "first_vector", model_name, True)
+        return Answering(main, "embedding", model_name, False)
+
+    return answer

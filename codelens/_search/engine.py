@@ -6,39 +6,50 @@ fetching the ranked rows) read one snapshot, in one read-only REPEATABLE READ
 transaction: a re-index committing meanwhile cannot make ranked chunks vanish.
 
 Where a hybrid search's time goes (``benchmarks/search_profile.py`` at 100,000 chunks with
-the static model, one client, medians per search on a shared 2-core machine at load 3; a
-search 12.3-12.6 ms): the semantic statement 3.1 ms, the result frame 1.9, grouping 1.4
-(its statement 1.1), the ranking rules 1.0, the lexical statement 0.6 (mean 4.3, p95 18:
-the queries whose rarest words still match hundreds of chunks read that many rows, most
-of them outside the server's buffers once the table and the HNSW graph outgrow them),
-the rows, the query's terms and the query's embedding with the model's record 0.35
-each, and about ten statements of 0.1 ms (the pool's check, search_path, BEGIN,
-set_config, the coverage probe, COMMIT, RESET ALL). The model's record is read on the
-search's own connection, not on one more: that was a checkout and five round trips,
-1.1-1.2 ms at load 3 and up to 15 ms at load 9, where a round trip costs far more than
-its statement; and the semantic statement runs without a savepoint inside search's
-transaction (0.2 ms).
+the static model, one client, medians per search on a shared 2-core machine at load 1.5; a
+search 10.8 ms before the cuts below): the semantic statement 3.0 ms, grouping 1.3 (its
+statement 1.0), the result frame 1.5, the ranking rules 0.9, the lexical statement 0.4
+(mean 4.8, p95 19: the queries whose rarest words still match hundreds of chunks read that
+many rows, most of them outside the server's buffers once the table and the HNSW graph
+outgrow them), the query's terms, the model's record and the rows 0.3 each, and seven
+more round trips of 0.13-0.17 ms (the pool's check, search_path, BEGIN, set_config, the
+awaiting probe, COMMIT, RESET ALL). The model's record is read on the search's own
+connection, not on one more (a checkout and five round trips, up to 15 ms at load 9),
+and the semantic statement runs without a savepoint inside search's transaction.
+
+Since then a hybrid search makes five round trips instead of thirteen: its statements go
+in pipeline mode (psycopg), several per round trip, in the order the answers are needed:
+the pool's check; BEGIN, the schema's search_path, the model's record, the awaiting probe
+and the query's terms; the HNSW settings with both lists' statements; grouping; the rows
+with RESET ALL and COMMIT. The result frame is built column by column as final arrays
+(0.77 ms instead of 1.17 for ten results). Timed in turns with the code before them
+(load 2.3, 300 static-model queries each embedded, three runs each): p50 9.9 ms against
+10.6, p95 unchanged (about 27.5: the lexical statement's slow queries). What is left is
+mostly the server's (the semantic statement about 3 ms, grouping 1, the lexical
+statement), the ranking rules' Python (0.9) and the frame (0.8).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
-from codelens._db.awaiting import any_awaiting
+from codelens._db.autocommit import autocommit
+from codelens._db.awaiting import any_awaiting_later
 from codelens._db.estimates import estimated_chunks
-from codelens._search.answering import Answering, answering
+from codelens._db.pool import search_path
+from codelens._search.answering import Answering, answering_later
 from codelens._search.by_file import FILE_SPREAD, by_file, check_by
 from codelens._search.coverage import coverage_counts
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Unit, group
-from codelens._search.lexical import lexical_hits, plan_query
+from codelens._search.lexical import lexical_hits_later, plan_query_later
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._search.query import clean_query, query_cache
 from codelens._search.results import SearchResults
@@ -172,31 +183,48 @@ def search(
     depth = max(limit, CANDIDATES) if mode == "hybrid" else math.ceil(limit * _SPARE) + 5
     with _guarded(project):
         shape = shape_of(text)
-        with project.read_connection() as conn, _snapshot(conn):
-            # Which model's vectors rank (never two in one ranking), and its query vector.
-            answer = None if mode == "lexical" else answering(conn, project)
-            vector = None if answer is None else _embed(answer.embedder, text)
-            plan = plan_query(conn, text) if mode != "semantic" else None
-            while True:
-                semantic = (
-                    _semantic(conn, answer, vector, filters, depth)
-                    if answer is not None and vector is not None
-                    else []
-                )
-                lexical = lexical_hits(conn, text, plan, filters, depth) if plan is not None else []
-                ranked = _ranked(mode, semantic, lexical, shape)
-                units = _units(conn, ranked, limit, mode, shape, filters.path is not None)
-                full = max(len(semantic), len(lexical)) >= depth
-                if len(units) >= limit or not full or depth >= MAX_DEPTH:
-                    break
-                depth = min(depth * 2, MAX_DEPTH)
-            rows, roots = _rows(conn, [i for unit in units for i in unit.part_ids])
-            if not rows:
-                _check_indexed(conn, project)
-            covered: VectorCoverage | None = None
-            # Counting costs a scan of every chunk: only while vectors are still arriving.
-            if answer is not None and (answer.first_pass or any_awaiting(conn)):
-                covered = coverage_counts.get(conn, project.schema, first_pass=answer.first_pass)
+        with project.read_connection(settings_by_caller=True) as conn:
+            with _snapshot(conn, project.schema):
+                # Sent together, read in one round trip with BEGIN (see _snapshot): which
+                # model's vectors rank (never two in one ranking), whether chunks await
+                # their vectors, and the query's terms.
+                asked = None if mode == "lexical" else answering_later(conn, project)
+                probed = None if mode == "lexical" else any_awaiting_later(conn)
+                planned = plan_query_later(conn, text) if mode != "semantic" else None
+                answer = None if asked is None else asked()
+                vector = None if answer is None else _embed(answer.embedder, text)
+                plan = None if planned is None else planned()
+                while True:
+                    # Both lists' statements go out before either is read: one round trip.
+                    lexical_later = (
+                        lexical_hits_later(conn, text, plan, filters, depth)
+                        if plan is not None
+                        else None
+                    )
+                    semantic = (
+                        _semantic_later(conn, answer, vector, filters, depth)()
+                        if answer is not None and vector is not None
+                        else []
+                    )
+                    lexical = [] if lexical_later is None else lexical_later()
+                    ranked = _ranked(mode, semantic, lexical, shape)
+                    units = _units(conn, ranked, limit, mode, shape, filters.path is not None)
+                    full = max(len(semantic), len(lexical)) >= depth
+                    if len(units) >= limit or not full or depth >= MAX_DEPTH:
+                        break
+                    depth = min(depth * 2, MAX_DEPTH)
+                if not units:
+                    # No result: say so when the project has no chunk at all.
+                    _check_indexed(conn, project)
+                # Read after COMMIT, which goes out with it: the snapshot already holds them.
+                fetched = _rows_later(conn, [i for unit in units for i in unit.part_ids])
+                covered: VectorCoverage | None = None
+                # Counting costs a scan of every chunk: only while vectors are still arriving.
+                if answer is not None and probed is not None and (answer.first_pass or probed()):
+                    covered = coverage_counts.get(
+                        conn, project.schema, first_pass=answer.first_pass
+                    )
+            rows, roots = fetched()
     coverage = None if answer is None or covered is None else answer.covered(covered)
     results = SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
     if answer is not None:
@@ -280,56 +308,87 @@ def _guarded(project: ProjectHandle) -> Iterator[None]:
         ) from None
 
 
+# Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
+# that a re-index replaced between ranking and fetching were gone. A read-only
+# transaction never waits on writers nor fails to serialise.
+_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
 @contextmanager
-def _snapshot(conn: Connection) -> Iterator[None]:
-    # Under READ COMMITTED each statement sees the commits before it, so the rows of chunks
-    # that a re-index replaced between ranking and fetching were gone. A read-only
-    # transaction never waits on writers nor fails to serialise. Said in its BEGIN (the
-    # connection's settings), not by one more statement; then put back for the pool.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    conn.read_only = True
-    try:
-        with conn.transaction():
-            yield
-    finally:
-        if not conn.broken:
-            conn.isolation_level = conn.read_only = None
+def _snapshot(conn: Connection, schema: str) -> Iterator[None]:
+    # In pipeline mode, several statements per round trip: BEGIN and the schema's
+    # search_path leave with the first statements, RESET ALL (for the pool: the connection
+    # was taken with settings_by_caller) and COMMIT with the last ones, and a statement
+    # whose answer is not read (set_config) costs no round trip of its own. Said as
+    # statements in autocommit: psycopg's transaction() syncs on entering and twice on
+    # leaving a pipeline (three round trips). On an error the transaction rolls back, its
+    # settings with it, and the pool resets the connection.
+    with autocommit(conn):
+        try:
+            with conn.pipeline():
+                conn.execute(_BEGIN)
+                conn.execute(
+                    "SELECT set_config('search_path', %s, false)",
+                    [search_path(conn, schema)],
+                    prepare=True,
+                )
+                yield
+                conn.execute("RESET ALL")
+                conn.execute("COMMIT")
+        except BaseException:
+            if not conn.broken:
+                with suppress(psycopg.Error):
+                    conn.rollback()
+            raise
 
 
 def _semantic(
     conn: Connection, answer: Answering, query: Vector, filters: Filters, depth: int
 ) -> list[tuple[int, float]]:
     """Chunks by cosine to ``query``, over the answering model's column alone."""
-    vector = answer.parameter(query)
-    column = sql.Identifier("c", answer.column)
-    where, params = filters.where()
     # Its own transaction when called alone (the settings below are local to one); inside
     # search's, a savepoint would only add two round trips.
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction() if idle else nullcontext():
-        if filters and _few_match(conn, where, params, depth):
-            # Few rows pass: scoring them all is exact and cheaper than walking the graph
-            # past the many neighbours that the filter rejects.
-            found = _exact(conn, column, vector, where, params, depth)
-        else:
-            # pgvector 0.8 iterative scans: keep walking the graph until enough rows pass
-            # the filters, instead of filtering the first ef_search neighbours down to few.
-            conn.execute(
-                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-                " set_config('hnsw.ef_search', %s, true),"
-                " set_config('hnsw.max_scan_tuples', %s, true)",
-                [str(max(EF_SEARCH, depth)), str(MAX_SCAN_TUPLES)],
-                prepare=True,
-            )
-            found = conn.execute(
-                sql.SQL(_SEMANTIC).format(column=column, where=where),
-                [vector, *params, depth],
-                prepare=True,
-            ).fetchall()
-            if filters and len(found) < depth:
-                # The scan gave up (max_scan_tuples) before enough rows passed.
-                found = _exact(conn, column, vector, where, params, depth)
-    return [(int(cid), float(score)) for cid, score in found]
+        return _semantic_later(conn, answer, query, filters, depth)()
+
+
+def _semantic_later(
+    conn: Connection, answer: Answering, query: Vector, filters: Filters, depth: int
+) -> Callable[[], list[tuple[int, float]]]:
+    """:func:`_semantic` inside the caller's transaction, in two steps: the statements are
+    sent now, the answer read when the returned function is called."""
+    vector = answer.parameter(query)
+    column = sql.Identifier("c", answer.column)
+    where, params = filters.where()
+    if filters and _few_match(conn, where, params, depth):
+        # Few rows pass: scoring them all is exact and cheaper than walking the graph
+        # past the many neighbours that the filter rejects.
+        cursor = _exact(conn, column, vector, where, params, depth)
+        return lambda: [(int(cid), float(score)) for cid, score in cursor.fetchall()]
+    # pgvector 0.8 iterative scans: keep walking the graph until enough rows pass the
+    # filters, instead of filtering the first ef_search neighbours down to few.
+    conn.execute(
+        "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+        " set_config('hnsw.ef_search', %s, true),"
+        " set_config('hnsw.max_scan_tuples', %s, true)",
+        [str(max(EF_SEARCH, depth)), str(MAX_SCAN_TUPLES)],
+        prepare=True,
+    )
+    graph = conn.execute(
+        sql.SQL(_SEMANTIC).format(column=column, where=where),
+        [vector, *params, depth],
+        prepare=True,
+    )
+
+    def found() -> list[tuple[int, float]]:
+        rows = graph.fetchall()
+        if filters and len(rows) < depth:
+            # The scan gave up (max_scan_tuples) before enough rows passed.
+            rows = _exact(conn, column, vector, where, params, depth).fetchall()
+        return [(int(cid), float(score)) for cid, score in rows]
+
+    return found
 
 
 def _few_match(conn: Connection, where: sql.Composable, params: list[object], depth: int) -> bool:
@@ -351,21 +410,35 @@ def _exact(
     where: sql.Composable,
     params: list[object],
     depth: int,
-) -> list[tuple[Any, ...]]:
+) -> psycopg.Cursor[Any]:
     return conn.execute(
         sql.SQL(_SEMANTIC_EXACT).format(column=column, where=where),
         [vector, *params, depth],
         prepare=True,
-    ).fetchall()
+    )
 
 
-def _rows(conn: Connection, ids: list[int]) -> tuple[dict[int, tuple[Any, ...]], dict[str, str]]:
+_Rows = tuple[dict[int, tuple[Any, ...]], dict[str, str]]
+
+
+def _rows(conn: Connection, ids: list[int]) -> _Rows:
     """The chunks ``ids`` by id, and their repositories' folders by name (the notebook
     view links each header to its file)."""
+    return _rows_later(conn, ids)()
+
+
+def _rows_later(conn: Connection, ids: list[int]) -> Callable[[], _Rows]:
+    """:func:`_rows` in two steps: the statement is sent now, its answer read when the
+    returned function is called (after the pipeline's last sync, with no round trip)."""
     if not ids:
-        return {}, {}
-    found = conn.execute(_ROWS, [ids], prepare=True).fetchall()
-    return {int(r[0]): r[1:-1] for r in found}, {str(r[1]): str(r[-1]) for r in found}
+        return lambda: ({}, {})
+    cursor = conn.execute(_ROWS, [ids], prepare=True)
+
+    def rows() -> _Rows:
+        found = cursor.fetchall()
+        return {int(r[0]): r[1:-1] for r in found}, {str(r[1]): str(r[-1]) for r in found}
+
+    return rows
 
 
 def _check_indexed(conn: Connection, project: ProjectHandle) -> None:

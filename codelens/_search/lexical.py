@@ -25,7 +25,7 @@ an index run landed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,16 @@ if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._search.filters import Filters
 
-__all__ = ["BUDGET", "CAP", "TermPlan", "lexical_hits", "plan_query", "plan_terms"]
+__all__ = [
+    "BUDGET",
+    "CAP",
+    "TermPlan",
+    "lexical_hits",
+    "lexical_hits_later",
+    "plan_query",
+    "plan_query_later",
+    "plan_terms",
+]
 
 BUDGET = 1_000  # estimated candidate rows a lexical search ranks
 CAP = 5_000  # rows ranked at most, when the estimates are off
@@ -147,10 +156,21 @@ _stats = _StatsCache()
 
 def plan_query(conn: Connection, text: str) -> TermPlan | None:
     """:func:`plan_terms` for the terms of ``text``; None when it has none (stop words)."""
-    row = conn.execute(_TERMS_AND_VERSION, [text, MAX_TERMS], prepare=True).fetchone()
-    assert row is not None
-    terms = list(row[0])
-    return plan_terms(conn, terms, _version(row[1:])) if terms else None
+    return plan_query_later(conn, text)()
+
+
+def plan_query_later(conn: Connection, text: str) -> Callable[[], TermPlan | None]:
+    """:func:`plan_query` in two steps: the statement is sent now, its answer read when the
+    returned function is called (in pipeline mode, with the statements sent meanwhile)."""
+    cursor = conn.execute(_TERMS_AND_VERSION, [text, MAX_TERMS], prepare=True)
+
+    def planned() -> TermPlan | None:
+        row = cursor.fetchone()
+        assert row is not None
+        terms = list(row[0])
+        return plan_terms(conn, terms, _version(row[1:])) if terms else None
+
+    return planned
 
 
 def plan_terms(conn: Connection, terms: list[str], version: _Version | None = None) -> TermPlan:
@@ -183,6 +203,14 @@ def lexical_hits(
 ) -> list[tuple[int, float]]:
     """Up to ``depth`` (id, score) for ``query`` (planned as ``plan``), best first; score
     in 0..1 (see the module's docstring)."""
+    return lexical_hits_later(conn, query, plan, filters, depth)()
+
+
+def lexical_hits_later(
+    conn: Connection, query: str, plan: TermPlan, filters: Filters, depth: int
+) -> Callable[[], list[tuple[int, float]]]:
+    """:func:`lexical_hits` in two steps: the statement is sent now, its answer read when
+    the returned function is called (in pipeline mode, with the statements sent meanwhile)."""
     where, params = filters.where()
     weights = [max(plan.idf[t], 0.0) for t in plan.terms]
     if not any(weights):
@@ -193,14 +221,19 @@ def lexical_hits(
     # Lowered here, not by lower(%s) in the statement, for the same reason as the tie query.
     name = query.strip().lower()
     named = [4 * MAX_SYMBOL, name, len(name) + 1, "." + name]  # 4: UTF-8's widest character
-    found = conn.execute(
+    cursor = conn.execute(
         statement, [*words, *named, plan.match_query(), *params, CAP, depth], prepare=True
-    ).fetchall()
-    if not found and plan.match_all:
-        # No chunk holds every common word: any of them will do (the cap bounds the cost).
-        found = conn.execute(
-            statement,
-            [*words, *named, " or ".join(plan.terms), *params, CAP, depth],
-            prepare=True,
-        ).fetchall()
-    return [(int(cid), float(score)) for cid, score, _ in found]
+    )
+
+    def hits() -> list[tuple[int, float]]:
+        found = cursor.fetchall()
+        if not found and plan.match_all:
+            # No chunk holds every common word: any of them will do (the cap bounds the cost).
+            found = conn.execute(
+                statement,
+                [*words, *named, " or ".join(plan.terms), *params, CAP, depth],
+                prepare=True,
+            ).fetchall()
+        return [(int(cid), float(score)) for cid, score, _ in found]
+
+    return hits

@@ -91,3 +91,32 @@ def test_a_project_dropped_and_made_again_wider_is_searched_right_on_the_same_co
             assert found["path"].tolist() == ["tally.py"], mode
     finally:
         one.close()
+
+
+_SETTINGS = "SELECT name, setting, source FROM pg_settings WHERE source <> 'default' ORDER BY name"
+
+
+def test_a_search_hands_its_connection_back_with_no_setting_of_its_own(
+    workspace: Workspace, project: Project
+) -> None:
+    # Search sets the schema's search_path with its first statements and RESET ALL with
+    # its last (no round trip of their own): the next user must find every setting as a
+    # fresh checkout has it, after a search that ended and after one that failed.
+    paths = _ledgers(project, "a", 3)
+    one = Database(workspace.settings, max_size=1)
+    try:
+        with one.connection() as conn:
+            fresh = conn.execute(_SETTINGS).fetchall()
+        handle = ProjectHandle(one, project.id)
+        for mode in ("lexical", "semantic", "hybrid"):
+            assert set(search(handle, "sum of a ledger", mode=mode)["path"]) == paths
+            with one.connection() as conn:
+                assert conn.execute(_SETTINGS).fetchall() == fresh, mode
+                assert project.handle.schema not in str(conn.execute("SHOW search_path").fetchone())
+        workspace.drop(project.id, force=True)
+        with pytest.raises(ProjectNotFound):
+            search(handle, "sum of a ledger")
+        with one.connection() as conn:
+            assert conn.execute(_SETTINGS).fetchall() == fresh
+    finally:
+        one.close()

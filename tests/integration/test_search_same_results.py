@@ -1,11 +1,13 @@
 """A search's few round trips give the results of its steps run one at a time.
 
-Search reads the model's record on its own connection, in its snapshot, and runs the
-semantic statement without a savepoint of its own: fewer round trips, the same ranking.
-Here each step runs the way it did before (the model's record on a connection of its own,
-the semantic statement in a savepoint, every statement after the last) on a real project
-indexed from codelens' own search sources with the static model, and the whole frame,
-ids, order and scores, must be equal to what ``search`` returns.
+Search sends its statements in pipeline mode (several per round trip, its schema's
+search_path and RESET ALL among them), reads the model's record in its own snapshot and
+runs the semantic statement without a savepoint of its own. Here each step runs the way
+it did before (the model's record on a connection of its own, the semantic statement in a
+savepoint, every statement after the last, on a connection set up by the pool) on a real
+project indexed from codelens' own search sources with the static model: the whole frame
+must equal what ``search`` returns, and its ids, order and scores those of the grouped and
+re-ranked units themselves, read before any frame is built.
 """
 
 from __future__ import annotations
@@ -79,7 +81,24 @@ def _step_by_step(project: Project, text: str, limit: int, **filters: Any) -> pd
         assert not any_awaiting(conn)
     results = SearchResults.build(handle.id, text, "hybrid", units, rows, None, roots)
     results.attrs.update(answer.describe(None))
+    # What the frame is built from, unbuilt: the ids, order and scores must come through.
+    results.attrs["units"] = [
+        (unit.best.id, tuple(sorted(unit.part_ids)), unit.best.score)
+        for unit in units
+        if unit.best.id in rows
+    ]
     return results
+
+
+def _units_of(frame: pd.DataFrame) -> list[tuple[int, tuple[int, ...], float]]:
+    """(best part, every part, score) per row, from the frame's own columns: the best part
+    is the one whose lines are the match's."""
+    found = []
+    for row in frame.itertuples():
+        lines = list(row.part_lines)
+        best = row.part_ids[lines.index((row.match_start_line, row.match_end_line))]
+        found.append((int(best), tuple(sorted(int(i) for i in row.part_ids)), float(row.score)))
+    return found
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -93,13 +112,16 @@ def test_hybrid_search_equals_its_steps_run_one_at_a_time(
     expected = _step_by_step(indexed, query, limit, **filters)
     found = search(indexed.handle, query, limit=limit, **filters)
     assert len(expected) > 0
+    assert _units_of(found) == expected.attrs.pop("units")
     # Exact: the same chunks in the same order with the same scores, every column.
     pd.testing.assert_frame_equal(found, expected, check_exact=True)
 
 
 def test_files_as_results_equal_the_steps_grouped_by_file(indexed: Project) -> None:
     query = QUERIES[0]
-    expected = by_file(_step_by_step(indexed, query, 10 * FILE_SPREAD), 10)
+    step_by_step = _step_by_step(indexed, query, 10 * FILE_SPREAD)
+    step_by_step.attrs.pop("units")
+    expected = by_file(step_by_step, 10)
     found = search(indexed.handle, query, by="file")
     pd.testing.assert_frame_equal(found, expected, check_exact=True)
     assert indexed.workspace.db.idle()

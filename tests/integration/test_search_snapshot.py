@@ -40,7 +40,7 @@ def test_a_reindex_between_ranking_and_fetching_does_not_shorten_the_results(
 ) -> None:
     idle = search(target.handle, QUERY, mode=mode)
     assert len(idle) == len(CHUNKS)
-    fetch = search_module._rows
+    fetch = search_module._rows_later
     rewritten: list[list[int]] = []
 
     def reindex_then_fetch(conn: Any, ids: list[int]) -> Any:
@@ -51,7 +51,7 @@ def test_a_reindex_between_ranking_and_fetching_does_not_shorten_the_results(
         rewritten.append(load(target, CHUNKS))
         return fetch(conn, ids)
 
-    monkeypatch.setattr(search_module, "_rows", reindex_then_fetch)
+    monkeypatch.setattr(search_module, "_rows_later", reindex_then_fetch)
     during = search(target.handle, QUERY, mode=mode)
     monkeypatch.undo()
 

@@ -265,3 +265,35 @@ def test_units_rank_by_their_best_part_and_kind_weights() -> None:
         0.6,
         0.45,
     ]
+
+
+def _inferred(results: SearchResults) -> pd.DataFrame:
+    """The same values as a frame pandas types on its own: one dict per row, the nullable
+    integer columns converted to Int64 afterwards."""
+    records = [
+        {name: (None if pd.isna(v) else v) if not isinstance(v, tuple) else v for name, v in r}
+        for r in (zip(results.columns, row, strict=True) for row in results.itertuples(False))
+    ]
+    frame = pd.DataFrame(records, columns=COLUMNS)
+    nullable = ["semantic_rank", "lexical_rank", "cell_number", "execution_count"]
+    nullable += ["cell_start_line", "cell_end_line"]
+    return frame.astype(dict.fromkeys(nullable, "Int64"))
+
+
+def test_columns_have_the_types_pandas_infers_for_their_values() -> None:
+    # Built column by column for speed: every column must still have the type (text,
+    # Int64 with <NA>, tuples as objects) that pandas gives the same values row by row.
+    fused = [Fused(1, 0.5, 1, None), Fused(2, 0.25, None, 3), Fused(3, 0.125, 2, 1)]
+    cell = (2, "code", None, 1, 4)
+    rows = {
+        1: ("repo", "a.py", 1, 9, "f", "function", "python", "def f():\n    pass", *(None,) * 5),
+        2: ("repo", "n.ipynb", 3, 6, "", "module", "python", "x = 1", *cell),
+        3: ("other", "b.md", 1, 2, "Title", "section", "markdown", "# Title"),
+        4: ("other", "b.md", 3, 4, "Title", "section", "markdown", "text"),
+    }
+    units = [Unit(fused[0], (1,)), Unit(fused[1], (2,)), Unit(fused[2], (3, 4))]
+    results = SearchResults.build("demo", "q", "hybrid", units, rows)
+    expected = _inferred(results)
+    assert results["cell_number"].tolist()[1] == 2 and pd.isna(results["cell_number"][0])
+    assert results["part_ids"].tolist() == [(1,), (2,), (3, 4)]
+    pd.testing.assert_frame_equal(pd.DataFrame(results), expected, check_exact=True)
