@@ -18,8 +18,16 @@ from psycopg import sql
 
 from codelens import Project, Workspace
 from codelens._db.migrations import latest, migrate_project
+from codelens._embed.registry import get_embedder
+from codelens._embed.static import DEFAULT_STATIC_SPEC
+from codelens._index.lock import embed_lock
 from codelens._index.report import IndexProgress
 from codelens._index.run import index_repository
+from codelens._search.answering import answering
+from codelens._search.file_cosines import file_cosines
+from codelens._search.fusion import Fused
+from codelens._search.grouping import Place, Unit
+from codelens._search.query import query_cache
 from tests.integration.test_indexer import BILLING, make_repo
 from tests.integration.test_progressive import _many_files
 
@@ -172,3 +180,65 @@ def test_replacing_the_projects_model_drops_the_old_models_file_vectors(
     stored = _stored(project, "embedding")
     assert stored and {len(v) for v in stored.values()} == {256}
     _agree(project, "embedding")
+
+
+# billing.py's Charger retries a declined charge after retry_delay's wait.
+QUESTION = "wait before trying a declined card charge again"
+
+
+def _cosines(project: Project, model: str, column: str) -> dict[int, float]:
+    """File id -> the cosine of ``model``'s query vector with the file's mean, here."""
+    query = get_embedder(model).embed_query(QUESTION)
+    ids = dict(_rows(project, "SELECT path, id FROM files"))
+    return {ids[p]: float(m @ query) for p, m in _means(project, column).items()}
+
+
+def _file_cosines(project: Project) -> dict[int, float]:
+    """What search reads: by the answering model, for every file of the project."""
+    with project.connection() as conn:
+        answer = answering(conn, project.handle)
+        files = [r[0] for r in conn.execute("SELECT id FROM files")]
+        units = [Unit(Fused(0, 0.0, None, None), (), Place(f, "", "", "", "")) for f in files]
+        return file_cosines(conn, answer, query_cache.embed(answer.embedder, QUESTION), units)
+
+
+def test_search_reads_the_files_cosines_of_the_model_that_answers_never_the_other(
+    project: Project, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "payments")
+    with embed_lock(project.handle):
+        project.index(repo, progress=False, embed="later")
+        # The first pass answers: its query vector against its own means.
+        early = _file_cosines(project)
+        assert early and early == pytest.approx(
+            _cosines(project, DEFAULT_STATIC_SPEC, "first_vector"), abs=2e-3
+        )
+    project.embed_pending(progress=False)
+    late = _file_cosines(project)
+    assert late == pytest.approx(_cosines(project, "local:all-MiniLM-L6-v2", "embedding"), abs=1e-4)
+    with project.connection() as conn:
+        assert file_cosines(conn, None, None, []) == {}  # lexical: no query vector
+
+
+def test_hybrid_search_lifts_the_results_of_the_file_nearest_the_query_and_skips_files_without(
+    project: Project, tmp_path: Path
+) -> None:
+    project.index(make_repo(tmp_path / "payments"), progress=False)
+    with_vectors = project.search(QUESTION, limit=10)
+    words = project.search(QUESTION, mode="lexical", limit=10)
+    with project.connection() as conn:
+        conn.execute("DELETE FROM file_vectors")  # as while every file awaits its vectors
+    without = project.search(QUESTION, limit=10)
+    assert project.search(QUESTION, mode="lexical", limit=10).equals(words)
+    cosines = _cosines(project, "local:all-MiniLM-L6-v2", "embedding")
+    ids = dict(_rows(project, "SELECT path, id FROM files"))
+    shown = set(with_vectors["path"]) & set(without["path"])
+    nearest = max(shown, key=lambda p: cosines[ids[p]])
+    assert nearest == "src/billing.py"
+
+    def best(results: Any, path: str) -> float:
+        return float(results.loc[results["path"] == path, "score"].max())
+
+    assert best(with_vectors, nearest) > best(without, nearest)
+    # Without vectors the search still answers, from the same candidates.
+    assert set(without["path"]) == set(with_vectors["path"])
