@@ -10,14 +10,15 @@ result of a file gains ``weight`` x the best score x the file's place between th
 still await the model) gain nothing. It applies first, before the other rules.
 
 Measured end to end (benchmarks/evaluate.py, ONNX MiniLM, hybrid; on the tuning corpora
-the same figures as benchmarks/file_vectors.py offline), weights 0 / 0.1 / 0.2 / 0.4 on the 11 corpora the
-rules were tuned on: file questions NDCG@10 0.792 / 0.798 / 0.800 / 0.798 (architecture
-0.686 / 0.708 / 0.705 / 0.699), definition questions MRR@10 0.668 / 0.670 / 0.674 / 0.675
-(R@10 0.839 / 0.839 / 0.845 / 0.839); the five language corpora, never tuned on: 0.821 /
-0.830 / 0.827 / 0.819 (architecture 0.697 -> 0.721 at 0.2). Architecture questions gain
-about 0.02, behaviour and symbol questions do not move; penlight loses 0.017. 0.2 is kept.
-In semantic search (no saturation after it) it lowered file questions (0.686 -> 0.668):
-not applied there. docs/ranking.md has the tables per codebase and kind.
+the same figures as benchmarks/file_vectors.py offline), weights 0 / 0.1 / 0.2 / 0.4 on
+the 11 corpora the rules were tuned on: file questions NDCG@10 0.792 / 0.798 / 0.800 /
+0.798 (architecture 0.686 / 0.708 / 0.705 / 0.699), definition questions MRR@10 0.668 /
+0.670 / 0.674 / 0.675 (R@10 0.839 / 0.839 / 0.845 / 0.839); the five language corpora,
+never tuned on: 0.821 / 0.830 / 0.827 / 0.819 (architecture 0.697 -> 0.721 at 0.2).
+Architecture questions gain about 0.02, behaviour and symbol questions do not move;
+penlight loses 0.017. 0.2 is kept. In semantic search (no saturation after it) it lowered
+file questions (0.686 -> 0.668): not applied there. docs/ranking.md has the tables per
+codebase and kind.
 """
 
 from __future__ import annotations
