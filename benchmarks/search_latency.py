@@ -39,6 +39,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -121,6 +122,8 @@ def load(
         project = workspace.get(project_id)
         if project.counts()["chunks"] == n:
             print(f"reusing {project_id}")
+            with project.connection() as conn:
+                _fill_file_vectors(conn)
             return project
         workspace.drop(project_id, force=True)
     project = workspace.create(project_id)
@@ -189,6 +192,7 @@ def load(
                 conn.commit()
                 print(f"  loaded {min(lo + batch, n):,} chunks", end="\r", flush=True)
         print(f"loaded {n:,} chunks in {time.perf_counter() - started:.0f} s (binary COPY)")
+        _fill_file_vectors(conn)
         started = time.perf_counter()
         ensure_vector_index(conn, dim, memory="4GB")
         conn.commit()
@@ -196,6 +200,21 @@ def load(
         conn.execute("ANALYZE chunks")
         conn.commit()
     return project
+
+
+def _fill_file_vectors(conn: Any) -> None:
+    """Each file's mean vector, which the indexer keeps and the COPY above bypasses (the
+    file-vector ranking signal reads them), where this checkout has the table and it is
+    empty; a baseline from before the table has none to read."""
+    if conn.execute("SELECT to_regclass('file_vectors') IS NOT NULL").fetchone() != (True,):
+        return
+    if conn.execute("SELECT EXISTS (SELECT FROM file_vectors)").fetchone() == (True,):
+        return
+    conn.execute(
+        "INSERT INTO file_vectors (file_id, embedding)"
+        " SELECT file_id, l2_normalize(avg(embedding)) FROM chunks GROUP BY file_id"
+    )
+    conn.commit()
 
 
 def make_queries(

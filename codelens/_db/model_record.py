@@ -143,6 +143,7 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
         owner = owns_chunks(conn)
         if replace:
             conn.execute("DELETE FROM chunks")
+            conn.execute("DELETE FROM file_vectors")
             conn.execute("DELETE FROM embedding_metadata")
             if owner:
                 conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")

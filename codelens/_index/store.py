@@ -15,6 +15,7 @@ from psycopg import sql
 from codelens._chunk.chunker import CHUNKER_VERSION
 from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.model_record import update_chunker_version
+from codelens._index.file_vectors import refresh_file_vectors
 
 if TYPE_CHECKING:
     from codelens._chunk.tags import FileSymbols
@@ -316,15 +317,26 @@ def fill_vectors(conn: Connection, vectors: dict[str, StoredVector]) -> int:
 
     The caller wraps this in a transaction. A content hash is the hash of the exact text
     embedded, so every chunk with that hash gets the same vector, in this batch or not;
-    chunks that already have one are left as they are.
+    chunks that already have one are left as they are. The files whose every chunk now
+    has a vector get their mean (:mod:`codelens._index.file_vectors`) in the same
+    transaction.
     """
+    filled = 0
+    files: set[int] = set()
     with conn.cursor() as cur:
         cur.executemany(
             "UPDATE chunks SET embedding = %s, token_count = %s, truncated = %s"
-            " WHERE content_hash = %s AND embedding IS NULL",
+            " WHERE content_hash = %s AND embedding IS NULL RETURNING file_id",
             [(v.embedding, v.token_count, v.truncated, h) for h, v in vectors.items()],
+            returning=True,
         )
-        return max(cur.rowcount, 0)
+        for result in cur.results():
+            rows = result.fetchall()
+            filled += len(rows)
+            files.update(int(r[0]) for r in rows)
+    # The files whose last chunk this batch embedded get their mean with it.
+    refresh_file_vectors(conn, files)
+    return filled
 
 
 def mark_failed(conn: Connection, hashes: Sequence[str], error: str) -> list[str]:
@@ -430,6 +442,8 @@ def write_files(
                         None if c.first_vector is None else HalfVector(c.first_vector),
                     )
                 )
+    # Stored with their vectors (reused, inline or the first pass's): their means with them.
+    refresh_file_vectors(conn, replaced)
     _write_symbols(conn, repository_id, ids, files)
     changed = [(f.path, f.change) for f in files if f.change is not None]
     if changed:

@@ -46,6 +46,7 @@ from codelens._db.pool import search_path
 from codelens._search.answering import Answering, answering_later
 from codelens._search.by_file import FILE_SPREAD, by_file, check_by
 from codelens._search.coverage import coverage_counts
+from codelens._search.file_cosines import file_cosines
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Unit, group
@@ -208,7 +209,9 @@ def search(
                     )
                     lexical = [] if lexical_later is None else lexical_later()
                     ranked = _ranked(mode, semantic, lexical, shape)
-                    units = _units(conn, ranked, limit, mode, shape, filters.path is not None)
+                    units = _units(
+                        conn, ranked, limit, mode, shape, filters.path is not None, (answer, vector)
+                    )
                     full = max(len(semantic), len(lexical)) >= depth
                     if len(units) >= limit or not full or depth >= MAX_DEPTH:
                         break
@@ -239,6 +242,7 @@ def _units(
     mode: str,
     shape: QueryShape,
     path_filtered: bool,
+    meaning: tuple[Answering | None, Vector | None] = (None, None),
 ) -> list[Unit]:
     """Grouped results from the head of ``ranked``, read deeper while they are too few.
 
@@ -246,12 +250,15 @@ def _units(
     re-ranks it by kind and by the ranking rules (:mod:`codelens._search.signals`): a
     boost can lift a result from well below the final ``limit`` (on the evaluation, a head
     of 50 ranks as well as every candidate, 30 lost 0.01 NDCG@10). Single modes keep their
-    own order."""
+    own order. ``meaning``: the answering model and the query's vector, for the files'
+    cosines (:mod:`codelens._search.file_cosines`)."""
     head = min(len(ranked), hybrid_head(limit) if mode == "hybrid" else _HEAD * limit + 10)
     while True:
         if mode == "hybrid":
             units = group(conn, ranked[:head], None, KIND_WEIGHTS)
-            units = rerank(units, shape, path_filtered=path_filtered)[:limit]
+            cosines = file_cosines(conn, *meaning, units)
+            units = rerank(units, shape, path_filtered=path_filtered, file_cosines=cosines)
+            units = units[:limit]
         else:
             units = group(conn, ranked[:head], limit)
         if len(units) >= limit or head >= len(ranked):

@@ -72,7 +72,9 @@ def _step_by_step(project: Project, text: str, limit: int, **filters: Any) -> pd
                 semantic = engine._semantic(conn, answer, vector, where, depth)
             lexical = lexical_hits(conn, text, plan, where, depth) if plan is not None else []
             ranked = fuse(semantic, lexical, semantic_weight=semantic_weight(shape))
-            units = engine._units(conn, ranked, limit, "hybrid", shape, "path" in filters)
+            units = engine._units(
+                conn, ranked, limit, "hybrid", shape, "path" in filters, (answer, vector)
+            )
             full = max(len(semantic), len(lexical)) >= depth
             if len(units) >= limit or not full or depth >= MAX_DEPTH:
                 break

@@ -26,7 +26,7 @@ def unit(path: str, symbol: str, score: float, kind: str = "function", lang: str
     )
 
 
-def order(units: list[Unit], query: str, rules: Rules = RULES, **kw: bool) -> list[str]:
+def order(units: list[Unit], query: str, rules: Rules = RULES, **kw: Any) -> list[str]:
     ranked = sorted(units, key=lambda u: -u.best.score)
     return [
         f"{u.place.path}:{u.place.symbol}" for u in rerank(ranked, shape_of(query), rules, **kw)
@@ -176,6 +176,46 @@ def test_a_file_with_several_good_results_lifts_its_best_one() -> None:
     ]
     assert order(units, "anything at all", only())[0] == "a.py:lone"
     assert order(units, "anything at all", only(coherence=0.2))[0] == "b.py:first"
+
+
+def test_every_result_of_the_file_nearest_the_query_as_a_whole_gains_by_its_place() -> None:
+    units = [
+        unit("fv/words.py", "named", 0.50),
+        unit("fv/plugins.py", "load", 0.45),
+        unit("fv/plugins.py", "scan", 0.44),
+        unit("fv/other.py", "far", 0.40),
+        unit("fv/new.py", "awaiting", 0.39),  # no vector yet
+    ]
+    ids = {u.place.path: u.place.file_id for u in units}
+    cosines = {ids["fv/words.py"]: 0.30, ids["fv/plugins.py"]: 0.70, ids["fv/other.py"]: 0.50}
+    query = "how are plugins discovered"
+    assert order(units, query, only())[0] == "fv/words.py:named"
+    ranked = rerank(
+        sorted(units, key=lambda u: -u.best.score),
+        shape_of(query),
+        only(file_vector=0.2),
+        file_cosines=cosines,
+    )
+    scores = {f"{u.place.path}:{u.place.symbol}": u.best.score for u in ranked}
+    # + 0.2 x best score (0.5) x the file's place between the least and most similar.
+    assert scores == pytest.approx(
+        {
+            "fv/plugins.py:load": 0.45 + 0.1,
+            "fv/plugins.py:scan": 0.44 + 0.1,
+            "fv/other.py:far": 0.40 + 0.05,
+            "fv/words.py:named": 0.50,
+            "fv/new.py:awaiting": 0.39,
+        }
+    )
+    assert [u.place.symbol for u in ranked][:2] == ["load", "scan"]
+    # Off by weight, without cosines (a lexical search), or when no candidate has a vector.
+    assert (
+        order(units, query, only(file_vector=0.0), file_cosines=cosines)[0] == "fv/words.py:named"
+    )
+    assert order(units, query, only(file_vector=0.2))[0] == "fv/words.py:named"
+    assert order(units, query, only(file_vector=0.2), file_cosines={999: 1.0})[0] == (
+        "fv/words.py:named"
+    )
 
 
 def test_further_results_of_one_file_weigh_less_without_a_hard_cap() -> None:

@@ -3,12 +3,14 @@
 After fusion and grouping (one result per definition), the results' fused scores pass
 through the signals below, each a module of its own, and are sorted again:
 
-1. file coherence (:mod:`.coherence`);
-2. the definition a query names (:mod:`.definition`);
-3. the words of a file's name and folder (:mod:`.file_words`);
-4. path priors (:mod:`.path_prior`);
-5. per-file saturation (:mod:`.saturation`);
-6. docs below code (:mod:`.docs`).
+1. file vectors, the file's meaning as a whole (:mod:`.file_vector`; not in lexical
+   search, which has no query vector);
+2. file coherence (:mod:`.coherence`);
+3. the definition a query names (:mod:`.definition`);
+4. the words of a file's name and folder (:mod:`.file_words`);
+5. path priors (:mod:`.path_prior`);
+6. per-file saturation (:mod:`.saturation`);
+7. docs below code (:mod:`.docs`).
 
 The fusion weight of the semantic list depends on the query's shape too
 (:func:`semantic_weight`).
@@ -32,6 +34,7 @@ from codelens._search.grouping import Unit
 from codelens._search.signals.coherence import lift_coherent_files
 from codelens._search.signals.definition import boost_definitions
 from codelens._search.signals.docs import demote_docs
+from codelens._search.signals.file_vector import lift_similar_files
 from codelens._search.signals.file_words import boost_file_words
 from codelens._search.signals.path_prior import weigh_paths
 from codelens._search.signals.saturation import saturate_files
@@ -61,6 +64,7 @@ class Rules:
 
     symbol_semantic_weight: float = 0.7
     words_semantic_weight: float = 0.7
+    file_vector: float = 0.2
     coherence: float = 0.2
     definition: float = 3.0
     definition_stem: float = 1.5
@@ -78,6 +82,7 @@ class Rules:
 RULES = Rules()
 # Every rule off: the fused order, grouped (what ranking_variants calls "fusion only").
 NO_RULES = Rules(
+    file_vector=0.0,
     coherence=0.0,
     definition=0.0,
     file_words=0.0,
@@ -93,12 +98,20 @@ def semantic_weight(shape: QueryShape, rules: Rules = RULES) -> float:
 
 
 def rerank(
-    units: list[Unit], shape: QueryShape, rules: Rules = RULES, *, path_filtered: bool = False
+    units: list[Unit],
+    shape: QueryShape,
+    rules: Rules = RULES,
+    *,
+    path_filtered: bool = False,
+    file_cosines: Mapping[int, float] | None = None,
 ) -> list[Unit]:
     """``units`` (ranked by fused score) re-scored by the rules and sorted again; each
     unit's ``best.score`` becomes its final score. ``path_filtered``: the search's path
-    filter chose the files, so no path prior applies."""
+    filter chose the files, so no path prior applies. ``file_cosines``: the query's
+    cosine with each candidate file's stored vector (none: no file-vector signal)."""
     scored = [Scored(unit, unit.best.score) for unit in units]
+    if file_cosines:
+        lift_similar_files(scored, file_cosines, rules.file_vector)
     lift_coherent_files(scored, rules.coherence)
     boost_definitions(scored, shape, rules.definition, rules.definition_stem)
     boost_file_words(scored, shape, rules.file_words)
