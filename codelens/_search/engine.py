@@ -46,7 +46,7 @@ from codelens._db.pool import search_path
 from codelens._search.answering import Answering, answering_later
 from codelens._search.by_file import FILE_SPREAD, by_file, check_by
 from codelens._search.coverage import coverage_counts
-from codelens._search.file_cosines import file_cosines
+from codelens._search.file_cosines import file_cosines_later
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Unit, group
@@ -255,9 +255,9 @@ def _units(
     head = min(len(ranked), hybrid_head(limit) if mode == "hybrid" else _HEAD * limit + 10)
     while True:
         if mode == "hybrid":
+            cosines = file_cosines_later(conn, *meaning, [f.id for f in ranked[:head]])
             units = group(conn, ranked[:head], None, KIND_WEIGHTS)
-            cosines = file_cosines(conn, *meaning, units)
-            units = rerank(units, shape, path_filtered=path_filtered, file_cosines=cosines)
+            units = rerank(units, shape, path_filtered=path_filtered, file_cosines=cosines())
             units = units[:limit]
         else:
             units = group(conn, ranked[:head], limit)

@@ -24,9 +24,7 @@ from codelens._index.lock import embed_lock
 from codelens._index.report import IndexProgress
 from codelens._index.run import index_repository
 from codelens._search.answering import answering
-from codelens._search.file_cosines import file_cosines
-from codelens._search.fusion import Fused
-from codelens._search.grouping import Place, Unit
+from codelens._search.file_cosines import file_cosines_later
 from codelens._search.query import query_cache
 from tests.integration.test_indexer import BILLING, make_repo
 from tests.integration.test_progressive import _many_files
@@ -197,9 +195,10 @@ def _file_cosines(project: Project) -> dict[int, float]:
     """What search reads: by the answering model, for every file of the project."""
     with project.connection() as conn:
         answer = answering(conn, project.handle)
-        files = [r[0] for r in conn.execute("SELECT id FROM files")]
-        units = [Unit(Fused(0, 0.0, None, None), (), Place(f, "", "", "", "")) for f in files]
-        return file_cosines(conn, answer, query_cache.embed(answer.embedder, QUESTION), units)
+        # One chunk of each file stands for its candidates.
+        chunks = [r[0] for r in conn.execute("SELECT min(id) FROM chunks GROUP BY file_id")]
+        query = query_cache.embed(answer.embedder, QUESTION)
+        return file_cosines_later(conn, answer, query, chunks)()
 
 
 def test_search_reads_the_files_cosines_of_the_model_that_answers_never_the_other(
@@ -217,7 +216,7 @@ def test_search_reads_the_files_cosines_of_the_model_that_answers_never_the_othe
     late = _file_cosines(project)
     assert late == pytest.approx(_cosines(project, "local:all-MiniLM-L6-v2", "embedding"), abs=1e-4)
     with project.connection() as conn:
-        assert file_cosines(conn, None, None, []) == {}  # lexical: no query vector
+        assert file_cosines_later(conn, None, None, [1])() == {}  # lexical: no query vector
 
 
 def test_hybrid_search_lifts_the_results_of_the_file_nearest_the_query_and_skips_files_without(
