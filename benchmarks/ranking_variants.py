@@ -36,6 +36,7 @@ from codelens._search.answering import answering
 from codelens._search.category import category_of
 from codelens._search.engine import CANDIDATES, _semantic, hybrid_head
 from codelens._search.evaluate import _hit, _scores, answer_gains, file_scores, score_files
+from codelens._search.file_cosines import file_cosines_later
 from codelens._search.filters import Filters
 from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Place, Unit, rank_units, units_of
@@ -65,6 +66,7 @@ class Case:
     semantic: list[tuple[int, float]]
     lexical: list[tuple[int, float]]
     units: dict[int, tuple[tuple[int, ...], Place]]
+    cosines: dict[int, float]  # file id -> the query's cosine with the file's stored vector
 
 
 def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Case]:
@@ -98,6 +100,7 @@ def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Ca
                                 semantic,
                                 lexical,
                                 units_of(conn, ids),
+                                file_cosines_later(conn, answer, vector, ids)(),
                             )
                         )
                     conn.rollback()
@@ -123,7 +126,7 @@ def top(
             for u, s in zip(units, scores, strict=True)
         ]
         units.sort(key=lambda u: -u.best.score)
-    return [u.place for u in rerank(units, case.shape, rules)[:LIMIT]]
+    return [u.place for u in rerank(units, case.shape, rules, file_cosines=case.cosines)[:LIMIT]]
 
 
 def arguments(description: str) -> argparse.ArgumentParser:
@@ -278,7 +281,7 @@ EXTRA: dict[str, tuple[float, ...]] = {
 }
 
 
-_SIGNALS = ("coherence", "definition", "file_words", "priors", "saturation", "docs")
+_SIGNALS = ("file_vector", "coherence", "definition", "file_words", "priors", "saturation", "docs")
 
 
 def main() -> None:
