@@ -56,10 +56,11 @@ EXTERNAL = "external"  # bound to something outside the project (the stdlib, a d
 _BUILTINS = frozenset(dir(builtins))
 _MAX_HOPS = 12
 # A call on a value of unknown type (``x.m()``) matched by name means nothing when the
-# candidates spread over more files, or more classes (not counting overrides), than this:
+# candidates spread over more files than this, or more classes (not counting overrides):
 # too many classes could be meant (aider weighs names defined in more than five files
 # down, for the same reason).
 _MAX_NAME_ONLY_FILES = 3
+_MAX_NAME_ONLY_CLASSES = 3
 # ... nor when it is a method of a builtin type (``d.update()``, ``f.write()``) that more
 # classes of the project than this define: the value is as likely a dict or a file.
 _MAX_BUILTIN_CLASSES = 2
@@ -289,7 +290,7 @@ class Resolver:
                 and len(self.table.named(name, "python", True).all) > _MAX_BUILTIN_CLASSES
             )
             kept = () if too_many else self._overridden_least(found)
-            if len({d.scope for d in kept}) > _MAX_NAME_ONLY_FILES:
+            if len({(d.file_id, d.scope) for d in kept}) > _MAX_NAME_ONLY_CLASSES:
                 kept = ()
             verdict = self._judged[id(found)] = Resolved(kept, NAME_ONLY)
         return verdict
