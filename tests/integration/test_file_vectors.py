@@ -6,7 +6,6 @@ first pass).
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,13 +20,12 @@ from codelens._db.migrations import latest, migrate_project
 from codelens._embed.registry import get_embedder
 from codelens._embed.static import DEFAULT_STATIC_SPEC
 from codelens._index.lock import embed_lock
-from codelens._index.report import IndexProgress
 from codelens._index.run import index_repository
 from codelens._search.answering import answering
 from codelens._search.file_cosines import file_cosines_later
 from codelens._search.query import query_cache
 from tests.integration.test_indexer import BILLING, make_repo
-from tests.integration.test_progressive import _many_files
+from tests.integration.test_progressive import _many_files, stop_embedding_after
 
 
 @pytest.fixture
@@ -131,12 +129,7 @@ def test_an_interrupted_embedding_pass_leaves_means_only_of_files_it_finished(
     project: Project, tmp_path: Path
 ) -> None:
     repo = _many_files(tmp_path / "mods", files=6, functions=10)
-    cancel = threading.Event()
-
-    def stop_midway(tick: IndexProgress) -> None:
-        if tick.stage == "embed" and tick.chunks_done >= 24:
-            cancel.set()
-
+    cancel, stop_midway = stop_embedding_after(24)
     report = index_repository(
         project.handle, repo, progress=False, on_progress=stop_midway, cancel=cancel, embed_batch=8
     )

@@ -30,7 +30,7 @@ from codelens._search.query import query_cache
 from codelens._status import status_lines
 from codelens.errors import ModelMismatch
 from tests.integration.test_indexer import make_repo
-from tests.integration.test_progressive import _many_files
+from tests.integration.test_progressive import _many_files, stop_embedding_after
 
 MINILM = "local:all-MiniLM-L6-v2"
 # billing.py's Charger retries a declined charge after retry_delay's wait; nothing else
@@ -123,12 +123,7 @@ def test_the_first_pass_answers_until_the_projects_model_covers_every_chunk_neve
 ) -> None:
     project.index(_many_files(tmp_path / "mods", files=6, functions=10), embed="later")
     query = "serve route 3 of module 2"
-    cancel = threading.Event()
-
-    def stop_after_a_batch(tick: IndexProgress) -> None:
-        if tick.stage == "embed" and tick.chunks_done > 0:
-            cancel.set()
-
+    cancel, stop_after_a_batch = stop_embedding_after(1)
     project.embed_pending(progress=False, on_progress=stop_after_a_batch, cancel=cancel)
     with project.connection() as conn:
         covered = vector_coverage(conn)

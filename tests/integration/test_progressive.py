@@ -15,7 +15,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,18 @@ def _every_vector_is_its_texts(project: Project) -> None:
     for path, symbol, header, content, content_hash in rows:
         text = embedding_text_of(path, symbol, header, content)
         assert hashlib.sha256(text.encode()).hexdigest() == content_hash
+
+
+def stop_embedding_after(chunks: int) -> tuple[threading.Event, Callable[[IndexProgress], None]]:
+    """A cancel event and a progress callback that sets it once the embedding stage has
+    embedded at least ``chunks`` chunks: an embedding pass interrupted part-way."""
+    cancel = threading.Event()
+
+    def on_progress(tick: IndexProgress) -> None:
+        if tick.stage == "embed" and tick.chunks_done >= chunks:
+            cancel.set()
+
+    return cancel, on_progress
 
 
 def _many_files(root: Path, files: int = 6, functions: int = 10) -> Path:
@@ -232,12 +244,7 @@ def test_a_cancelled_embedding_resumes_with_exactly_the_awaiting_chunks_and_equa
     project: Project, clean: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = _many_files(tmp_path / "many")
-    cancel = threading.Event()
-
-    def on_progress(tick: IndexProgress) -> None:
-        if tick.stage == "embed" and tick.chunks_done >= 8:
-            cancel.set()
-
+    cancel, on_progress = stop_embedding_after(8)
     first = index_repository(
         project.handle, repo, progress=False, on_progress=on_progress, cancel=cancel, embed_batch=8
     )
