@@ -442,6 +442,15 @@ def write_files(
                         None if c.first_vector is None else HalfVector(c.first_vector),
                     )
                 )
+    if replaced:
+        # Whether each file is generated, from its header (migration 0010): a file that
+        # lost its chunks, or its header, is no longer.
+        conn.execute(
+            "UPDATE files f SET generated = coalesce((SELECT generated_header(c.content)"
+            " FROM chunks c WHERE c.file_id = f.id AND c.chunk_index = 0), false)"
+            " WHERE f.id = ANY(%s)",
+            [replaced],
+        )
     # Stored with their vectors (reused, inline or the first pass's): their means with them.
     refresh_file_vectors(conn, replaced)
     _write_symbols(conn, repository_id, ids, files)

@@ -63,9 +63,9 @@ DEFINITION_REACH = 256
 # 722 parts made one search take a minute.
 _UNITS = """
 WITH RECURSIVE hits AS MATERIALIZED (
-    SELECT id, file_id, chunk_index, octet_length(symbol) AS size, left(symbol, %(chars)s) AS name,
-        kind, cell_number, path, language
-    FROM chunks WHERE id = ANY(%(ids)s)
+    SELECT c.id, c.file_id, c.chunk_index, octet_length(c.symbol) AS size,
+        left(c.symbol, %(chars)s) AS name, c.kind, c.cell_number, c.path, c.language, f.generated
+    FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ANY(%(ids)s)
 ),
 walk AS (
     SELECT h.id AS hit, h.file_id, h.size, h.name, h.kind, h.cell_number, h.chunk_index AS at,
@@ -86,7 +86,7 @@ SELECT s.hit, CASE WHEN s.first = s.last THEN ARRAY[s.hit] ELSE ARRAY(
     SELECT c.id FROM chunks c
     WHERE c.file_id = s.file_id AND c.chunk_index BETWEEN s.first AND s.last
     ORDER BY c.chunk_index
-) END, s.file_id, h.path, h.name, s.kind, h.language
+) END, s.file_id, h.path, h.name, s.kind, h.language, h.generated
 FROM spans s JOIN hits h ON h.id = s.hit
 """
 
@@ -100,6 +100,7 @@ class Place:
     symbol: str
     kind: str
     language: str
+    generated: bool = False  # written by a tool, by its header (see path_prior)
 
 
 NOWHERE = Place(0, "", "", "", "")
@@ -125,9 +126,9 @@ def units_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[tuple[int,
     return {
         int(hit): (
             tuple(int(m) for m in members),
-            Place(int(file_id), str(path), str(symbol), str(kind), str(language)),
+            Place(int(file_id), str(path), str(symbol), str(kind), str(language), generated),
         )
-        for hit, members, file_id, path, symbol, kind, language in rows
+        for hit, members, file_id, path, symbol, kind, language, generated in rows
     }
 
 

@@ -102,6 +102,12 @@ def test_files_are_classed_by_folders_and_names(path: str, language: str, kind: 
     assert path_class(path, language) == kind
 
 
+def test_a_file_whose_header_says_it_was_generated_is_generated_code() -> None:
+    assert path_class("client/api.go", "go", True) == "generated"
+    # A folder or a name says more: a generated test is a test.
+    assert path_class("client/api_test.go", "go", True) == "test"
+
+
 def test_tests_and_docs_rank_below_the_code_they_exercise() -> None:
     units = [
         unit("tests/test_pool.py", "test_pool_reuses_connections", 0.9),

@@ -4,7 +4,9 @@ about ranks below it, unless the question asks for that kind of file.
 A file is classed by its folders and its name: tests (``tests/``, ``test_x.py``,
 ``x_test.go``, ``x.spec.ts``, ...), examples and benchmarks, documentation (``docs/`` and
 prose files, the docs category of :mod:`codelens._search.category`), vendored, generated
-and compatibility code, and type stubs. Its score is multiplied by its class's factor. A question
+and compatibility code, and type stubs. Generated code is also known by its header
+(``// Code generated ... DO NOT EDIT.``, ``@generated``, "auto-generated": the store
+reads it, see migration 0010), as most generators name their files like any other. Its score is multiplied by its class's factor. A question
 that names the class ("where are the tests for ...", "an example of ...", "the docs
 for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
 
@@ -64,8 +66,9 @@ ASKED_BY: Mapping[str, frozenset[str]] = {
 
 
 @functools.lru_cache(maxsize=8192)
-def path_class(path: str, language: str) -> str | None:
-    """The class of the file at ``path`` (see the module docstring), or None for code."""
+def path_class(path: str, language: str, generated: bool = False) -> str | None:
+    """The class of the file at ``path`` (see the module docstring), or None for code;
+    ``generated``: its header says a tool wrote it."""
     *folders, name = path.split("/")
     lowered = {f.lower() for f in folders}
     for kind in ("vendored", "test", "example", "docs", "compat"):
@@ -75,7 +78,7 @@ def path_class(path: str, language: str) -> str | None:
         return "test"
     if language in DOCS_LANGUAGES:
         return "docs"
-    if _GENERATED_FILE.fullmatch(name):
+    if generated or _GENERATED_FILE.fullmatch(name):
         return "generated"
     if _STUB_FILE.fullmatch(name):
         return "stub"
@@ -86,6 +89,6 @@ def weigh_paths(scored: list[Scored], shape: QueryShape, factors: Mapping[str, f
     """Multiply each score by its file class's factor, unless the query asks for it."""
     asked = set(shape.words)
     for item in scored:
-        kind = path_class(item.place.path, item.place.language)
+        kind = path_class(item.place.path, item.place.language, item.place.generated)
         if kind is not None and not asked & ASKED_BY[kind]:
             item.score *= factors.get(kind, 1.0)
