@@ -6,7 +6,9 @@ A file is classed by its folders and its name: tests (``tests/``, ``test_x.py``,
 prose files, the docs category of :mod:`codelens._search.category`), vendored, generated
 and compatibility code, and type stubs. Generated code is also known by its header
 (``// Code generated ... DO NOT EDIT.``, ``@generated``, "auto-generated": the store
-reads it, see migration 0010), as most generators name their files like any other. Its score is multiplied by its class's factor. A question
+reads it, see migration 0010), as most generators name their files like any other: on
+the 201 file questions 0.800 -> 0.807 (testify, whose assertion wrappers are generated,
+0.794 -> 0.837), definition questions unchanged. Its score is multiplied by its class's factor. A question
 that names the class ("where are the tests for ...", "an example of ...", "the docs
 for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
 
