@@ -96,6 +96,16 @@ CORPORA: tuple[Corpus, ...] = (
         "3.35.0",
         "package/android/src/main/java/com/swmansion/rnscreens",
     ),
+    # C++ whose headers are named .h, as in most C++ codebases: written before C++ headers
+    # were told apart from C ones.
+    Corpus(
+        "googletest",
+        "cpp",
+        "apt",
+        "googletest",
+        "1.12.1-0.2",
+        "usr/src/googletest/googletest",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
