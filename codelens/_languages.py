@@ -15,10 +15,12 @@ from typing import NamedTuple
 __all__ = [
     "CONFIG_LANGUAGES",
     "FALLBACK_LANGUAGE",
+    "HEADER_SNIFF",
     "LANGUAGES",
     "TREE_SITTER_LANGUAGES",
     "Patterns",
     "detect_language",
+    "may_be_cpp_header",
     "patterns",
 ]
 
@@ -274,12 +276,28 @@ LANGUAGES: frozenset[str] = frozenset(
 # "python3.11" and "python3" name the same language as "python"
 _VERSION_SUFFIX = re.compile(r"[\d.]+$")
 
+# A ".h" header is C or C++, and most C++ codebases name their headers so: its text tells,
+# as GitHub's linguist reads it. C++ declares classes, namespaces and templates, has access
+# specifiers, writes std::, includes C++'s own headers; a C header (glibc's, the kernel's,
+# CPython's, OpenSSL's) does none of that, its `extern "C"` guards included.
+_CPP_HEADER = re.compile(
+    rb"^[ \t]*(?:template[ \t]*<|namespace(?:[ \t]+[\w:]+)?\s*\{|class[ \t]+\w[^;(){}]*\{"
+    rb"|using[ \t]+namespace[ \t]+\w|(?:public|private|protected)[ \t]*:(?!:)"
+    rb"|#[ \t]*include[ \t]*<(?:string|vector|map|set|memory|iostream|ostream|sstream|utility"
+    rb"|algorithm|functional|limits|type_traits|cstddef|cstdint|cstdlib|cstring|cstdio)>)"
+    rb"|\bstd::\w",
+    re.MULTILINE,
+)
+# How much of a header is read for that: its licence and include guards come first.
+HEADER_SNIFF = 16_384
+
 
 def detect_language(path: str, head: bytes | None = None) -> str | None:
     """The language of ``path``, or None when neither its name nor its shebang is known.
 
-    ``head`` (the file's first bytes) is consulted only when the name says
-    nothing, so callers can skip reading it for ``.py`` and friends.
+    ``head`` (the file's first bytes) is consulted only when the name says nothing, or
+    says ``.h`` (C unless its first ``HEADER_SNIFF`` bytes show C++), so callers can skip
+    reading it for ``.py`` and friends.
     """
     name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
     lang = _NAMES.get(name)
@@ -287,11 +305,18 @@ def detect_language(path: str, head: bytes | None = None) -> str | None:
         stem, dot, ext = name.rpartition(".")
         if dot and stem:
             lang = _BY_EXTENSION.get(ext)
+            if head and may_be_cpp_header(name) and _CPP_HEADER.search(head, 0, HEADER_SNIFF):
+                return "cpp"
         if lang is None:
             lang = next((v for k, v in _NAME_PREFIXES.items() if name.startswith(k)), None)
     if lang is None and head:
         lang = _from_shebang(head)
     return lang
+
+
+def may_be_cpp_header(path: str) -> bool:
+    """Whether ``path`` is a ``.h`` header, whose language its text decides."""
+    return path.lower().endswith(".h")
 
 
 def _from_shebang(head: bytes) -> str | None:

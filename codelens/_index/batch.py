@@ -254,11 +254,14 @@ def _change(f: ScannedFile, old: KnownFile | None) -> str | None:
 
 
 def unchanged(f: ScannedFile, old: KnownFile | None) -> bool:
+    """Whether ``f`` is stored as it is now. A file now read as another language (a .h
+    header told to be C++) is not: it is cut by that language's grammar again."""
     return (
         old is not None
         and old.status != "failed"
         and old.sha256 == f.sha256
         and old.skip_reason == f.skip_reason
+        and old.language == f.language
     )
 
 

@@ -129,6 +129,7 @@ class KnownFile:
     status: str
     skip_reason: str | None
     symbols_version: int | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,11 +269,11 @@ def finish_run(
 
 def known_files(conn: Connection, repository_id: int) -> dict[str, KnownFile]:
     rows = conn.execute(
-        "SELECT path, id, sha256, status, skip_reason, symbols_version FROM files"
+        "SELECT path, id, sha256, status, skip_reason, symbols_version, language FROM files"
         " WHERE repository_id = %s",
         [repository_id],
     )
-    return {r[0]: KnownFile(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+    return {r[0]: KnownFile(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
 
 
 def stored_vectors(conn: Connection, hashes: Sequence[str]) -> dict[str, StoredVector]:

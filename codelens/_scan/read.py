@@ -22,7 +22,12 @@ from codelens._ipynb import (
     Notebook,
     parse_notebook,
 )
-from codelens._languages import FALLBACK_LANGUAGE, detect_language
+from codelens._languages import (
+    FALLBACK_LANGUAGE,
+    HEADER_SNIFF,
+    detect_language,
+    may_be_cpp_header,
+)
 from codelens._scan.filetypes import LONG_LINE, by_content, by_name, mostly_long_lines
 from codelens._scan.nofollow import is_link_refused
 
@@ -106,8 +111,12 @@ def read_file(
     limit_read = NOTEBOOK_MAX_BYTES if is_notebook else limit
     if not regular:
         return ScannedFile(rel, language, 0, None, 0, None, "unreadable")
-    # Known from the name alone: such a file is not read at all.
-    known = by_name(rel.rsplit("/", 1)[-1].lower()) or _excluded(language, languages)
+    # Known from the name alone: such a file is not read at all. (A .h header's language
+    # is known once it is read: C or C++.)
+    header = may_be_cpp_header(rel)
+    known = by_name(rel.rsplit("/", 1)[-1].lower()) or (
+        None if header else _excluded(language, languages)
+    )
     head = b""
     data: bytes | None = None
     try:
@@ -136,10 +145,13 @@ def read_file(
         if by_content(data):
             return ScannedFile(rel, None, len(data), digest, 0, None, "unsupported")
         language = detect_language(rel, data[:_SNIFF])
+    elif header:
+        language = detect_language(rel, data[:HEADER_SNIFF])
     reason, text = _classify_bytes(data, long_lines_allowed=is_notebook)
     if reason is None:
         language = language or FALLBACK_LANGUAGE
-        reason = _excluded(language, languages)  # a language known only from the content
+        # A language known only from the content (a shebang, a header's text).
+        reason = _excluded(language, languages)
     if reason is not None:
         return ScannedFile(rel, language, len(data), digest, 0, None, reason)
     assert text is not None

@@ -5,6 +5,7 @@ import pytest
 from codelens._chunk.grammars import AST_LANGUAGES
 from codelens._languages import (
     FALLBACK_LANGUAGE,
+    HEADER_SNIFF,
     LANGUAGES,
     TREE_SITTER_LANGUAGES,
     detect_language,
@@ -219,3 +220,62 @@ def test_patterns_are_the_tables_detection_reads() -> None:
             )
     assert table["dockerfile"].names == ("containerfile", "dockerfile", "dockerfile.*")
     assert "python" in table["python"].interpreters
+
+
+GTEST_LIKE = b"""// Copyright notice.
+#ifndef POOL_H_
+#define POOL_H_
+
+#include <deque>
+
+namespace net {
+
+class GTEST_API_ ConnectionPool : public Pool {
+ public:
+  Conn* acquire(int timeout);
+};
+
+}  // namespace net
+#endif
+"""
+
+C_HEADER = b"""/* The usual C header: an extern "C" guard, structs, prototypes. The class of
+   namespace words in prose, as in this comment, says nothing. */
+#ifndef POOL_H
+#define POOL_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+#include <stddef.h>
+typedef struct pool { int size; } pool_t;
+pool_t *pool_new(size_t size);
+int class_of(int private);
+#ifdef __cplusplus
+}
+#endif
+#endif
+"""
+
+
+@pytest.mark.parametrize(
+    ("head", "language"),
+    [
+        (GTEST_LIKE, "cpp"),
+        (b"#pragma once\n#include <string>\nint f(std::string s);\n", "cpp"),
+        (b"template <typename T>\nT max(T a, T b);\n", "cpp"),
+        (b"namespace\n{\nint hidden;\n}\n", "cpp"),
+        (b"struct Point {\n public:\n  int x;\n};\n", "cpp"),
+        (C_HEADER, "c"),
+        (b"", "c"),
+    ],
+)
+def test_a_header_is_c_unless_its_text_is_cpp(head: bytes, language: str) -> None:
+    assert detect_language("include/pool.h", head) == language
+    # Other C and C++ files are known by their names alone.
+    assert detect_language("src/pool.c", head) == "c"
+    assert detect_language("include/pool.hpp", head) == "cpp"
+
+
+def test_a_cpp_mark_past_the_sniffed_start_of_a_header_is_not_read() -> None:
+    head = b"/*" + b" " * HEADER_SNIFF + b"*/\nnamespace net {\n}\n"
+    assert detect_language("pool.h", head) == "c"
