@@ -28,7 +28,8 @@ __all__ = [
 
 # Stored with every embedding: a new value tells the indexer to chunk files again.
 # 4: SQL, YAML, TOML, JSON, HCL and Make by grammar
-CHUNKER_VERSION = "4"
+# 5: C++ classes declared with an export macro (``class GTEST_API_ UnitTest``)
+CHUNKER_VERSION = "5"
 
 
 def chunking(language: str | None) -> str:

@@ -32,6 +32,13 @@ _MACRO_BEFORE = re.compile(
 _MACRO_AFTER = re.compile(
     rb"\)((?:[ \t]+[A-Z][A-Z0-9_]*[A-Z0-9](?:[ \t]*\([^()\n]*\))?)+)[ \t]*;[ \t]*$", re.MULTILINE
 )
+# And an export macro between ``class`` and the name, as nearly every C++ library writes
+# its public classes (``class GTEST_API_ UnitTest {``, ``class FMT_API format_error :``):
+# without it the class and its members parse as an error.
+_MACRO_IN_CLASS = re.compile(
+    rb"\b(?:class|struct)[ \t]+([A-Z][A-Z0-9_]*[A-Z0-9_])[ \t]+"
+    rb"(?=[A-Za-z_]\w*\s*(?:final\s*)?[:{])"
+)
 _C_FAMILY = frozenset({"c", "cpp"})
 # Languages whose indentation is syntax and whose grammar reads a tab as one column.
 _TAB_STOPS = frozenset({"haskell"})
@@ -46,7 +53,7 @@ def _blank(match: re.Match[bytes]) -> bytes:
 
 def _without_macros(data: bytes) -> bytes:
     """``data`` with those macros blanked: same length, same lines, so positions hold."""
-    return _MACRO_AFTER.sub(_blank, _MACRO_BEFORE.sub(_blank, data))
+    return _MACRO_IN_CLASS.sub(_blank, _MACRO_AFTER.sub(_blank, _MACRO_BEFORE.sub(_blank, data)))
 
 
 class _Span:
