@@ -130,6 +130,20 @@ def test_a_query_that_asks_for_tests_or_a_path_filter_keeps_them_first() -> None
     )
 
 
+def test_a_test_word_that_names_the_projects_own_code_asks_for_no_tests() -> None:
+    # A test framework: "test" is what its code is about.
+    units = [
+        unit("test/report_test.cc", "TEST", 0.9),
+        unit("src/gtest-test-part.cc", "TestPartResult.failed", 0.6),
+    ]
+    rules = only(priors=RULES.priors)
+    query = "how is a failure reported to the test that is running"
+    assert order(units, query, rules)[0] == "src/gtest-test-part.cc:TestPartResult.failed"
+    # Where no code is named so, the same words ask for the tests.
+    units[1] = unit("src/report.cc", "Reporter.failed", 0.6)
+    assert order(units, query, rules)[0] == "test/report_test.cc:TEST"
+
+
 def test_the_definition_a_query_names_comes_first_and_its_own_file_before_others() -> None:
     units = [
         unit("src/client.py", "Client.send", 0.9),

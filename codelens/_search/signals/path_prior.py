@@ -10,7 +10,10 @@ reads it, see migration 0010), as most generators name their files like any othe
 the 201 file questions 0.800 -> 0.807 (testify, whose assertion wrappers are generated,
 0.794 -> 0.837), definition questions unchanged. Its score is multiplied by its class's factor. A question
 that names the class ("where are the tests for ...", "an example of ...", "the docs
-for ...") or a search whose ``path`` filter chose the files keeps every factor at 1.
+for ...") or a search whose ``path`` filter chose the files keeps every factor at 1,
+unless that word also names the project's own code, a file among the results that is of
+no class (``gtest-test-part.h`` in a test framework, ``structlog/testing.py``): there it
+is the subject of the question, not a request for tests.
 
 Measured (benchmarks/ranking_variants.py, hybrid), on file questions over codebases that
 ship their tests and docs: alone on the plain fusion NDCG@10 0.702 -> 0.760; left out of
@@ -29,6 +32,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from codelens._search.category import DOCS_LANGUAGES
+from codelens._search.signals.file_words import path_words, word_match
 from codelens._search.signals.shape import word_set
 
 if TYPE_CHECKING:
@@ -89,8 +93,19 @@ def path_class(path: str, language: str, generated: bool = False) -> str | None:
 
 def weigh_paths(scored: list[Scored], shape: QueryShape, factors: Mapping[str, float]) -> None:
     """Multiply each score by its file class's factor, unless the query asks for it."""
+    classes = [path_class(s.place.path, s.place.language, s.place.generated) for s in scored]
     asked = set(shape.words)
-    for item in scored:
-        kind = path_class(item.place.path, item.place.language, item.place.generated)
-        if kind is not None and not asked & ASKED_BY[kind]:
+    asking = {kind: asked & ASKED_BY[kind] for kind in set(classes) if kind is not None}
+    if any(asking.values()):
+        # A word that names the project's own code asks for nothing: in a test framework
+        # "test" is the subject (gtest-test-part.h), and structlog's testing.py is code.
+        code = frozenset().union(
+            *(path_words(s.place.path) for s, kind in zip(scored, classes, strict=True) if not kind)
+        )
+        asking = {
+            kind: {w for w in words if not any(word_match(w, c) for c in code)}
+            for kind, words in asking.items()
+        }
+    for item, kind in zip(scored, classes, strict=True):
+        if kind is not None and not asking[kind]:
             item.score *= factors.get(kind, 1.0)
