@@ -118,6 +118,10 @@ from codelens._languages import (
         ("Vagrantfile", "ruby"),
         ("Containerfile", "dockerfile"),
         ("app.dockerfile", "dockerfile"),
+        ("include/format-inl.ipp", "cpp"),
+        ("bits/vector.tcc", "cpp"),
+        ("detail/impl.inl", "cpp"),
+        ("src/core.cppm", "cpp"),
     ],
 )
 def test_language_from_name(path: str, language: str) -> None:
