@@ -27,6 +27,24 @@ with RESET ALL and COMMIT. The result frame is built column by column as final a
 10.6, p95 unchanged (about 27.5: the lexical statement's slow queries). What is left is
 mostly the server's (the semantic statement about 3 ms, grouping 1, the lexical
 statement), the ranking rules' Python (0.9) and the frame (0.8).
+
+Then the server's buffers: at initdb's 128MB of shared_buffers, neither the HNSW graph of
+100,000 chunks (130 MB at 256 dimensions) nor the table fit, and the semantic statement
+read a fifth of its 1,200 pages from the OS cache: 2.1 ms on the server at the median
+(EXPLAIN ANALYZE), 1.2-1.4 ms once every page is in the buffers. The embedded server now
+starts with a quarter of the memory, up to 1 GB
+(:func:`codelens._db.embedded.server_settings`). ``search_profile.py``, instrumented, at
+load 0.4-1.5: the reads of the lists and of grouping 6.1 -> 2.8 ms (median per search),
+the search 12.6 -> 10.6; ``benchmarks/search_buffers.py``, restarting the server in turns
+at load 1.9-2.0, median of 4 rounds: hybrid p50 11.8 -> 9.8 ms, p95 30.8 -> 22.3. What is left is mostly
+Python: the rules (1.1 ms instrumented; under cProfile their largest part is the
+file-words share, worked out afresh for each path a new query meets), the frame (0.8, of
+which pandas' constructor 0.35 and its string columns 0.3), grouping's rows turned into
+units, and psycopg sending and reading thirteen statements. Two connections at once (the
+lexical statement on a second one, on the first one's exported snapshot) were 1.1 ms
+slower at the p50 and no better at the p95 (``benchmarks/search_two_connections.py``):
+the lexical statement takes 0.4 ms at the median, less than the second checkout and its
+round trips, and the server's two processes share two cores with the client.
 """
 
 from __future__ import annotations

@@ -13,7 +13,13 @@ import psycopg
 import pytest
 
 from codelens import Settings, Workspace
-from codelens._db.embedded import ensure_server, server_status, stop_server
+from codelens._db.embedded import (
+    SETTINGS_FILE,
+    ensure_server,
+    server_settings,
+    server_status,
+    stop_server,
+)
 from codelens.errors import DatabaseError, MissingExtension
 
 pytestmark = pytest.mark.skipif(
@@ -99,6 +105,29 @@ def test_a_stale_pid_file_of_another_process_is_not_a_server(pgdata: Path) -> No
     )
     assert not server_status(pgdata).running
     assert ensure_server(pgdata) == url
+
+
+def _buffers(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_size_bytes(current_setting('shared_buffers'))").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_server_starts_with_codelens_settings_and_a_users_own_win(pgdata: Path) -> None:
+    buffers = server_settings()["shared_buffers"]
+    # More than initdb's 128MB wherever the machine has the memory (this one has).
+    assert int(buffers.removesuffix("MB")) > 128
+    url = ensure_server(pgdata)  # a fresh data dir: its very first start has them
+    assert _buffers(url) == int(buffers.removesuffix("MB")) * 2**20
+    assert (pgdata / SETTINGS_FILE).read_text().count("shared_buffers") == 1
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER SYSTEM SET shared_buffers = '64MB'")
+    stop_server(pgdata)
+    url = ensure_server(pgdata)  # the settings written again, the include not repeated
+    assert _buffers(url) == 64 * 2**20
+    conf = (pgdata / "postgresql.conf").read_text()
+    assert conf.count(SETTINGS_FILE) == 1
 
 
 def test_a_server_that_cannot_start_says_where_to_look(pgdata: Path) -> None:
