@@ -39,6 +39,16 @@ _MACRO_IN_CLASS = re.compile(
     rb"\b(?:class|struct)[ \t]+([A-Z][A-Z0-9_]*[A-Z0-9_])[ \t]+"
     rb"(?=[A-Za-z_]\w*\s*(?:final\s*)?[:{])"
 )
+# And a macro that opens or closes a namespace, or exports what follows, written alone on
+# its line or before the declaration (``_GLIBCXX_BEGIN_NAMESPACE_VERSION``,
+# ``G_BEGIN_DECLS``, ``LIB_EXPORT template <class T> class X``): the parser reads it as a
+# type and the declarations after it as one error. Only names with an underscore: NULL,
+# TRUE or EOF alone on a line are values.
+_MACRO_LINE = re.compile(
+    rb"^[ \t]*(_*[A-Z][A-Z0-9]*_[A-Z0-9_]*)[ \t]*"
+    rb"(?=(?://[^\n]*)?$|(?:class|struct|union|enum|template|namespace)\b)",
+    re.MULTILINE,
+)
 _C_FAMILY = frozenset({"c", "cpp"})
 # Languages whose indentation is syntax and whose grammar reads a tab as one column.
 _TAB_STOPS = frozenset({"haskell"})
@@ -53,7 +63,9 @@ def _blank(match: re.Match[bytes]) -> bytes:
 
 def _without_macros(data: bytes) -> bytes:
     """``data`` with those macros blanked: same length, same lines, so positions hold."""
-    return _MACRO_IN_CLASS.sub(_blank, _MACRO_AFTER.sub(_blank, _MACRO_BEFORE.sub(_blank, data)))
+    for macros in (_MACRO_BEFORE, _MACRO_AFTER, _MACRO_IN_CLASS, _MACRO_LINE):
+        data = macros.sub(_blank, data)
+    return data
 
 
 class _Span:

@@ -544,3 +544,30 @@ def test_a_cpp_class_with_an_export_macro_before_its_name_is_a_class() -> None:
     } <= found
     # The macro is blanked for the parser only: the chunks keep the text as written.
     assert any("class GTEST_API_ AssertionResult {" in c.content for c in chunks)
+
+
+def test_namespace_and_export_macros_on_their_own_lines_leave_the_classes_visible() -> None:
+    text = (
+        "#include <string>\n"
+        "namespace lib {\n"
+        "LIB_NAMESPACE_BEGIN\n"
+        "\n"
+        "LIB_EXPORT\n"
+        "template <typename T> class Box {\n"
+        " public:\n"
+        "  T get() const { return value_; }\n"
+        " private:\n"
+        "  T value_;\n"
+        "};\n"
+        "\n"
+        "LIB_EXPORT class LIB_API Error : public std::runtime_error {\n"
+        "  using std::runtime_error::runtime_error;\n"
+        "};\n"
+        "\n"
+        "LIB_NAMESPACE_END\n"
+        "}  // namespace lib\n"
+    )
+    chunks = chunk_text("box.h", "cpp", text, max_tokens=256)
+    found = {(c.kind, c.symbol) for c in chunks}
+    assert {("class", "lib.Box"), ("method", "lib.Box.get"), ("class", "lib.Error")} <= found
+    assert "LIB_NAMESPACE_BEGIN" in "".join(c.content for c in chunks)
