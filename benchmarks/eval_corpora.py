@@ -106,6 +106,15 @@ CORPORA: tuple[Corpus, ...] = (
         "1.12.1-0.2",
         "usr/src/googletest/googletest",
     ),
+    # Ruby: a gem's lib folder (Debian's gem folder of Thor), cut by syntax.
+    Corpus(
+        "thor",
+        "ruby",
+        "apt",
+        "ruby-thor",
+        "1.2.1-2",
+        "usr/share/rubygems-integration/all/gems/thor-1.2.1",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
