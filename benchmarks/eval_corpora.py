@@ -106,6 +106,9 @@ CORPORA: tuple[Corpus, ...] = (
         "1.12.1-0.2",
         "usr/src/googletest/googletest",
     ),
+    # C: headers and sources of one library (only the sdist's c/ folder), cut by syntax; its
+    # -inc.h templates are included several times under different macros.
+    Corpus("brotli", "c", "pypi", "Brotli", "1.1.0", "Brotli-1.1.0/c"),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
