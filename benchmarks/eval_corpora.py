@@ -115,6 +115,9 @@ CORPORA: tuple[Corpus, ...] = (
         "1.2.1-2",
         "usr/share/rubygems-integration/all/gems/thor-1.2.1",
     ),
+    # C: headers and sources of one library (only the sdist's c/ folder), cut by syntax; its
+    # -inc.h templates are included several times under different macros.
+    Corpus("brotli", "c", "pypi", "Brotli", "1.1.0", "Brotli-1.1.0/c"),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
