@@ -111,7 +111,7 @@ COMMENT ON COLUMN chunks.start_line IS 'first line, from 1';
 COMMENT ON COLUMN chunks.end_line IS 'last line, inclusive';
 COMMENT ON COLUMN chunks.lines IS 'end_line - start_line + 1';
 COMMENT ON COLUMN chunks.content IS 'the source text';
-COMMENT ON COLUMN chunks.content_hash IS 'stable hash of the content';
+COMMENT ON COLUMN chunks.content_hash IS 'stable hash of the text embedded for it (path, symbol and code; the same for every window of a number table, which has no meaning vector)';
 COMMENT ON COLUMN chunks.token_count IS 'tokens of the embedded text, by the model''s tokenizer';
 COMMENT ON COLUMN chunks.truncated IS 'true when the embedded text exceeded the model window and was cut';
 COMMENT ON COLUMN chunks.cell_number IS 'in a notebook, its cell, from 1 as JupyterLab numbers cells; NULL in other files';

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codelens._chunk.number_runs import meaningful_text
+
 __all__ = ["MAX_SYMBOL", "Chunk", "embed_header", "embedding_text", "embedding_text_of"]
 
 # A symbol is a name (``pkg.Class.method``), never a block of code. Search compares symbols while it groups and ranks,
@@ -51,12 +53,17 @@ def embed_header(chunk: Chunk) -> str:
 
 def embedding_text_of(path: str, symbol: str, header: str, content: str) -> str:
     """The embedded text from what a chunk's row stores (see :func:`embedding_text`)."""
+    body = meaningful_text(content)
+    if not body:
+        return ""  # a window of a number table: nothing to embed
     head = f"{path}: {symbol}\n" if symbol else f"{path}\n"
     if header:
         head += header + "\n"
-    return head + content
+    return head + body
 
 
 def embedding_text(path: str, chunk: Chunk) -> str:
-    """What gets embedded for ``chunk``: where it is, its signature when cut off, its code."""
+    """What gets embedded for ``chunk``: where it is, its signature when cut off, its code
+    with runs of numbers left out, or nothing for a window of a number table (see
+    :mod:`codelens._chunk.number_runs`)."""
     return embedding_text_of(path, chunk.symbol, embed_header(chunk), chunk.content)

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from codelens._chunk.tags import FileSymbols
 from codelens._chunk.types import Chunk, embed_header
+from codelens._embed.texts import embed_texts
 from codelens._index.pieces import file_parts, file_symbols
 from codelens._index.progress import Progress
 from codelens._index.report import IndexReport
@@ -208,7 +209,7 @@ class Run:
         limit = model.max_tokens
         try:
             with self.timed(stage):
-                vectors, counts = model.embed_counted([texts[h] for h in hashes])
+                vectors, counts = embed_texts(model, [texts[h] for h in hashes])
         except EmbedderError:
             return {}
         return {

@@ -25,6 +25,7 @@ from codelens._db.model_record import EmbedderChoice, choose_embedder, read_meta
 from codelens._embed.onnx import DEFAULT_ONNX_SPEC
 from codelens._embed.registry import DEFAULT_LOCAL_SPEC, get_embedder
 from codelens._embed.static import DEFAULT_STATIC_SPEC
+from codelens._embed.texts import embed_texts
 from codelens._index.batch import unchanged
 from codelens._index.dry_run_report import DryRunReport, FolderSize
 from codelens._index.pieces import file_pieces
@@ -263,9 +264,9 @@ def _estimate(report: DryRunReport, model: Embedder, sample: list[str], *, measu
 
 def _measure(model: Embedder, sample: list[str]) -> tuple[float, str]:
     """Chunks/s of ``model`` on ``sample``, after one text has loaded and warmed it up."""
-    model.embed_counted(sample[:1])
+    embed_texts(model, sample[:1])
     start = perf_counter()
-    model.embed_counted(sample)
+    embed_texts(model, sample)
     elapsed = max(perf_counter() - start, 1e-6)
     return len(sample) / elapsed, (
         f"measured on {len(sample)} chunks of this repository in {elapsed:.1f} s"

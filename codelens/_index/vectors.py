@@ -25,6 +25,7 @@ from codelens._chunk.types import embedding_text_of
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.model_record import read_metadata
+from codelens._embed.texts import embed_texts
 from codelens._index.lock import embed_lock
 from codelens._index.store import (
     AwaitingChunk,
@@ -174,10 +175,11 @@ class _Pass:
         for start in range(0, len(hashes), step):
             part = hashes[start : start + step]
             with self.timed("embed"):
-                vectors, counts = self.embedder.embed_counted([texts[h] for h in part])
+                vectors, counts = embed_texts(self.embedder, [texts[h] for h in part])
             for h, n, v in zip(part, counts, vectors, strict=True):
                 out[h] = StoredVector(v, n, n > limit)
-            self.report.texts_embedded += len(part)
+            # The pace is the model's: the empty texts of number tables cost it nothing.
+            self.report.texts_embedded += sum(1 for h in part if texts[h])
         return out
 
 

@@ -116,13 +116,15 @@ EXACT_ROWS = 2_000
 # make the planner expect no row to pass it and scan the whole table (150 ms at 560k
 # chunks, against 0.5 ms through the graph). The graph holds no chunk awaiting a vector;
 # a scan without the graph sorts them last, with a NULL distance, and they are dropped.
+# Nor does it hold the zero vectors of number tables (codelens._embed.texts), whose
+# distance is NaN: sorted after every number, and dropped too (in PostgreSQL NaN = NaN).
 _SEMANTIC = """
 WITH hits AS MATERIALIZED (
     SELECT c.id, {column} <=> %s AS distance FROM chunks c
     WHERE {where}
     ORDER BY distance LIMIT %s
 )
-SELECT id, 1 - distance FROM hits WHERE distance IS NOT NULL ORDER BY distance, id
+SELECT id, 1 - distance FROM hits WHERE distance <> 'NaN' ORDER BY distance, id
 """
 # Exact over the filtered rows: OFFSET 0 keeps the planner from merging the subquery,
 # so the HNSW index cannot serve the ORDER BY, and each vector is read (and its distance
@@ -132,6 +134,7 @@ SELECT id, 1 - distance FROM (
     SELECT c.id, {column} <=> %s AS distance FROM chunks c
     WHERE {column} IS NOT NULL AND {where} OFFSET 0
 ) d
+WHERE distance <> 'NaN'
 ORDER BY distance, id LIMIT %s
 """
 _ROWS = """

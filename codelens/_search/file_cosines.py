@@ -9,6 +9,7 @@ model is left out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,8 @@ def file_cosines_later(
     )
 
     def cosines() -> dict[int, float]:
-        return {int(file_id): float(cosine) for file_id, cosine in cursor.fetchall()}
+        # A file of number tables alone has the zero vector as its mean: no cosine (NaN).
+        found = ((int(file_id), float(cosine)) for file_id, cosine in cursor.fetchall())
+        return {file_id: cosine for file_id, cosine in found if not math.isnan(cosine)}
 
     return cosines
