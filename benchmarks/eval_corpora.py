@@ -118,6 +118,8 @@ CORPORA: tuple[Corpus, ...] = (
     # C: headers and sources of one library (only the sdist's c/ folder), cut by syntax; its
     # -inc.h templates are included several times under different macros.
     Corpus("brotli", "c", "pypi", "Brotli", "1.1.0", "Brotli-1.1.0/c"),
+    # TypeScript: a library's sources and tests (the npm package's src/ folder), cut by syntax.
+    Corpus("querycore", "typescript", "npm", "@tanstack/query-core", "5.59.0", "package/src"),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
