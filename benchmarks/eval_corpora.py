@@ -118,6 +118,15 @@ CORPORA: tuple[Corpus, ...] = (
     # C: headers and sources of one library (only the sdist's c/ folder), cut by syntax; its
     # -inc.h templates are included several times under different macros.
     Corpus("brotli", "c", "pypi", "Brotli", "1.1.0", "Brotli-1.1.0/c"),
+    # Go: a module's packages and tests (Debian's source package of go-cmp), cut by syntax.
+    Corpus(
+        "gocmp",
+        "go",
+        "apt",
+        "golang-github-google-go-cmp-dev",
+        "0.5.9-1",
+        "usr/share/gocode/src/github.com/google/go-cmp",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
