@@ -120,6 +120,15 @@ CORPORA: tuple[Corpus, ...] = (
     Corpus("brotli", "c", "pypi", "Brotli", "1.1.0", "Brotli-1.1.0/c"),
     # TypeScript: a library's sources and tests (the npm package's src/ folder), cut by syntax.
     Corpus("querycore", "typescript", "npm", "@tanstack/query-core", "5.59.0", "package/src"),
+    # Go: a module's packages and tests (Debian's source package of go-cmp), cut by syntax.
+    Corpus(
+        "gocmp",
+        "go",
+        "apt",
+        "golang-github-google-go-cmp-dev",
+        "0.5.9-1",
+        "usr/share/gocode/src/github.com/google/go-cmp",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
