@@ -118,6 +118,16 @@ CORPORA: tuple[Corpus, ...] = (
     # C: headers and sources of one library (only the sdist's c/ folder), cut by syntax; its
     # -inc.h templates are included several times under different macros.
     Corpus("brotli", "c", "pypi", "Brotli", "1.1.0", "Brotli-1.1.0/c"),
+    # Rust: a second crate (a hash map that keeps insertion order), its modules, tests and
+    # benches cut by syntax; its questions were written before any tuning on it.
+    Corpus(
+        "indexmap",
+        "rust",
+        "apt",
+        "librust-indexmap-dev",
+        "1.9.2-1",
+        "usr/share/cargo/registry/indexmap-1.9.2",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
