@@ -129,6 +129,16 @@ CORPORA: tuple[Corpus, ...] = (
         "0.5.9-1",
         "usr/share/gocode/src/github.com/google/go-cmp",
     ),
+    # Rust: a second crate (a hash map that keeps insertion order), its modules, tests and
+    # benches cut by syntax; its questions were written before any tuning on it.
+    Corpus(
+        "indexmap",
+        "rust",
+        "apt",
+        "librust-indexmap-dev",
+        "1.9.2-1",
+        "usr/share/cargo/registry/indexmap-1.9.2",
+    ),
 )
 
 BY_NAME: dict[str, Corpus] = {c.name: c for c in CORPORA}
