@@ -166,6 +166,28 @@ def test_a_method_is_found_by_its_qualified_or_bare_name_and_module_code_defines
     assert order(units, "handle", rules)[0] == "b.py:Router.handle"
 
 
+def test_a_name_written_with_its_case_and_a_types_own_definition_come_first() -> None:
+    rules = only(definition=3.0)
+    # indexset! (a macro) against IndexSet (the type's impl block), which scores higher.
+    units = [
+        unit("src/set.rs", "IndexSet", 0.6, kind="impl", lang="rust"),
+        unit("src/macros.rs", "indexset", 0.4, kind="macro", lang="rust"),
+    ]
+    assert order(units, "indexset", rules)[0] == "src/macros.rs:indexset"
+    assert order(units, "IndexSet", rules)[0] == "src/set.rs:IndexSet"
+    # The struct before an impl block that adds to it elsewhere.
+    units = [
+        unit("src/map/core.rs", "OccupiedEntry", 0.6, kind="impl", lang="rust"),
+        unit("src/map/core/raw.rs", "OccupiedEntry", 0.4, kind="struct", lang="rust"),
+    ]
+    assert order(units, "OccupiedEntry", rules)[0] == "src/map/core/raw.rs:OccupiedEntry"
+    # With no other definition, a match without case or an impl block keeps the whole boost.
+    units = [unit("a.py", "pool_size", 0.6), unit("b.py", "ConnectionPool", 0.2, kind="class")]
+    assert order(units, "connectionpool", rules)[0] == "b.py:ConnectionPool"
+    units = [unit("a.rs", "spawn", 0.6, lang="rust"), unit("b.rs", "Pool", 0.2, kind="impl")]
+    assert order(units, "Pool", rules)[0] == "b.rs:Pool"
+
+
 def test_a_name_mentioned_in_a_sentence_lifts_its_definition_half_as_much() -> None:
     units = [unit("a.py", "close_all", 0.5), unit("b.py", "ConnectionPool", 0.42, kind="class")]
     rules = only(definition=0.2)
