@@ -14,7 +14,7 @@ databases stay under --home and a later run finds every file unchanged and only 
   (architecture, behaviour, symbol), scored by NDCG@10 over the files of the top 10
   results (gain 1 relevant, 0.5 secondary), Recall@1/10 and MRR@10 of the first relevant
   file. The corpora are pinned releases fetched from PyPI, npm and Debian by
-  benchmarks/eval_corpora.py, tests, examples and docs included, in twelve languages.
+  benchmarks/eval_corpora.py, tests, examples and docs included, in thirteen languages.
 
 A question shares a word with its target when one of its full-text lexemes is also a
 lexeme of the target's symbol or path, both split exactly as the lexical index splits code
