@@ -333,9 +333,13 @@ def test_index_panel_stores_then_embeds_finds_words_early_and_cancels_consistent
             panel.locator(".cl-path input").fill(str(corpus))
             panel.locator(".cl-index-button").click()
 
-            # Every file stored (the stored bar full) while embedding has just begun.
+            # Every file stored (the stored bar full) while embedding has just begun. The bar
+            # and the line under it are two widgets, updated one after the other: wait for both.
             page.wait_for_function(
-                f"() => ({BAR_JS})('.cl-progress') === 100", timeout=SLOW_MS, polling=200
+                f"() => ({BAR_JS})('.cl-progress') === 100"
+                f" && (c => !!c && c[0] === c[1])(({STAGE_JS})())",
+                timeout=SLOW_MS,
+                polling=200,
             )
             stored, in_all, embedded, chunks = stage_counts(page)
             assert stored == in_all == files
