@@ -16,7 +16,7 @@ when they hold a type's own definition (``struct OccupiedEntry``), a block that 
 to it (an ``impl`` in another file, a Swift ``extension``) gets half too. Measured end to
 end (``benchmarks/evaluate.py``, NDCG@10) on the indexmap crate's symbol questions, the
 only ones with such a pair: 0.872 -> 0.919 (``indexset``, ``OccupiedEntry``); offline,
-no other question of the 18 codebases moved.
+no other question of the evaluation's 22 codebases moved.
 
 Measured (benchmarks/ranking_variants.py, hybrid): alone on the plain fusion, definition
 questions MRR@10 0.658 -> 0.678 (0.824 -> 0.870 on those that share a word with their
