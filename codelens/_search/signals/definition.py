@@ -78,12 +78,14 @@ def boost_definitions(
         name = next((n for n in names if defines(item.place, n)), None)
         if name is not None:
             found.append((item, name))
-    exact = any(_exactly(item.place, name) for item, name in found)
-    whole = any(item.place.kind not in _PARTS_OF_A_TYPE for item, _ in found)
+    # Per name: the names some result defines as written, and those some result defines
+    # as a type of its own.
+    exact = {name for item, name in found if _exactly(item.place, name)}
+    whole = {name for item, name in found if item.place.kind not in _PARTS_OF_A_TYPE}
     for item, name in found:
         gain = strength * (stem_factor if _named_after(item.place, name) else 1.0)
-        if exact and not _exactly(item.place, name):
+        if name in exact and not _exactly(item.place, name):
             gain *= LESSER
-        if whole and item.place.kind in _PARTS_OF_A_TYPE:
+        if name in whole and item.place.kind in _PARTS_OF_A_TYPE:
             gain *= LESSER
         item.score += gain
