@@ -79,3 +79,28 @@ def test_nothing_gets_the_zero_vector_and_never_reaches_the_model() -> None:
     assert only_nothing.shape == (2, model.dimensions) and not only_nothing.any()
     assert none == [0, 0]
     assert len(model.asked) == 2
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(
+    ("text", "embedded"),
+    [
+        # Long strings that a backtracking pattern cuts every way: each is one pass now.
+        ("1" * 200_000, "1" * 200_000),
+        ("1." * 100_000, "1." * 100_000),
+        ("-+" * 100_000 + "1", "-+" * 100_000 + "1"),
+        (", ".join(["7"] * 50_000) + " x", ""),
+        (
+            "static const uint32_t kData[] = {" + ", ".join(f"0x{i:08x}" for i in range(50_000)),
+            "static const uint32_t kData[] = { … ",
+        ),
+    ],
+)
+def test_long_texts_take_one_pass(text: str, embedded: str) -> None:
+    assert meaningful_text(text) == embedded
+
+
+def test_digits_inside_names_are_no_numbers() -> None:
+    names = "x86, utf8, md5, sha256, int32, uint64, float16, v2, h264, base64 end"
+    assert meaningful_text(names) == names
+    assert meaningful_text("version 1.2.3.4.5.6.7.8.9") == "version 1.2.3.4.5.6.7.8.9"
