@@ -3,12 +3,14 @@ and nothing is given the zero vector without a call to the model."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
+from codelens._chunk import number_runs
 from codelens._chunk.chunker import Chunk, embedding_text
 from codelens._chunk.number_runs import meaningful_text
 from codelens._embed.static import StaticEmbedder
@@ -104,3 +106,16 @@ def test_digits_inside_names_are_no_numbers() -> None:
     names = "x86, utf8, md5, sha256, int32, uint64, float16, v2, h264, base64 end"
     assert meaningful_text(names) == names
     assert meaningful_text("version 1.2.3.4.5.6.7.8.9") == "version 1.2.3.4.5.6.7.8.9"
+
+
+def test_the_quick_check_never_misses_a_run() -> None:
+    # The quick check must find every text the run pattern changes: random texts over the
+    # characters numbers, separators and names are made of.
+    rng = random.Random(7)
+    alphabet = "0123456789" * 3 + "  ,,;{}()[]\n" + "-+.eExXbuUlLfFa_z"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(8, 60)))
+        assert number_runs._MAYBE_RUN.search(text) or number_runs._RUN.search(text) is None, text
+    tables = ["-1, +2.5e-3, 0x1F, 0b101, 7u, 8UL, 9.f, 10", "{1,2},{3,4},{5,6},{7,8}"]
+    for text in tables:
+        assert number_runs._RUN.search(text) and number_runs._MAYBE_RUN.search(text), text
