@@ -264,7 +264,7 @@ def _estimate(report: DryRunReport, model: Embedder, sample: list[str], *, measu
 
 def _measure(model: Embedder, sample: list[str]) -> tuple[float, str]:
     """Chunks/s of ``model`` on ``sample``, after one text has loaded and warmed it up."""
-    embed_texts(model, sample[:1])
+    embed_texts(model, [text for text in sample if text][:1])  # the empty text loads nothing
     start = perf_counter()
     embed_texts(model, sample)
     elapsed = max(perf_counter() - start, 1e-6)

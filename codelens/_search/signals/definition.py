@@ -50,8 +50,12 @@ def defines(place: Place, name: str) -> bool:
     """Whether the result at ``place`` defines ``name`` (dotted)."""
     if place.kind in _NOT_DEFINITIONS or not place.symbol:
         return False
-    symbol, wanted = place.symbol.lower(), name.lower()
-    return symbol == wanted or symbol.endswith("." + wanted)
+    return _names(place.symbol.lower(), name.lower())
+
+
+def _names(symbol: str, name: str) -> bool:
+    """Whether ``symbol`` is ``name``, or ends with it after a ``.``."""
+    return symbol == name or symbol.endswith("." + name)
 
 
 def _named_after(place: Place, name: str) -> bool:
@@ -60,8 +64,8 @@ def _named_after(place: Place, name: str) -> bool:
 
 
 def _exactly(place: Place, name: str) -> bool:
-    """Whether ``place`` defines ``name`` as it is written, case included."""
-    return place.symbol == name or place.symbol.endswith("." + name)
+    """Whether ``place``, a definition of ``name``, names it as written, case included."""
+    return _names(place.symbol, name)
 
 
 def boost_definitions(
