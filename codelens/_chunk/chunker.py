@@ -30,7 +30,8 @@ __all__ = [
 # 4: SQL, YAML, TOML, JSON, HCL and Make by grammar
 # 5: C++ classes declared with an export macro (``class GTEST_API_ UnitTest``)
 # 6: runs of numbers left out of the embedded text, a number table's windows embedded as nothing
-CHUNKER_VERSION = "6"
+# 7: camelCase names embedded as words (``parse Cookie Header``)
+CHUNKER_VERSION = "7"
 
 
 def chunking(language: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codelens._chunk.identifier_words import identifier_words
 from codelens._chunk.number_runs import meaningful_text
 
 __all__ = ["MAX_SYMBOL", "Chunk", "embed_header", "embedding_text", "embedding_text_of"]
@@ -59,11 +60,12 @@ def embedding_text_of(path: str, symbol: str, header: str, content: str) -> str:
     head = f"{path}: {symbol}\n" if symbol else f"{path}\n"
     if header:
         head += header + "\n"
-    return head + body
+    return identifier_words(head + body)
 
 
 def embedding_text(path: str, chunk: Chunk) -> str:
     """What gets embedded for ``chunk``: where it is, its signature when cut off, its code
     with runs of numbers left out, or nothing for a window of a number table (see
-    :mod:`codelens._chunk.number_runs`)."""
+    :mod:`codelens._chunk.number_runs`); camelCase names as words (see
+    :mod:`codelens._chunk.identifier_words`)."""
     return embedding_text_of(path, chunk.symbol, embed_header(chunk), chunk.content)

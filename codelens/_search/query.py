@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import sql
 
+from codelens._chunk.identifier_words import identifier_words
 from codelens._unicode import check_unicode
 from codelens.errors import SearchError
 
@@ -92,7 +93,9 @@ class QueryCache:
                 return found
             self.misses += 1
         # Embedded outside the lock: a slow model must not serialise unrelated queries.
-        return self.put(embedder.name, text, embedder.embed_query(text))
+        # Its camelCase names read as words, as the chunks' names were embedded.
+        vector = embedder.embed_query(identifier_words(text))
+        return self.put(embedder.name, text, vector)
 
     def put(self, model: str, text: str, vector: npt.ArrayLike) -> Vector:
         """Remember ``vector`` as ``model``'s embedding of ``text`` (e.g. precomputed ones)."""
