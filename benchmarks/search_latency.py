@@ -418,7 +418,7 @@ def main() -> None:
                 each = (time.perf_counter() - started) * 1000 / len(queries)
                 print(f"  query embedding alone: {each:.3f} ms each ({model.name})")
                 own = make_queries(windows, args.queries, model.dimensions)
-                for clients in (1, args.clients):
+                for clients in dict.fromkeys((1, args.clients)):  # --clients 1: one pass
                     latency(project, own, clients, embed=True)
             if args.embedders:
                 continue
@@ -428,7 +428,7 @@ def main() -> None:
             query_cache.maxsize = max(query_cache.maxsize, len(queries) * 2)
             for text, vector in queries:
                 query_cache.put(name, text, vector)
-            for clients in (1, args.clients):
+            for clients in dict.fromkeys((1, args.clients)):
                 latency(project, queries, clients)
             print(
                 f"  recall@10 HNSW vs exact: {recall(project, queries, None):.3f} (no filter),"
