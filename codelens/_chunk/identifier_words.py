@@ -9,8 +9,9 @@ case gives camelCase and PascalCase names the same words: ``parse Cookie Header`
 the name in the code. Underscores are left as they are: turning them into spaces too
 measured no better. Measured with ``benchmarks/evaluate.py`` (ONNX MiniLM, every rule),
 file questions, NDCG@10: hybrid 0.798 -> 0.801, semantic 0.693 -> 0.705; TypeScript
-0.682 -> 0.721, the Go, Rust, C and C++ codebases +0.003 to +0.022, Python -0.012 to 0,
-capacitor-ios (Swift) 0.874 -> 0.810; definition questions unchanged (MRR@10 0.674).
+0.682 -> 0.721, the Go, Rust, C and C++ codebases +0.003 to +0.022, Python, Lua and
+semver (JavaScript) -0.012 to 0, capacitor-ios (Swift) 0.874 -> 0.810; definition
+questions unchanged (MRR@10 0.674).
 The static model, which reads the same text, is unchanged within 0.006 (see
 docs/ranking.md, "Names in camelCase").
 """

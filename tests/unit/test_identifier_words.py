@@ -18,7 +18,7 @@ def test_a_change_of_case_inside_a_word_becomes_a_space() -> None:
     assert identifier_words("base64Encode(utf8String)") == "base64 Encode(utf8 String)"
 
 
-def test_words_names_in_snake_case_and_other_scripts_stay_as_they_are() -> None:
+def test_names_in_snake_case_and_words_of_other_scripts_stay_as_they_are() -> None:
     text = "def parse_cookie_header(raw): # Read THE header, once.\n    größeÄnderung = 1"
     assert identifier_words(text) == text
 
