@@ -16,6 +16,7 @@ def test_a_change_of_case_inside_a_word_becomes_a_space() -> None:
         "class HTTP Server(Base HTTP Request Handler)"
     )
     assert identifier_words("base64Encode(utf8String)") == "base64 Encode(utf8 String)"
+    assert identifier_words("getHTTPServer IOError aB") == "get HTTP Server IO Error a B"
 
 
 def test_names_in_snake_case_and_words_of_other_scripts_stay_as_they_are() -> None:
