@@ -13,7 +13,7 @@ end with ``evaluate.py`` on a copy of the home before it is kept.
         --corpus querycore --corpus testify --variant underscores --variant tokens=128
 
 Measured this way before the change (chunker version 6), names in camelCase as words
-(now in every embedded text, ``codelens/_chunk/identifier_words.py``) gave +0.016 on
+(now in every embedded text, ``codelens/_chunk/identifier_words.py``) gave +0.012 on
 average over 15 codebases (querycore +0.024, testify +0.031, indexmap +0.035, attrs
 -0.007, gocmp -0.020); end to end, hybrid 0.798 -> 0.801, semantic 0.693 -> 0.705. On top
 of it (chunker version 7), not pursued:
