@@ -37,62 +37,50 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import evaluate as bench
 import ranking_variants as rv
 
-from codelens import Settings, Workspace
 from codelens._search.grouping import Unit
 from codelens._search.signals import RULES
 
 
 def name_calls(home: Path, corpora: set[str], embedder: str) -> dict[str, dict[str, float]]:
     """Per corpus: calls of each name, divided by how many files define it past five."""
-    workspace = Workspace(Settings(home=home))
     out = {}
-    try:
-        for corpus in corpora:
-            handle = workspace.get(bench.project_id(corpus, embedder)).handle
-            with handle.connection() as conn:
-                calls = dict(
-                    conn.execute(
-                        "SELECT name, count(*) FROM symbol_refs WHERE kind = 'call' GROUP BY name"
-                    ).fetchall()
-                )
-                files = dict(
-                    conn.execute(
-                        "SELECT name, count(DISTINCT file_id) FROM definitions GROUP BY name"
-                    ).fetchall()
-                )
-            out[corpus] = {n: c / max(1, files.get(n, 1) / 5) for n, c in calls.items()}
-            print(f"{corpus}: {len(calls)} names called, {sum(calls.values())} calls")
-    finally:
-        workspace.close()
+    for corpus, handle in rv.each_project(home, corpora, embedder):
+        with handle.connection() as conn:
+            calls = dict(
+                conn.execute(
+                    "SELECT name, count(*) FROM symbol_refs WHERE kind = 'call' GROUP BY name"
+                ).fetchall()
+            )
+            files = dict(
+                conn.execute(
+                    "SELECT name, count(DISTINCT file_id) FROM definitions GROUP BY name"
+                ).fetchall()
+            )
+        out[corpus] = {n: c / max(1, files.get(n, 1) / 5) for n, c in calls.items()}
+        print(f"{corpus}: {len(calls)} names called, {sum(calls.values())} calls")
     return out
 
 
 def file_places(home: Path, corpora: set[str], embedder: str) -> dict[str, dict[int, float]]:
     """Per corpus: each file's place (0 to 1) among the project's files by how many other
     files use a name it defines (names defined in more than three files left out)."""
-    workspace = Workspace(Settings(home=home))
     out = {}
-    try:
-        for corpus in corpora:
-            handle = workspace.get(bench.project_id(corpus, embedder)).handle
-            with handle.connection() as conn:
-                uses = conn.execute("SELECT DISTINCT file_id, name FROM symbol_refs").fetchall()
-                defined = conn.execute(
-                    "SELECT name, array_agg(DISTINCT file_id) FROM definitions GROUP BY name"
-                ).fetchall()
-            where = {name: files for name, files in defined if len(files) <= 3}
-            users: dict[int, set[int]] = {}
-            for user, name in uses:
-                for file in where.get(name, ()):
-                    if file != user:
-                        users.setdefault(file, set()).add(user)
-            order = sorted(users, key=lambda f: len(users[f]))
-            out[corpus] = {f: i / max(1, len(order) - 1) for i, f in enumerate(order)}
-    finally:
-        workspace.close()
+    for corpus, handle in rv.each_project(home, corpora, embedder):
+        with handle.connection() as conn:
+            uses = conn.execute("SELECT DISTINCT file_id, name FROM symbol_refs").fetchall()
+            defined = conn.execute(
+                "SELECT name, array_agg(DISTINCT file_id) FROM definitions GROUP BY name"
+            ).fetchall()
+        where = {name: files for name, files in defined if len(files) <= 3}
+        users: dict[int, set[int]] = {}
+        for user, name in uses:
+            for file in where.get(name, ()):
+                if file != user:
+                    users.setdefault(file, set()).add(user)
+        order = sorted(users, key=lambda f: len(users[f]))
+        out[corpus] = {f: i / max(1, len(order) - 1) for i, f in enumerate(order)}
     return out
 
 

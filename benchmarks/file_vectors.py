@@ -34,11 +34,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import evaluate as bench
 import numpy as np
 import ranking_variants as rv
 
-from codelens import Settings, Workspace
 from codelens._db.model_record import search_embedder
 from codelens._search.grouping import Unit
 from codelens._search.query import query_cache
@@ -47,23 +45,18 @@ from codelens._search.signals import RULES
 
 def file_means(home: Path, corpora: set[str], embedder: str) -> dict[str, tuple]:
     """Per corpus: file id -> normalised mean vector, and the model."""
-    workspace = Workspace(Settings(home=home))
     out = {}
-    try:
-        for corpus in corpora:
-            handle = workspace.get(bench.project_id(corpus, embedder)).handle
-            with handle.connection() as conn:
-                rows = conn.execute(
-                    "SELECT file_id, avg(embedding)::text FROM chunks"
-                    " WHERE embedding IS NOT NULL GROUP BY file_id"
-                ).fetchall()
-            means = {}
-            for file_id, text in rows:
-                v = np.array([float(x) for x in text.strip("[]").split(",")], dtype=np.float32)
-                means[int(file_id)] = v / (np.linalg.norm(v) or 1.0)
-            out[corpus] = (means, search_embedder(handle))
-    finally:
-        workspace.close()
+    for corpus, handle in rv.each_project(home, corpora, embedder):
+        with handle.connection() as conn:
+            rows = conn.execute(
+                "SELECT file_id, avg(embedding)::text FROM chunks"
+                " WHERE embedding IS NOT NULL GROUP BY file_id"
+            ).fetchall()
+        means = {}
+        for file_id, text in rows:
+            v = np.array([float(x) for x in text.strip("[]").split(",")], dtype=np.float32)
+            means[int(file_id)] = v / (np.linalg.norm(v) or 1.0)
+        out[corpus] = (means, search_embedder(handle))
     return out
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -31,6 +31,7 @@ import evaluate as bench
 import pandas as pd
 
 from codelens import Settings, Workspace
+from codelens._db.handle import ProjectHandle
 from codelens._languages import detect_language
 from codelens._search.answering import answering
 from codelens._search.category import category_of
@@ -67,6 +68,18 @@ class Case:
     lexical: list[tuple[int, float]]
     units: dict[int, tuple[tuple[int, ...], Place]]
     cosines: dict[int, float]  # file id -> the query's cosine with the file's stored vector
+
+
+def each_project(
+    home: Path, corpora: Iterable[str], embedder: str
+) -> Iterator[tuple[str, ProjectHandle]]:
+    """Each corpus with its evaluation project, from one workspace closed when the loop ends."""
+    workspace = Workspace(Settings(home=home))
+    try:
+        for corpus in corpora:
+            yield corpus, workspace.get(bench.project_id(corpus, embedder)).handle
+    finally:
+        workspace.close()
 
 
 def collect(home: Path, sets: dict[str, pd.DataFrame], embedder: str) -> list[Case]:
