@@ -12,6 +12,12 @@ end with ``evaluate.py`` on a copy of the home before it is kept.
     .venv/bin/python benchmarks/embedded_text.py --home /tmp/cl-eval \\
         --corpus querycore --corpus testify --variant underscores --variant tokens=128
 
+``model=FILE`` embeds the same texts and questions with another static model's file
+instead (a candidate of ``train_static.py``). On a home of static projects, ``stored``
+is then the shipped model's reading; so were the candidates for ``static-code-v2`` read
+(mean over the 17 codebases: v1 0.679, the ``medium`` run on every language 0.711,
+MiniLM 0.745; ``docs/static-model.md``).
+
 Measured this way before the change (chunker version 6), names in camelCase as words
 (now in every embedded text, ``codelens/_chunk/identifier_words.py``) gave +0.012 on
 average over 15 codebases (querycore +0.024, testify +0.031, indexmap +0.035, attrs
@@ -50,6 +56,7 @@ from codelens._chunk.identifier_words import identifier_words
 from codelens._chunk.types import embedding_text_of
 from codelens._db.model_record import search_embedder
 from codelens._embed.base import Embedder
+from codelens._embed.static import StaticEmbedder
 from codelens._embed.texts import embed_texts
 from codelens._search.evaluate import answer_gains, score_files
 
@@ -122,7 +129,14 @@ def measure(home: Path, corpus: str, variants: list[str], embedder: str) -> dict
     found = {"stored": file_ndcg(questions, asked(lambda t: t), paths, stored)}
     for variant in variants:
         started = time.perf_counter()
-        if variant.startswith("tokens="):
+        if variant.startswith("model="):
+            other = StaticEmbedder(Path(variant[6:]))
+            vectors, _ = embed_texts(other, texts)
+            questions_of = {
+                q: other.embed_query(identifier_words(q)) for q in questions["question"]
+            }
+            found[variant] = file_ndcg(questions, questions_of, paths, vectors)
+        elif variant.startswith("tokens="):
             cut_paths, cut_texts = recut(home / "corpora" / corpus, files, int(variant[7:]))
             vectors, _ = embed_texts(model, cut_texts)
             found[variant] = file_ndcg(questions, asked(lambda t: t), cut_paths, vectors)
@@ -140,18 +154,25 @@ def main() -> None:
     parser.add_argument("--home", default="/tmp/cl-eval")
     parser.add_argument("--corpus", action="append", required=True)
     parser.add_argument(
-        "--variant", action="append", required=True, help="underscores, punctuation or tokens=N"
+        "--variant",
+        action="append",
+        required=True,
+        help="underscores, punctuation, tokens=N or model=FILE (another static model's file)",
     )
     parser.add_argument("--embedder", default="onnx")
     args = parser.parse_args()
     for variant in args.variant:
-        if variant not in TRANSFORMS and not re.fullmatch(r"tokens=[1-9]\d*", variant):
-            parser.error(f"unknown variant {variant!r}: use underscores, punctuation or tokens=N")
+        if variant not in TRANSFORMS and not re.fullmatch(r"tokens=[1-9]\d*|model=.+", variant):
+            parser.error(
+                f"unknown variant {variant!r}: use underscores, punctuation, tokens=N or model=FILE"
+            )
     table = {
         corpus: measure(Path(args.home).resolve(), corpus, args.variant, args.embedder)
         for corpus in args.corpus
     }
-    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
+    with pd.option_context(
+        "display.float_format", "{:.3f}".format, "display.width", 250, "display.max_columns", None
+    ):
         print(pd.DataFrame(table).T)
 
 

@@ -7,10 +7,13 @@ Stages, each cached under ``--work`` so an interrupted run resumes where it stop
 
 1. corpus: up to ``--files-per-package`` ``.py`` files of each package in
    static_sources.TRAINING_PACKAGES (seeded sample; never-use names filtered out by path),
-   cut into chunks as codelens cuts them; pairs the code gives for free (a definition's
-   docstring and its code without the docstring; a function's name, in words, and its
-   body); the identifier counts. Writes ``manifest.json`` (package, version, files and a
-   hash of their contents).
+   and as many files in the other languages codelens cuts by syntax of each pinned release
+   in static_sources.OTHER_SOURCES (Go, Rust, Ruby, PHP, Lua, TypeScript, JavaScript, C,
+   C++, Kotlin, Java: fetched once from apt, npm or PyPI into ``--work``/sources; tests and
+   built copies left out), cut into chunks as codelens cuts them; pairs the code gives for
+   free (a definition's docstring or leading comment and its code without it; a
+   function's name, in words, and its body); the identifier counts. Writes
+   ``manifest.json`` (package, version, files and a hash of their contents).
 2. vocabulary: MiniLM's WordPiece vocabulary plus the most frequent identifier pieces and
    whole identifiers of the corpus, up to ``--vocab``.
 3. teacher: the bundled MiniLM (ONNX int8, one thread) embeds every vocabulary entry on
@@ -22,9 +25,10 @@ Stages, each cached under ``--work`` so an interrupted run resumes where it stop
    regulariser. Writes the model (float16 vectors, vocabulary, metadata) and prints its
    SHA-256 and a validation score (docstring -> code MRR@10 on pairs held out of training).
 
-``--size small`` (the default) fits in about 45 minutes on a loaded 2-core machine;
-``--size full`` is the same recipe with more files, teacher texts and steps (about two
-hours). Seeded throughout: a re-run on the same installed packages gives the same corpus
+``--size small`` (the default) takes about 5 minutes on a quiet 2-core machine (45 on a
+loaded one), ``--size medium`` (the shipped ``static-code-v2``) about 15, ``--size full``
+(the same recipe with more files, teacher texts and steps) about an hour.
+``--languages python`` trains on the installed packages alone, as ``static-code-v1`` was. Seeded throughout: a re-run on the same installed packages gives the same corpus
 and, up to float summation order in torch, the same model (see ``--compare``).
 """
 
@@ -37,6 +41,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -48,8 +53,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 import static_sources
+from eval_corpora import fetch_corpus
 
 from codelens._chunk.chunker import chunk_text, embedding_text
+from codelens._chunk.grammars import AST_LANGUAGES, resolve_language
 from codelens._embed.static_tokens import StaticTokenizer, identifier_pieces, words
 
 SIZES: dict[str, dict[str, int]] = {
@@ -60,6 +67,14 @@ SIZES: dict[str, dict[str, int]] = {
         "vocab": 48_000,
         "fit_epochs": 6,
         "pair_steps": 1_500,
+    },
+    "medium": {
+        "files_per_package": 200,
+        "teacher_texts": 20_000,
+        "teacher_tokens": 128,
+        "vocab": 56_000,
+        "fit_epochs": 8,
+        "pair_steps": 3_000,
     },
     "full": {
         "files_per_package": 400,
@@ -173,6 +188,126 @@ def file_pairs(rel: str, text: str) -> tuple[list[tuple[str, str]], list[tuple[s
     return docs, names
 
 
+# Folders and files of the other languages' packages left out: tests, and the built copies
+# (bundles, minified, declaration files) that npm packages ship beside their sources.
+_LEFT_OUT_FOLDERS = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "__tests__",
+        "spec",
+        "specs",
+        "testdata",
+        "benches",
+        "examples",
+        "example",
+        "dist",
+        "build",
+        "bundles",
+        "min",
+        "umd",
+        "esm",
+        "cjs",
+        "node_modules",
+        "doc",
+    }
+)
+_TEST_FILE = re.compile(
+    r"(_test\.go|\.(test|spec)\.[jt]sx?|_spec\.rb|Test\.(kt|java)|\.d\.ts|\.min\.js)$"
+)
+
+
+# Python comes from the installed packages; configuration files, build scripts and markup
+# are not code a question asks about.
+_NOT_TRAINED = frozenset(
+    {"python", "json", "toml", "yaml", "make", "shell", "html", "css", "xml", "markdown", "sql"}
+)
+
+
+# Where Debian keeps each language's sources: left out of the paths trained on, as a user's
+# repository has no such folders.
+_DEBIAN_ROOT = re.compile(
+    r"^(share/(gocode/src|cargo/registry|rubygems-integration/all/gems|php|lua/[0-9.]+)"
+    r"|lib/ruby/vendor_ruby)/"
+)
+
+
+def trained_path(name: str, rel: Path) -> str:
+    """The path a file of package ``name`` is trained under: the package, then the file's
+    path in its source tree."""
+    return f"{name}/{_DEBIAN_ROOT.sub('', str(rel))}"
+
+
+def source_files(root: Path, name: str, limit: int, seed: int) -> list[tuple[Path, str]]:
+    """Up to ``limit`` files of ``root`` (a fetched package) that codelens cuts by syntax,
+    with their language: no Python (the installed packages give it), no tests, no built
+    copies, nothing under a never-use folder (seeded sample)."""
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(root)
+        if _LEFT_OUT_FOLDERS & set(rel.parts[:-1]) or _TEST_FILE.search(rel.name):
+            continue
+        if not static_sources.allowed_path(f"{name}/{rel}"):
+            continue
+        head = path.read_bytes()[:256].decode("utf-8", errors="replace")
+        language = resolve_language(str(rel), None, head)
+        if language in AST_LANGUAGES and language not in _NOT_TRAINED:
+            found.append((path, language))
+    if len(found) > limit:
+        found = sorted(random.Random(f"{seed}:{name}").sample(found, limit))
+    return found
+
+
+_COMMENT = re.compile(r"^\s*(///?!?|/\*\*?|\*/?|#|--+)\s?")
+
+
+def comment_pairs(
+    rel: str, chunks: list[Any]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """:func:`file_pairs` for any language, from codelens's chunks of a file: a definition's
+    leading comment (its first paragraph, tags such as ``@param`` left out) and its code
+    below it; a definition's name, in words, and its body below the signature."""
+    docs, names = [], []
+    for chunk in chunks:
+        if not chunk.symbol or chunk.part > 1 or chunk.kind in ("module", "section", "text"):
+            continue
+        name = re.split(r"[.:#]+", chunk.symbol)[-1]
+        lines = chunk.content.split("\n")
+        comment: list[str] = []
+        at = 0
+        while at < len(lines) and (not lines[at].strip() or _COMMENT.match(lines[at])):
+            comment.append(_COMMENT.sub("", lines[at]).strip())
+            at += 1
+        code = lines[at:]
+        if not code or name not in code[0]:
+            continue  # a later part of a long definition: its signature is elsewhere
+        paragraph = []
+        for line in comment:
+            if line.startswith("@") or (not line and paragraph):
+                break
+            if line and line not in ("*", "/"):
+                paragraph.append(line)
+        first = " ".join(paragraph)[:400]
+        if len(first.split()) >= 4 and len(code) >= 2:
+            docs.append((first, f"{rel}: {name}\n" + "\n".join(code)))
+        pieces = identifier_pieces(name)
+        body = [line for line in code[1:] if line.strip()]
+        if len(pieces) < 2 or len(body) < 3 or name in "\n".join(body):
+            continue
+        names.append((" ".join(pieces), f"{rel}\n" + "\n".join(code[1:])))
+    return docs, names
+
+
+def _count_pieces(text: str, seen: Counter[str]) -> None:
+    for word, count in Counter(words(text)).items():
+        pieces = identifier_pieces(word)
+        for piece in pieces:
+            seen[piece] += count
+        if len(pieces) > 1:
+            seen["_".join(pieces)] += count
+
+
 def stage_corpus(args: argparse.Namespace, work: Path) -> None:
     if (work / "corpus.json").exists():
         return
@@ -183,6 +318,14 @@ def stage_corpus(args: argparse.Namespace, work: Path) -> None:
     names: list[tuple[str, str, str]] = []
     piece_counts: Counter[str] = Counter()
     piece_packages: dict[str, set[str]] = {}
+
+    def add_package(package: str, seen: Counter[str], entry: dict[str, Any]) -> None:
+        for piece, count in seen.items():
+            piece_counts[piece] += count
+            piece_packages.setdefault(piece, set()).add(package)
+        manifest.append(entry)
+        log(f"corpus: {package}: {len(entry['files'])} files, {len(chunks):,} chunks so far")
+
     for package in static_sources.TRAINING_PACKAGES:
         if static_sources.normalise(package) in static_sources.never_use():
             raise SystemExit(f"{package} is on a never-use list: remove it from TRAINING_PACKAGES")
@@ -199,24 +342,40 @@ def stage_corpus(args: argparse.Namespace, work: Path) -> None:
             d, n = file_pairs(rel, text)
             docs.extend((package, q, c) for q, c in d)
             names.extend((package, q, c) for q, c in n)
-            for word, count in Counter(words(text)).items():
-                pieces = identifier_pieces(word)
-                for piece in pieces:
-                    seen[piece] += count
-                if len(pieces) > 1:
-                    seen["_".join(pieces)] += count
-        for piece, count in seen.items():
-            piece_counts[piece] += count
-            piece_packages.setdefault(piece, set()).add(package)
-        manifest.append(
-            {
-                "package": package,
-                "version": package_version(package),
-                "files": [str(p.relative_to(site)) for p in files],
-                "sha256": digest.hexdigest(),
-            }
-        )
-        log(f"corpus: {package}: {len(files)} files, {len(chunks):,} chunks so far")
+            _count_pieces(text, seen)
+        entry = {
+            "package": package,
+            "version": package_version(package),
+            "files": [str(p.relative_to(site)) for p in files],
+            "sha256": digest.hexdigest(),
+        }
+        add_package(package, seen, entry)
+    for source in static_sources.OTHER_SOURCES if args.languages == "all" else ():
+        if static_sources.normalise(source.name) in static_sources.never_use():
+            raise SystemExit(f"{source.name} is on a never-use list: remove it from OTHER_SOURCES")
+        root = fetch_corpus(source, work / "sources" / source.name)
+        picked = source_files(root, source.name, args.files_per_package, args.seed)
+        digest = hashlib.sha256()
+        seen = Counter()
+        for path, language in picked:
+            rel = trained_path(source.name, path.relative_to(root))
+            raw = path.read_bytes()
+            digest.update(rel.encode() + b"\0" + raw)
+            text = raw.decode("utf-8", errors="replace")
+            cut = chunk_text(rel, language, text, max_tokens=WINDOW)
+            chunks.extend(embedding_text(rel, chunk) for chunk in cut)
+            d, n = comment_pairs(rel, cut)
+            docs.extend((source.name, q, c) for q, c in d)
+            names.extend((source.name, q, c) for q, c in n)
+            _count_pieces(text, seen)
+        entry = {
+            "package": source.name,
+            "registry": source.registry,
+            "version": source.pin,
+            "files": [trained_path(source.name, p.relative_to(root)) for p, _ in picked],
+            "sha256": digest.hexdigest(),
+        }
+        add_package(source.name, seen, entry)
     spread = {
         p: c
         for p, c in piece_counts.items()
@@ -519,7 +678,14 @@ def main() -> None:
     parser.add_argument("--dims", type=int, default=256)
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--keep", type=float, default=1.0, help="regression weight in phase 2")
-    parser.add_argument("--name", default="static-code-v1")
+    parser.add_argument("--name", default="static-code-v2")
+    parser.add_argument(
+        "--languages",
+        choices=["all", "python"],
+        default="all",
+        help="python: the installed packages alone (static-code-v1's corpus), all: and the "
+        "sources in other languages (static_sources.OTHER_SOURCES)",
+    )
     parser.add_argument("--stop-after", choices=["corpus", "vocab", "teacher"])
     parser.add_argument("--compare", type=Path, nargs=2, help="two model files to compare")
     for key in SIZES["small"]:

@@ -51,8 +51,9 @@ def first_pass_enabled(project: ProjectHandle) -> bool:
 def load_first_pass(spec: str) -> Embedder | None:
     """The first-pass model, loaded; None, with one warning, when it cannot be: the project
     then indexes and searches as it would with no first pass, never fails for it."""
-    embedder = get_embedder(spec)
     try:
+        # A retired static model fails here (codelens._embed.static.RETIRED_STATIC_MODELS).
+        embedder = get_embedder(spec)
         dimensions = embedder.dimensions
     except EmbedderUnavailable as exc:
         reason = str(exc)

@@ -13,6 +13,7 @@ from codelens._db.access import owns_chunks
 from codelens._db.first_pass import FIRST_PASS_SPEC, load_first_pass, wanted_first_pass
 from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder, resolve_embedder_spec
+from codelens._embed.static import DEFAULT_STATIC_SPEC, retired_static_model
 from codelens.errors import ModelMismatch, NotIndexed
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class EmbedderChoice:
     record: bool  # the project has no model yet, or switches to this one
     replace: bool  # a switch: every stored vector is dropped
     rechunk: bool  # every file is chunked again
+    renew_first_pass: bool = False  # the first pass's model was retired: its vectors go
 
 
 def choose_embedder(
@@ -84,14 +86,22 @@ def choose_embedder(
     """What :func:`index_embedder` will do, decided without writing anything.
 
     A project keeps the model it was first indexed with. Asking for another one is refused
-    unless ``force``, which switches the model and drops every stored vector.
+    unless ``force``, which switches the model and drops every stored vector. A project
+    whose model is a static model this codelens no longer ships (its vectors answer no
+    query any more) switches unasked, to the current static model unless another is asked
+    for; a retired first pass is replaced, the project's own vectors kept.
     """
     explicit = requested or project.info().get("embedder")
     if meta is None:
         return EmbedderChoice(explicit, record=True, replace=False, rechunk=True)
+    if retired_static_model(meta.model_name) is not None:
+        asked = explicit if explicit and retired_static_model(explicit) is None else None
+        wanted = resolve_embedder_spec(asked) if asked else DEFAULT_STATIC_SPEC
+        return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
     wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
     first = meta.first_pass_model
-    if wanted != meta.model_name or first not in (None, FIRST_PASS_SPEC):
+    renew = first is not None and retired_static_model(first) is not None
+    if wanted != meta.model_name or (first not in (None, FIRST_PASS_SPEC) and not renew):
         if not force:
             had, now = (
                 (meta.model_name, wanted)
@@ -104,7 +114,9 @@ def choose_embedder(
             )
         return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
     rechunk = meta.chunker_version != CHUNKER_VERSION
-    return EmbedderChoice(meta.model_name, record=False, replace=False, rechunk=rechunk)
+    return EmbedderChoice(
+        meta.model_name, record=False, replace=False, rechunk=rechunk, renew_first_pass=renew
+    )
 
 
 def next_embedder(project: ProjectHandle) -> Embedder:
@@ -123,6 +135,8 @@ def index_embedder(
     embedder = get_embedder(choice.spec, settings=project.settings)
     if choice.record:
         _record(project, conn, embedder, replace=choice.replace)
+    if choice.renew_first_pass:
+        _renew_first_pass(project, conn, embedder)
     return embedder, choice.rechunk
 
 
@@ -177,6 +191,22 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
             "UPDATE codelens.projects SET embedding_model = %s, embedding_dimensions = %s"
             " WHERE id = %s",
             [embedder.name, dims, project.id],
+        )
+
+
+def _renew_first_pass(project: ProjectHandle, conn: Connection, embedder: Embedder) -> None:
+    # The retired model's vectors go, the project's own stay: the chunks this run writes
+    # get the current first pass's vectors, and those already embedded by the project's
+    # model need none.
+    with conn.transaction():
+        conn.execute("UPDATE chunks SET first_vector = NULL WHERE first_vector IS NOT NULL")
+        conn.execute("DELETE FROM file_vectors WHERE embedding IS NULL")
+        conn.execute("UPDATE file_vectors SET first_vector = NULL WHERE first_vector IS NOT NULL")
+        if owns_chunks(conn):
+            conn.execute("DROP INDEX IF EXISTS chunks_first_vector_hnsw")
+        conn.execute(
+            "UPDATE embedding_metadata SET first_pass_model = %s",
+            [wanted_first_pass(project, embedder)],
         )
 
 

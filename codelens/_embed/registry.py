@@ -6,7 +6,7 @@ Specs::
     "ollama"                     = "ollama:nomic-embed-text"
     "ollama:<model>"             any model the Ollama server has, e.g. "ollama:mxbai-embed-large"
     "onnx"                       = "onnx:all-MiniLM-L6-v2-int8" (the same model, int8, ONNX Runtime)
-    "static"                     = "static:static-code-v1" (token vectors trained on code, numpy)
+    "static"                     = "static:static-code-v2" (token vectors trained on code, numpy)
 
 With no spec, :func:`get_embedder` uses ``CODELENS_EMBEDDER`` if it is set;
 otherwise Ollama when its server (``OLLAMA_HOST``) answers ``/api/tags``
@@ -26,7 +26,12 @@ from codelens._embed.base import Embedder
 from codelens._embed.ollama import DEFAULT_OLLAMA_MODEL, OllamaEmbedder, ollama_has_model
 from codelens._embed.ollama_models import split_tag
 from codelens._embed.onnx import DEFAULT_ONNX_SPEC, OnnxEmbedder
-from codelens._embed.static import DEFAULT_STATIC_SPEC, STATIC_MODEL_NAME, StaticEmbedder
+from codelens._embed.static import (
+    DEFAULT_STATIC_SPEC,
+    STATIC_MODEL_NAME,
+    StaticEmbedder,
+    retired_static_model,
+)
 from codelens.errors import ConfigError
 
 __all__ = [
@@ -56,6 +61,9 @@ def _parse(spec: str, source: str) -> str:
         return DEFAULT_ONNX_SPEC
     if kind == "static" and (not sep or model.lower() == STATIC_MODEL_NAME):
         return DEFAULT_STATIC_SPEC
+    retired = retired_static_model(spec)
+    if retired is not None:
+        raise retired
     if kind == "ollama" and not sep:
         return DEFAULT_OLLAMA_SPEC
     if kind == "ollama" and _OLLAMA_MODEL_RE.fullmatch(model):

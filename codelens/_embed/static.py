@@ -3,8 +3,9 @@
 A text's vector is the sum of its tokens' vectors (see :mod:`codelens._embed.static_tokens`
 for the tokens), L2-normalised: a few microseconds per text, so a query embeds in well under
 a millisecond and a big repository in minutes. The table was trained for codelens on code
-from PyPI packages, with the bundled MiniLM as teacher and then on docstring/code and
-name/body pairs (benchmarks/train_static.py, whose manifest and hash sit beside the file).
+in twelve languages from PyPI, npm and Debian packages, with the bundled MiniLM as teacher
+and then on docstring/code and name/body pairs (benchmarks/train_static.py, whose manifest
+and hash sit beside the file).
 
 The file ships inside the package (``codelens/_embed/models/``) and loads with numpy alone:
 nothing is exported, downloaded or cached.
@@ -27,18 +28,36 @@ from codelens.errors import EmbedderUnavailable
 
 __all__ = [
     "DEFAULT_STATIC_SPEC",
+    "RETIRED_STATIC_MODELS",
     "STATIC_MODEL_FILE",
     "StaticEmbedder",
     "StaticModel",
     "load_static_model",
+    "retired_static_model",
     "save_static_model",
 ]
 
-STATIC_MODEL_NAME = "static-code-v1"
+STATIC_MODEL_NAME = "static-code-v2"
 DEFAULT_STATIC_SPEC = f"static:{STATIC_MODEL_NAME}"
+# Static models an earlier codelens shipped and this one does not: no query embeds into
+# their spaces any more. A project holding their vectors is embedded anew by its next
+# index run, unasked (codelens._db.model_record): the static model embeds thousands of
+# chunks a second, and the old vectors answer nothing.
+RETIRED_STATIC_MODELS = frozenset({"static-code-v1"})
 STATIC_MODEL_FILE = Path(__file__).parent / "models" / f"{STATIC_MODEL_NAME}.npz"
 _KEYS = ("vectors", "vocab", "meta")
 _REINSTALL = "reinstall codelens (`pip install --force-reinstall codelens`)"
+
+
+def retired_static_model(spec: str) -> EmbedderUnavailable | None:
+    """The error to raise for ``spec`` when it names a retired static model, else None."""
+    kind, _, model = spec.strip().partition(":")
+    if kind != "static" or model.lower() not in RETIRED_STATIC_MODELS:
+        return None
+    return EmbedderUnavailable(
+        f"{spec} is no longer shipped: this codelens has {DEFAULT_STATIC_SPEC}; index the"
+        " project again and it is embedded anew with it"
+    )
 
 
 def save_static_model(

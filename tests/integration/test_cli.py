@@ -20,6 +20,7 @@ from psycopg import sql
 from codelens import Settings, Workspace
 from codelens._cli import DEMO_PACKAGES, ExitCode, main
 from codelens._db.embedded import stop_server
+from codelens._embed.static import DEFAULT_STATIC_SPEC
 from codelens._search.modes import MODES
 from tests.fake_ollama import FakeOllama
 from tests.frontend_helpers import with_password
@@ -297,7 +298,7 @@ def test_demo_with_the_static_model_searches_by_meaning_with_no_wait_for_vectors
     assert "codelens search 'decode a JSON document into Python objects'" in meaning
     assert "[json, python, score" in meaning
     project = workspace.get("cli-demo-static")
-    assert project.embedder().name == "static:static-code-v1"
+    assert project.embedder().name == DEFAULT_STATIC_SPEC
     assert project.counts()["chunks_awaiting_vectors"] == 0
 
 
@@ -322,7 +323,7 @@ def test_demo_indexes_stdlib_and_points_to_the_next_step(
     searches, embedded = meaning.split("7. local:all-MiniLM-L6-v2's vectors")
     assert "codelens search 'decode a JSON document into Python objects'" in searches
     assert "[sqlite3, python, score" in searches
-    assert searches.count("(meaning by the fast first-pass model (static:static-code-v1)") == 2
+    assert searches.count(f"(meaning by the fast first-pass model ({DEFAULT_STATIC_SPEC})") == 2
     assert "0% so far" in searches  # no vector of the project's model was waited for
     assert "cli-demo" in embedded.split("8. the workspace")[1]
     assert out.rstrip().endswith(

@@ -302,3 +302,59 @@ def test_a_second_repository_reuses_the_first_pass_vectors_of_the_same_texts(
         " GROUP BY content_hash",
     )
     assert rows and all(kinds == 1 and n == 2 for _, kinds, n in rows)
+
+
+def test_a_retired_first_pass_is_replaced_by_the_next_index_run_the_projects_vectors_kept(
+    project: Project, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "payments")
+    project.index(repo, progress=False, embed="wait")
+    mine_query = (
+        "SELECT path, chunk_index, embedding::text FROM chunks"
+        " WHERE path <> 'src/refunds.py' ORDER BY path, chunk_index"
+    )
+    mine = _rows(project, mine_query)
+    assert mine and all(vector is not None for *_, vector in mine)
+    # As an earlier codelens left it: a first pass it no longer ships, with its vectors.
+    with project.connection() as conn:
+        conn.execute("UPDATE embedding_metadata SET first_pass_model = 'static:static-code-v1'")
+        conn.execute("UPDATE chunks SET first_vector = (SELECT first_vector FROM chunks LIMIT 1)")
+    (repo / "src" / "refunds.py").write_text(
+        "def refund_charge(charge):\n    return gateway.refund(charge.id)\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        project.index(repo, progress=False, embed="later")  # no force asked for
+    assert [str(w.message) for w in caught if "first pass" in str(w.message)] == []
+    assert _rows(project, "SELECT first_pass_model FROM embedding_metadata") == [
+        (DEFAULT_STATIC_SPEC,)
+    ]
+    # The project's own vectors stay; the old first pass's are gone; the new file's chunk
+    # has the current first pass's vector of its text.
+    assert _rows(project, mine_query) == mine
+    rows = _rows(
+        project,
+        "SELECT path, symbol, embed_header, content, first_vector FROM chunks"
+        " WHERE first_vector IS NOT NULL",
+    )
+    assert [r[0] for r in rows] == ["src/refunds.py"]
+    text = embedding_text_of(*rows[0][:4])
+    assert np.allclose(rows[0][4].to_numpy(), StaticEmbedder().embed_query(text), atol=2e-3)
+    hits = project.search("give the money of a charge back", mode="semantic", limit=1)
+    assert hits.attrs["semantic_model"] == DEFAULT_STATIC_SPEC
+    assert hits.iloc[0]["symbol"] == "refund_charge"
+
+
+def test_a_retired_first_pass_answers_no_search_the_projects_model_does(
+    project: Project, tmp_path: Path
+) -> None:
+    project.index(make_repo(tmp_path / "payments"), progress=False, embed="later")
+    with project.connection() as conn:
+        conn.execute("UPDATE embedding_metadata SET first_pass_model = 'static:static-code-v1'")
+    query_cache.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hits = project.search(QUESTION, mode="semantic", limit=3)
+    said = [str(w.message) for w in caught if "first pass" in str(w.message)]
+    assert len(said) == 1 and "static:static-code-v1 is no longer shipped" in said[0], said
+    assert hits.attrs["semantic_model"] == MINILM and len(hits) == 0

@@ -15,6 +15,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from codelens import Project, Settings, Workspace
+from codelens._embed.static import DEFAULT_STATIC_SPEC
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import ENV_ALLOWED_ROOTS, AllowedRoots
 from codelens._mcp.server import build_server
@@ -734,7 +735,7 @@ def test_a_search_answered_by_the_first_pass_says_so_in_its_note(
     reply = run(session)
     assert reply["count"] > 0
     assert reply["note"].startswith(
-        "meaning by the fast first-pass model (static:static-code-v1) until"
+        f"meaning by the fast first-pass model ({DEFAULT_STATIC_SPEC}) until"
         " local:all-MiniLM-L6-v2's vectors are in: 0% so far"
     )
     project.embed_pending(progress=False)

@@ -17,6 +17,7 @@ from codelens._embed.registry import get_embedder, resolve_embedder_spec
 from codelens._embed.static import (
     DEFAULT_STATIC_SPEC,
     STATIC_MODEL_FILE,
+    STATIC_MODEL_NAME,
     StaticEmbedder,
     load_static_model,
     save_static_model,
@@ -62,13 +63,13 @@ def test_the_registry_names_and_builds_the_static_embedder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert resolve_embedder_spec("static") == DEFAULT_STATIC_SPEC
-    assert resolve_embedder_spec("static:STATIC-CODE-V1") == DEFAULT_STATIC_SPEC
+    assert resolve_embedder_spec(f"static:{STATIC_MODEL_NAME.upper()}") == DEFAULT_STATIC_SPEC
     monkeypatch.setenv("CODELENS_EMBEDDER", "static")
     assert resolve_embedder_spec() == DEFAULT_STATIC_SPEC
     embedder = get_embedder("static")
     assert isinstance(embedder, StaticEmbedder)
     assert isinstance(embedder, Embedder)
-    assert embedder.name == "static:static-code-v1"
+    assert embedder.name == DEFAULT_STATIC_SPEC
 
 
 def test_the_bundled_model_embeds_offline_into_unit_vectors(bundled: StaticEmbedder) -> None:
@@ -174,3 +175,12 @@ def test_a_corrupt_model_file_is_a_one_line_error(tmp_path: Path) -> None:
 def test_saving_refuses_a_vocabulary_that_does_not_fit_the_table(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="one vector per vocabulary entry"):
         save_static_model(tmp_path / "m.npz", ["a"], np.ones((2, 4), dtype=np.float16), {})
+
+
+def test_a_retired_static_model_is_refused_with_the_fix() -> None:
+    with pytest.raises(EmbedderUnavailable) as caught:
+        resolve_embedder_spec("static:static-code-v1")
+    said = str(caught.value)
+    assert said.startswith("static:static-code-v1 is no longer shipped")
+    assert DEFAULT_STATIC_SPEC in said and "index the project again" in said
+    assert resolve_embedder_spec("static") == DEFAULT_STATIC_SPEC != "static:static-code-v1"
