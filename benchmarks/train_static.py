@@ -26,10 +26,12 @@ Stages, each cached under ``--work`` so an interrupted run resumes where it stop
    SHA-256 and a validation score (docstring -> code MRR@10 on pairs held out of training).
 
 ``--size small`` (the default) takes about 5 minutes on a quiet 2-core machine (45 on a
-loaded one), ``--size medium`` (the shipped ``static-code-v2``) about 15, ``--size full``
-(the same recipe with more files, teacher texts and steps) about an hour.
-``--languages python`` trains on the installed packages alone, as ``static-code-v1`` was. Seeded throughout: a re-run on the same installed packages gives the same corpus
-and, up to float summation order in torch, the same model (see ``--compare``).
+loaded one), ``--size medium`` (the shipped ``static-code-v2``) about 12, ``--size full``
+(the same recipe with more files, teacher texts and steps) about 40.
+``--languages python`` trains on the installed packages alone, as ``static-code-v1`` was.
+Seeded throughout: a re-run on the same installed packages and pinned releases gives the
+same corpus and, up to float summation order in torch, the same model (see ``--compare``;
+the medium run, made twice from scratch, gave a bit-identical table).
 """
 
 from __future__ import annotations
