@@ -55,8 +55,8 @@ def retired_static_model(spec: str) -> EmbedderUnavailable | None:
     if kind != "static" or model.lower() not in RETIRED_STATIC_MODELS:
         return None
     return EmbedderUnavailable(
-        f"{spec} is no longer shipped: this codelens has {DEFAULT_STATIC_SPEC}; index the"
-        " project again and it is embedded anew with it"
+        f"{spec} is no longer shipped (this codelens has {DEFAULT_STATIC_SPEC}): use 'static';"
+        " a project indexed with it is embedded anew by its next index run"
     )
 
 

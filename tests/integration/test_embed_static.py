@@ -95,7 +95,7 @@ def test_a_project_of_a_retired_static_model_is_embedded_anew_by_its_next_index_
             created.search("mail a receipt to the customer", mode="semantic")
         said = str(caught.value)
         assert "static:static-code-v1 is no longer shipped" in said
-        assert "index the project again" in said and "\n" not in said
+        assert "embedded anew by its next index run" in said and "\n" not in said
         # Words still answer meanwhile.
         hits = created.search("receipt", mode="lexical", limit=1)
         assert hits.iloc[0]["symbol"] == "send_receipt_email"

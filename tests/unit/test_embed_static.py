@@ -182,5 +182,5 @@ def test_a_retired_static_model_is_refused_with_the_fix() -> None:
         resolve_embedder_spec("static:static-code-v1")
     said = str(caught.value)
     assert said.startswith("static:static-code-v1 is no longer shipped")
-    assert DEFAULT_STATIC_SPEC in said and "index the project again" in said
+    assert DEFAULT_STATIC_SPEC in said and "use 'static'" in said
     assert resolve_embedder_spec("static") == DEFAULT_STATIC_SPEC != "static:static-code-v1"
