@@ -310,6 +310,11 @@ def _count_pieces(text: str, seen: Counter[str]) -> None:
             seen["_".join(pieces)] += count
 
 
+def _refuse_never_use(package: str, listed_in: str) -> None:
+    if static_sources.normalise(package) in static_sources.never_use():
+        raise SystemExit(f"{package} is on a never-use list: remove it from {listed_in}")
+
+
 def stage_corpus(args: argparse.Namespace, work: Path) -> None:
     if (work / "corpus.json").exists():
         return
@@ -321,63 +326,45 @@ def stage_corpus(args: argparse.Namespace, work: Path) -> None:
     piece_counts: Counter[str] = Counter()
     piece_packages: dict[str, set[str]] = {}
 
-    def add_package(package: str, seen: Counter[str], entry: dict[str, Any]) -> None:
-        for piece, count in seen.items():
-            piece_counts[piece] += count
-            piece_packages.setdefault(piece, set()).add(package)
-        manifest.append(entry)
-        log(f"corpus: {package}: {len(entry['files'])} files, {len(chunks):,} chunks so far")
-
-    for package in static_sources.TRAINING_PACKAGES:
-        if static_sources.normalise(package) in static_sources.never_use():
-            raise SystemExit(f"{package} is on a never-use list: remove it from TRAINING_PACKAGES")
-        files = package_files(site, package, args.files_per_package, args.seed)
+    def add_package(
+        package: str, files: list[tuple[str, Path, str]], entry: dict[str, Any]
+    ) -> None:
+        """One package's files, each (the path it is trained under, the file, its language):
+        its chunks, pairs and identifier pieces, and its manifest entry."""
         digest = hashlib.sha256()
         seen: Counter[str] = Counter()
-        for path in files:
-            rel = str(path.relative_to(site))
-            raw = path.read_bytes()
-            digest.update(rel.encode() + b"\0" + raw)
-            text = raw.decode("utf-8", errors="replace")
-            for chunk in chunk_text(rel, "python", text, max_tokens=WINDOW):
-                chunks.append(embedding_text(rel, chunk))
-            d, n = file_pairs(rel, text)
-            docs.extend((package, q, c) for q, c in d)
-            names.extend((package, q, c) for q, c in n)
-            _count_pieces(text, seen)
-        entry = {
-            "package": package,
-            "version": package_version(package),
-            "files": [str(p.relative_to(site)) for p in files],
-            "sha256": digest.hexdigest(),
-        }
-        add_package(package, seen, entry)
-    for source in static_sources.OTHER_SOURCES if args.languages == "all" else ():
-        if static_sources.normalise(source.name) in static_sources.never_use():
-            raise SystemExit(f"{source.name} is on a never-use list: remove it from OTHER_SOURCES")
-        root = fetch_corpus(source, work / "sources" / source.name)
-        picked = source_files(root, source.name, args.files_per_package, args.seed)
-        digest = hashlib.sha256()
-        seen = Counter()
-        for path, language in picked:
-            rel = trained_path(source.name, path.relative_to(root))
+        for rel, path, language in files:
             raw = path.read_bytes()
             digest.update(rel.encode() + b"\0" + raw)
             text = raw.decode("utf-8", errors="replace")
             cut = chunk_text(rel, language, text, max_tokens=WINDOW)
             chunks.extend(embedding_text(rel, chunk) for chunk in cut)
-            d, n = comment_pairs(rel, cut)
-            docs.extend((source.name, q, c) for q, c in d)
-            names.extend((source.name, q, c) for q, c in n)
+            # Python's docstrings come from its syntax tree; other languages' from comments.
+            d, n = file_pairs(rel, text) if language == "python" else comment_pairs(rel, cut)
+            docs.extend((package, q, c) for q, c in d)
+            names.extend((package, q, c) for q, c in n)
             _count_pieces(text, seen)
-        entry = {
-            "package": source.name,
-            "registry": source.registry,
-            "version": source.pin,
-            "files": [trained_path(source.name, p.relative_to(root)) for p, _ in picked],
-            "sha256": digest.hexdigest(),
-        }
-        add_package(source.name, seen, entry)
+        for piece, count in seen.items():
+            piece_counts[piece] += count
+            piece_packages.setdefault(piece, set()).add(package)
+        manifest.append(
+            entry | {"files": [rel for rel, _, _ in files], "sha256": digest.hexdigest()}
+        )
+        log(f"corpus: {package}: {len(files)} files, {len(chunks):,} chunks so far")
+
+    for package in static_sources.TRAINING_PACKAGES:
+        _refuse_never_use(package, "TRAINING_PACKAGES")
+        found = package_files(site, package, args.files_per_package, args.seed)
+        files = [(str(path.relative_to(site)), path, "python") for path in found]
+        entry = {"package": package, "version": package_version(package)}
+        add_package(package, files, entry)
+    for source in static_sources.OTHER_SOURCES if args.languages == "all" else ():
+        _refuse_never_use(source.name, "OTHER_SOURCES")  # before anything is fetched
+        root = fetch_corpus(source, work / "sources" / source.name)
+        picked = source_files(root, source.name, args.files_per_package, args.seed)
+        files = [(trained_path(source.name, p.relative_to(root)), p, lang) for p, lang in picked]
+        entry = {"package": source.name, "registry": source.registry, "version": source.pin}
+        add_package(source.name, files, entry)
     spread = {
         p: c
         for p, c in piece_counts.items()
