@@ -215,7 +215,8 @@ def _embed(args: argparse.Namespace, s: _Session) -> int:
 def _print_results(results: pd.DataFrame) -> None:
 
     if results.empty:
-        _out("no results: try other words, --mode semantic, or fewer filters")
+        unmatched = getattr(results, "filter_note", None)
+        _out(f"no results: {unmatched or 'try other words, --mode semantic, or fewer filters'}")
         return
     for row in results.to_dict(orient="records"):
         symbol = f"  {row['symbol']}" if row.get("symbol") else ""

@@ -252,7 +252,10 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         below code of similar score unless the query asks about docs; kind="code" or
         kind="docs" keeps one of them only. With by="file", one result per file: its best
         definition as above, plus file_results and definitions (every matching definition
-        of the file: symbol, start_line, end_line, best first)."""
+        of the file: symbol, start_line, end_line, best first). A note, when there is
+        one, says which filter matches nothing in the project (the path filter is
+        directory) and what the project has instead, or that meaning search saw only part
+        of the project."""
         with _tool_errors(project_id):
             # Arguments first: a malformed call gets the same answer whatever exists.
             clean_query(query)
@@ -306,7 +309,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             "by": by,
             "count": len(hits),
             "results": hits,
-            **_coverage(results),
+            **_note(results),
         }
 
     def symbol_rows(project_id: str, rows: Any, limit: int) -> dict[str, Any]:
@@ -392,10 +395,10 @@ def _file_fields(record: dict[Any, Any]) -> dict[str, Any]:
     }
 
 
-def _coverage(results: SearchResults) -> dict[str, Any]:
-    """Say so when meaning search saw only the embedded part of the project, or the
-    first-pass model's vectors."""
-    note = results.meaning_note
+def _note(results: SearchResults) -> dict[str, Any]:
+    """Say so when a filter matched nothing, or meaning search saw only the embedded part
+    of the project, or the first-pass model's vectors."""
+    note = results.search_note
     return {} if note is None else {"note": note}
 
 

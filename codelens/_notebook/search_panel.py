@@ -188,7 +188,8 @@ class SearchPanel:
             return
         self.last = results
         if results.empty:
-            self.show_status(f"no results for {query!r} in project {self.project.value}")
+            unmatched = f": {results.filter_note}" if results.filter_note else ""
+            self.show_status(f"no results for {query!r} in project {self.project.value}{unmatched}")
             return
         seconds = time.perf_counter() - started
         self.show_status(

@@ -74,6 +74,7 @@ from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_
 from codelens._search.query import clean_query, query_cache
 from codelens._search.results import SearchResults
 from codelens._search.signals import QueryShape, rerank, semantic_weight, shape_of
+from codelens._search.unmatched import unmatched_filter
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
 
 if TYPE_CHECKING:
@@ -238,9 +239,12 @@ def search(
                     if len(units) >= limit or not full or depth >= MAX_DEPTH:
                         break
                     depth = min(depth * 2, MAX_DEPTH)
+                unmatched = None
                 if not units:
-                    # No result: say so when the project has no chunk at all.
+                    # No result: say so when the project has no chunk at all, and name a
+                    # filter that matches nothing.
                     _check_indexed(conn, project)
+                    unmatched = unmatched_filter(conn, filters) if filters else None
                 # Read after COMMIT, which goes out with it: the snapshot already holds them.
                 fetched = _rows_later(conn, [i for unit in units for i in unit.part_ids])
                 covered: VectorCoverage | None = None
@@ -252,6 +256,7 @@ def search(
             rows, roots = fetched()
     coverage = None if answer is None or covered is None else answer.covered(covered)
     results = SearchResults.build(project.id, text, mode, units, rows, coverage, roots)
+    results.attrs["filter_note"] = unmatched
     if answer is not None:
         results.attrs.update(answer.describe(covered))
     return results if by == "definition" else by_file(results, files)

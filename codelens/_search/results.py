@@ -108,7 +108,9 @@ class SearchResults(pd.DataFrame):
     notebook's folder, and JupyterLab opens it), and for semantic and hybrid search
     ``semantic_model`` (the model whose vectors ranked: one per search) and
     ``first_pass`` (while a project's first-pass model answers: a dict of ``model``,
-    ``until`` (the project's model), and its ``embedded`` of ``total`` chunks; else None).
+    ``until`` (the project's model), and its ``embedded`` of ``total`` chunks; else None),
+    and ``filter_note``: when a filtered search found nothing, the filter that matches no
+    chunk of the project and what the project has instead (see :attr:`filter_note`).
 
     While a project is being embedded, lexical search covers every chunk and semantic and
     hybrid search the chunks that have their vector: :attr:`semantic_coverage` says how
@@ -218,8 +220,20 @@ class SearchResults(pd.DataFrame):
             return None
         return coverage_note(*coverage)
 
-    def _note(self) -> str | None:
-        return self.meaning_note
+    @property
+    def filter_note(self) -> str | None:
+        """When the search found nothing: the filter that no chunk of the project passes
+        on its own, with what the project has instead (``language filter 'pyhton' matches
+        no chunk of this project (its languages: markdown, python)``); else None."""
+        note = self.attrs.get("filter_note")
+        return None if note is None else str(note)
+
+    @property
+    def search_note(self) -> str | None:
+        """What a reader of these results should be told besides them, in one line:
+        :attr:`filter_note` and :attr:`meaning_note`, or None."""
+        notes = [n for n in (self.filter_note, self.meaning_note) if n]
+        return "; ".join(notes) or None
 
     def parts_of(self, row: int) -> pd.DataFrame:
         """The parts of the result at position ``row`` (0 = the first): one row per chunk
@@ -250,7 +264,7 @@ class SearchResults(pd.DataFrame):
         return f"{what} for {shown!r} ({self.attrs.get('mode', '?')})"
 
     def _text(self) -> str:
-        note = self._note()
+        note = self.search_note
         if len(self) == 0:
             return f"SearchResults: {self._title()}" + (f"\n{note}" if note else "")
         lines = [f"SearchResults: {self._title()}"]
@@ -281,7 +295,7 @@ class SearchResults(pd.DataFrame):
             html: str | None = pd.DataFrame(self)._repr_html_()  # type: ignore[operator]
             return html
         return results_html(
-            self, self._title(), self.display_limit, self._note(), roots=self.attrs.get("roots")
+            self, self._title(), self.display_limit, self.search_note, roots=self.attrs.get("roots")
         )
 
 

@@ -221,7 +221,14 @@ def test_index_then_search(
     assert {r["path"] for r in json.loads(capsys.readouterr().out)} == {"pkg/sub/dates.py"}
 
     assert main(["search", "invoice", "-p", "cli-search", "--repo", "elsewhere"]) == 0
-    assert "no results" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "no results: repository filter 'elsewhere' names no repository of this project"
+        " (its repositories: shop)\n"
+    )
+    assert main(["search", "invoice", "-p", "cli-search", "--lang", "python", "--type", "js"]) == 0
+    assert capsys.readouterr().out == (
+        "no results: try other words, --mode semantic, or fewer filters\n"
+    )
 
     assert main(["status", "-p", "cli-search"]) == 0
     out = capsys.readouterr().out

@@ -303,6 +303,17 @@ async def _index_and_search(
     }
     assert len(await search(query="invoice", repository=repo.name, limit=1)) == 1
     assert await search(query="invoice", repository="other-repo") == []
+    unmatched = payload(
+        await client.call_tool(
+            "search_code", {"project_id": project_id, "query": "invoice", "language": "pyhton"}
+        )
+    )
+    assert (unmatched["count"], unmatched["note"]) == (
+        0,
+        "language filter 'pyhton' matches no chunk of this project (its languages: "
+        + ", ".join(sorted({h["language"] for h in hits}))
+        + ")",
+    )
     files = await search(query="invoice total", by="file")
     assert len({f["path"] for f in files}) == len(files)
     assert files[0]["file_results"] == len(files[0]["definitions"]) >= 1

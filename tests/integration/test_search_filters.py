@@ -219,3 +219,64 @@ def test_kind_also_takes_a_definition_kind(mixed: Project) -> None:
     assert list(results.path) == ["docs/retry.md"]
     assert set(search(mixed.handle, "retry request", kind="class").symbol) == {"Retry"}
     assert search(mixed.handle, "retry request", kind="interface").empty
+
+
+@pytest.mark.parametrize(
+    ("filters", "note"),
+    [
+        (
+            {"language": "Klingon"},
+            "language filter 'klingon' matches no chunk of this project"
+            " (its languages: java, markdown, python, rst, text)",
+        ),
+        (
+            {"repository": "nope", "language": "python"},
+            "repository filter 'nope' names no repository of this project (its repositories: repo)",
+        ),
+        ({"path": "nowhere"}, "path filter 'nowhere' matches no file of this project"),
+        ({"path": "src/**/*.go"}, "path filter 'src/**/*.go' matches no file of this project"),
+        ({"file_type": ".rs"}, "file_type filter 'rs' matches no file of this project"),
+        (
+            {"kind": "interface"},
+            "kind filter 'interface' matches no chunk of this project"
+            " (its kinds: class, function, section, window)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("by", ["definition", "file"])
+@pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
+def test_a_filter_that_matches_nothing_is_named(
+    mixed: Project, mode: str, by: str, filters: dict[str, str], note: str
+) -> None:
+    """A typo in a filter (``pyhton``) used to give no results and no reason."""
+    results = search(mixed.handle, "retry request", mode=mode, by=by, **filters)
+    assert results.empty
+    assert results.filter_note == note
+    assert note in repr(results)
+
+
+def test_filters_that_each_match_but_not_together_name_none(mixed: Project) -> None:
+    results = search(mixed.handle, "retry request", language="java", path="docs")
+    assert results.empty
+    assert results.filter_note is None
+    found = search(mixed.handle, "retry request", language="java")
+    assert not found.empty and found.filter_note is None
+
+
+def test_a_long_list_of_what_the_project_has_is_cut(workspace: Workspace) -> None:
+    project = workspace.create(f"filters-many-{uuid.uuid4().hex[:8]}")
+    try:
+        kinds = [f"kind{chr(ord('a') + i)}" for i in range(14)]
+        load(project, [Chunk(f"notes/{k}", "", "retry a request\n", None, k) for k in kinds])
+        results = search(project.handle, "retry request", kind="function")
+        assert results.filter_note == (
+            "kind filter 'function' matches no chunk of this project (its kinds: "
+            + ", ".join(kinds[:12])
+            + " and 2 more)"
+        )
+        unknown = search(project.handle, "retry request", language="python", mode="lexical")
+        assert unknown.filter_note == (
+            "language filter 'python' matches no chunk of this project (its languages: none)"
+        )
+    finally:
+        workspace.drop(project.id, force=True)

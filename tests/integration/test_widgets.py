@@ -190,7 +190,9 @@ def test_empty_results_say_so(panel: SearchPanel) -> None:
     panel.language.value = "ruby"
     panel.query.value = "invoice"
     assert panel.results.children == ()
-    assert f"no results for 'invoice' in project {panel.project.value}" in text(panel.status)
+    assert f"no results for 'invoice' in project {panel.project.value}: language filter 'ruby'" in (
+        text(panel.status)
+    )
 
 
 def test_empty_query_asks_for_one(panel: SearchPanel) -> None:
