@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from psycopg import sql
 
+from codelens._search.category import CATEGORIES
 from codelens._search.filters import Filters
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def unmatched_filter(conn: Connection, filters: Filters) -> str | None:
             continue
         if listing is None:
             return f"{name} filter {value!r} matches no file of this project"
+        if name == "kind" and value in CATEGORIES:
+            return f"kind filter {value!r} matches no chunk of this project: it has no {value}"
         values = [str(r[0]) for r in conn.execute(listing).fetchall()]
         shown = ", ".join(values[:_LISTED]) or "none"
         if len(values) > _LISTED:

@@ -278,5 +278,8 @@ def test_a_long_list_of_what_the_project_has_is_cut(workspace: Workspace) -> Non
         assert unknown.filter_note == (
             "language filter 'python' matches no chunk of this project (its languages: none)"
         )
+        assert search(project.handle, "retry request", kind="docs").filter_note == (
+            "kind filter 'docs' matches no chunk of this project: it has no docs"
+        )
     finally:
         workspace.drop(project.id, force=True)
