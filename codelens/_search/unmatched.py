@@ -56,6 +56,8 @@ def unmatched_filter(conn: Connection, filters: Filters) -> str | None:
         if name == "kind" and value in CATEGORIES:
             return f"kind filter {value!r} matches no chunk of this project: it has no {value}"
         values = [str(r[0]) for r in conn.execute(listing).fetchall()]
+        if name == "repository" and value in values:
+            return f"repository filter {value!r} matches no chunk of this project: it has none yet"
         shown = ", ".join(values[:_LISTED]) or "none"
         if len(values) > _LISTED:
             shown += f" and {len(values) - _LISTED} more"

@@ -281,5 +281,11 @@ def test_a_long_list_of_what_the_project_has_is_cut(workspace: Workspace) -> Non
         assert search(project.handle, "retry request", kind="docs").filter_note == (
             "kind filter 'docs' matches no chunk of this project: it has no docs"
         )
+        with project.connection() as conn:
+            conn.execute("INSERT INTO repositories (root_path, name) VALUES ('/nowhere', 'bare')")
+            conn.commit()
+        assert search(project.handle, "retry request", repository="bare").filter_note == (
+            "repository filter 'bare' matches no chunk of this project: it has none yet"
+        )
     finally:
         workspace.drop(project.id, force=True)
