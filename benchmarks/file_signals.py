@@ -66,13 +66,12 @@ from codelens._chunk.identifier_words import identifier_words
 from codelens._db.model_record import search_embedder
 from codelens._search.answering import answering
 from codelens._search.by_file import FILE_SPREAD
-from codelens._search.engine import hybrid_head
 from codelens._search.evaluate import answer_gains, score_files
 from codelens._search.file_cosines import file_cosines_later
-from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
-from codelens._search.grouping import Place, Unit, rank_units, units_of
+from codelens._search.fusion import Fused, fuse
+from codelens._search.grouping import Place, Unit, units_of
 from codelens._search.query import query_cache
-from codelens._search.signals import RULES, rerank, semantic_weight
+from codelens._search.signals import RULES, semantic_weight
 
 NAMES = 40  # definition names in a summary
 OPENING = 400  # characters of the file's first chunk
@@ -183,8 +182,7 @@ def top_with_list(near: tuple[rv.Case, list[int]], weight: float) -> list[Place]
         gain = weight / (10.0 + rank)
         fused[chunk_id] = Fused(chunk_id, old.score + gain, old.semantic_rank, old.lexical_rank)
     ranked = sorted(fused.values(), key=lambda f: (-f.score, f.semantic_rank or math.inf, f.id))
-    units = rank_units(ranked[: hybrid_head(rv.LIMIT)], case.units, None, KIND_WEIGHTS)
-    return [u.place for u in rerank(units, case.shape, file_cosines=case.cosines)[: rv.LIMIT]]
+    return [u.place for u in rv.ranked_units(case, ranked)]
 
 
 def file_sizes(home: Path, corpora: set[str], embedder: str) -> dict[str, dict[int, int]]:
@@ -216,8 +214,7 @@ def by_file_table(cases: list[rv.Case]) -> pd.DataFrame:
         if case.set != "files":
             continue
         fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape))
-        units = rank_units(fused[: hybrid_head(depth)], case.units, None, KIND_WEIGHTS)
-        ranked = rerank(units, case.shape, file_cosines=case.cosines)[:depth]
+        ranked = rv.ranked_units(case, fused, depth=depth)
         scores: dict[str, list[float]] = {}
         for unit in ranked:
             scores.setdefault(unit.place.path, []).append(unit.best.score)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -129,7 +129,22 @@ def top(
     ``rescore``, the grouped units' fused scores are first replaced by what it gives
     (an experiment's prior), then the rules apply."""
     fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape, rules))
-    units = rank_units(fused[: hybrid_head(LIMIT)], case.units, None, KIND_WEIGHTS)
+    return [u.place for u in ranked_units(case, fused, rules, rescore=rescore)]
+
+
+def ranked_units(
+    case: Case,
+    fused: list[Fused],
+    rules: Rules = RULES,
+    *,
+    depth: int = LIMIT,
+    kinds: Mapping[str, float] = KIND_WEIGHTS,
+    rescore: Callable[[list[Unit]], list[float]] | None = None,
+) -> list[Unit]:
+    """The first ``depth`` units as hybrid search ranks ``fused`` (``case``'s candidates,
+    fused): the head grouped with the kinds' weights ``kinds``, maybe rescored (see
+    :func:`top`), then re-ranked by ``rules``; each unit's score is its final one."""
+    units = rank_units(fused[: hybrid_head(depth)], case.units, None, kinds)
     if rescore is not None:
         scores = rescore(units)
         units = [
@@ -139,7 +154,7 @@ def top(
             for u, s in zip(units, scores, strict=True)
         ]
         units.sort(key=lambda u: -u.best.score)
-    return [u.place for u in rerank(units, case.shape, rules, file_cosines=case.cosines)[:LIMIT]]
+    return rerank(units, case.shape, rules, file_cosines=case.cosines)[:depth]
 
 
 def arguments(description: str) -> argparse.ArgumentParser:

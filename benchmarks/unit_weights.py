@@ -44,10 +44,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import ranking_variants as rv
 
 import codelens._search.signals.rules as rules_module
-from codelens._search.engine import hybrid_head
 from codelens._search.fusion import KIND_WEIGHTS, fuse
-from codelens._search.grouping import Place, rank_units
-from codelens._search.signals import RULES, rerank, semantic_weight
+from codelens._search.grouping import Place
+from codelens._search.signals import RULES, semantic_weight
 from codelens._search.signals.scored import Scored
 
 DECLARATIONS = ("interface", "type", "declaration")
@@ -84,8 +83,7 @@ def weighed(case: rv.Case, kinds: Mapping[str, float]) -> list[Place]:
     """The first ten places with ``kinds`` as the kinds' weights (questions in words)."""
     fused = fuse(case.semantic, case.lexical, semantic_weight=semantic_weight(case.shape))
     weights = KIND_WEIGHTS if case.shape.is_symbol else kinds
-    units = rank_units(fused[: hybrid_head(rv.LIMIT)], case.units, None, weights)
-    return [u.place for u in rerank(units, case.shape, file_cosines=case.cosines)[: rv.LIMIT]]
+    return [u.place for u in rv.ranked_units(case, fused, kinds=weights)]
 
 
 def saturated(case: rv.Case, saturate: Saturate) -> list[Place]:
