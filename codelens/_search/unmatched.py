@@ -10,7 +10,6 @@ found nothing. Only searches that come back empty pay for the check.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from psycopg import sql
@@ -25,7 +24,6 @@ __all__ = ["unmatched_filter"]
 
 # Values listed after the message, at most; the rest are counted.
 _LISTED = 12
-_NO_FILTER = Filters()
 
 # (filter, the statement listing what the project has instead, or None for no list)
 _CHECKS: tuple[tuple[str, str | None], ...] = (
@@ -45,7 +43,7 @@ def unmatched_filter(conn: Connection, filters: Filters) -> str | None:
         value = getattr(filters, name)
         if value is None:
             continue
-        where, params = replace(_NO_FILTER, **{name: value}).where()
+        where, params = Filters(**{name: value}).where()
         found = conn.execute(
             sql.SQL("SELECT EXISTS (SELECT FROM chunks c WHERE {})").format(where), params
         ).fetchone()
