@@ -24,7 +24,9 @@ __all__ = [
     "EmbedderChoice",
     "EmbeddingMetadata",
     "choose_embedder",
+    "clear_first_pass",
     "first_pass_model",
+    "first_pass_retired",
     "index_embedder",
     "index_first_pass",
     "next_embedder",
@@ -53,6 +55,12 @@ def read_metadata(conn: Connection) -> EmbeddingMetadata | None:
         return cur.fetchone()
 
 
+def first_pass_retired(meta: EmbeddingMetadata | None) -> bool:
+    """Whether the project's first pass is a static model this codelens no longer ships."""
+    first = None if meta is None else meta.first_pass_model
+    return first is not None and retired_static_model(first) is not None
+
+
 def first_pass_model(project: ProjectHandle) -> str | None:
     """The first-pass model a project was indexed with; None: none, or not indexed yet."""
     with project.connection() as conn:
@@ -77,7 +85,9 @@ class EmbedderChoice:
     record: bool  # the project has no model yet, or switches to this one
     replace: bool  # a switch: every stored vector is dropped
     rechunk: bool  # every file is chunked again
-    renew_first_pass: bool = False  # the first pass's model was retired: its vectors go
+    # The first pass's model was retired: its vectors go, the current one's replace them
+    # (codelens._index.first_pass_renewal).
+    renew_first_pass: bool = False
 
 
 def choose_embedder(
@@ -100,7 +110,7 @@ def choose_embedder(
         return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
     wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
     first = meta.first_pass_model
-    renew = first is not None and retired_static_model(first) is not None
+    renew = first_pass_retired(meta)
     if wanted != meta.model_name or (first not in (None, FIRST_PASS_SPEC) and not renew):
         if not force:
             had, now = (
@@ -129,15 +139,15 @@ def next_embedder(project: ProjectHandle) -> Embedder:
 
 def index_embedder(
     project: ProjectHandle, conn: Connection, requested: str | None, *, force: bool
-) -> tuple[Embedder, bool]:
-    """The embedder for an index run, and whether every chunk must be embedded again."""
+) -> tuple[Embedder, bool, bool]:
+    """The embedder for an index run, whether every chunk must be embedded again, and
+    whether the project's retired first pass is to be replaced (which this leaves to the
+    run: :mod:`codelens._index.first_pass_renewal`)."""
     choice = choose_embedder(project, read_metadata(conn), requested, force=force)
     embedder = get_embedder(choice.spec, settings=project.settings)
     if choice.record:
         _record(project, conn, embedder, replace=choice.replace)
-    if choice.renew_first_pass:
-        _renew_first_pass(project, conn, embedder)
-    return embedder, choice.rechunk
+    return embedder, choice.rechunk, choice.renew_first_pass
 
 
 def index_first_pass(conn: Connection) -> Embedder | None:
@@ -194,20 +204,20 @@ def _record(project: ProjectHandle, conn: Connection, embedder: Embedder, *, rep
         )
 
 
-def _renew_first_pass(project: ProjectHandle, conn: Connection, embedder: Embedder) -> None:
-    # The retired model's vectors go, the project's own stay: the chunks this run writes
-    # get the current first pass's vectors, and those already embedded by the project's
-    # model need none.
+def clear_first_pass(project: ProjectHandle, conn: Connection, embedder: Embedder) -> str | None:
+    """Drop every first-pass vector and record the first pass the project wants now (for
+    its model ``embedder``); that first pass's name, or None for none. The project's own
+    vectors stay. The caller gives the chunks their new vectors in the same transaction."""
+    wanted = wanted_first_pass(project, embedder)
     with conn.transaction():
         conn.execute("UPDATE chunks SET first_vector = NULL WHERE first_vector IS NOT NULL")
         conn.execute("DELETE FROM file_vectors WHERE embedding IS NULL")
         conn.execute("UPDATE file_vectors SET first_vector = NULL WHERE first_vector IS NOT NULL")
         if owns_chunks(conn):
+            # Built again once the new vectors are in: one build, not a row-by-row upkeep.
             conn.execute("DROP INDEX IF EXISTS chunks_first_vector_hnsw")
-        conn.execute(
-            "UPDATE embedding_metadata SET first_pass_model = %s",
-            [wanted_first_pass(project, embedder)],
-        )
+        conn.execute("UPDATE embedding_metadata SET first_pass_model = %s", [wanted])
+    return wanted
 
 
 def update_chunker_version(conn: Connection) -> None:

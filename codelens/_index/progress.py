@@ -27,8 +27,26 @@ class Progress:
         self._callback = callback
         self._files: tqdm[Any] | None = None
         self._chunks: tqdm[Any] | None = None
+        self._renewal: tqdm[Any] | None = None
         self._embed_started: float | None = None
         self.state = IndexProgress("scan")
+
+    def renewing(self, total: int) -> None:
+        """A retired first pass is replaced before the run stores anything: ``total``
+        chunks get the current first-pass model's vectors."""
+        self.state = IndexProgress("first pass", chunks_total=total)
+        if self._show and total:
+            self._renewal = tqdm(total=total, desc="first-pass vectors", unit="chunk", leave=True)
+        self._emit()
+
+    def first_pass_renewed(self, n: int) -> None:
+        self.state = replace(self.state, chunks_done=self.state.chunks_done + n)
+        if self._renewal is not None:
+            self._renewal.update(n)
+            if self.state.chunks_done >= self.state.chunks_total:
+                self._renewal.close()
+                self._renewal = None
+        self._emit()
 
     def start(self, files_total: int) -> None:
         """The store phase begins: ``files_total`` files to chunk and store."""
@@ -85,10 +103,10 @@ class Progress:
 
     def close(self) -> None:
         self.state = replace(self.state, stage="done", path=None, seconds_left=None)
-        for bar in (self._files, self._chunks):
+        for bar in (self._renewal, self._files, self._chunks):
             if bar is not None:
                 bar.close()
-        self._files = self._chunks = None
+        self._renewal = self._files = self._chunks = None
         self._emit()
 
     def _emit(self) -> None:

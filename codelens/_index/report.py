@@ -15,7 +15,10 @@ __all__ = ["IndexProgress", "IndexReport"]
 class IndexProgress:
     """One tick of an index run, as passed to ``on_progress`` callbacks."""
 
-    stage: str  # "scan", "store" (files), "embed" (chunks awaiting vectors) or "done"
+    # "scan", "store" (files), "embed" (chunks awaiting vectors) or "done"; "first pass"
+    # (chunks given the current first-pass model's vectors) comes first when a run
+    # replaces a retired one.
+    stage: str
     files_done: int = 0  # files stored: searchable by words from then on
     files_total: int = 0
     chunks_done: int = 0  # chunks embedded: found by meaning from then on

@@ -44,6 +44,7 @@ from codelens._db.model_record import index_embedder, index_first_pass, search_e
 from codelens._embed.base import embeds_inline
 from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
+from codelens._index.first_pass_renewal import renew_first_pass
 from codelens._index.lock import index_lock, setup_lock
 from codelens._index.progress import Progress
 from codelens._index.report import IndexProgress, IndexReport
@@ -251,8 +252,7 @@ def _index(
 ) -> tuple[IndexReport, Embedder]:
     with conn.transaction():
         setup_lock(conn, project)
-        model, rechunk = index_embedder(project, conn, options.embedder, force=options.force)
-        first = index_first_pass(conn)
+        model, rechunk, renew = index_embedder(project, conn, options.embedder, force=options.force)
         repository_id, repository = upsert_repository(conn, str(root), options.name)
         rechunk = rechunk or not chunked_by_today(conn, repository_id)
         interrupt_dead_runs(conn, repository_id)
@@ -264,12 +264,21 @@ def _index(
     reuse = not options.force and any_embedded(conn)
     inline = embeds_inline(model) and options.embed != "later"
     run = Run(conn, project, model, report, ticker, repository_id, reuse=reuse, inline=inline)
-    if first is not None:
-        # Its vectors are reused by content hash as the model's are, on their own test: a
-        # project stored with embed="later" has first-pass vectors and none of its model's.
-        run.first_pass(first, reuse=not options.force and any_first_pass(conn))
     status = "failed"
     try:
+        if renew:
+            with run.timed("first-pass renewal"):
+                renewed = renew_first_pass(conn, project, model, ticker, options.cancel)
+            if not renewed:
+                report.interrupted = True
+                status = "interrupted"
+                return report, model
+        first = index_first_pass(conn)
+        if first is not None:
+            # Its vectors are reused by content hash as the model's are, on their own test:
+            # a project stored with embed="later" has first-pass vectors and none of its
+            # model's.
+            run.first_pass(first, reuse=not options.force and any_first_pass(conn))
         with run.timed("scan"):
             scanned = list(scan(target, options.scan_options))
             known = known_files(conn, repository_id)

@@ -166,6 +166,12 @@ class IndexPanel:
         # (found by meaning too), whose total is known when embedding begins.
         self.progress.max = max(tick.files_total, 1)
         self.progress.value = min(tick.files_done, self.progress.max)
+        if tick.stage == "first pass":
+            self.stage.value = (
+                f"first pass: {tick.chunks_done:,} of {tick.chunks_total:,} chunks given"
+                " the current static model's vectors"
+            )
+            return
         stored = f"{tick.stage}: {tick.files_done:,} of {tick.files_total:,} files stored"
         if tick.stage not in ("embed", "done") or not tick.chunks_total:
             self.stage.value = stored

@@ -304,6 +304,24 @@ def test_a_second_repository_reuses_the_first_pass_vectors_of_the_same_texts(
     assert rows and all(kinds == 1 and n == 2 for _, kinds, n in rows)
 
 
+def _retire_first_pass(project: Project) -> list[tuple[Any, ...]]:
+    """Make the project as an earlier codelens left it: a first pass it no longer ships,
+    with that model's vectors (one for all, as good as any for a model nothing loads)."""
+    with project.connection() as conn:
+        conn.execute("UPDATE embedding_metadata SET first_pass_model = 'static:static-code-v1'")
+        conn.execute("UPDATE chunks SET first_vector = (SELECT first_vector FROM chunks LIMIT 1)")
+    return _rows(project, "SELECT id, first_vector::text FROM chunks ORDER BY id")
+
+
+def _current_first_pass_everywhere(project: Project) -> None:
+    rows = _rows(project, "SELECT path, symbol, embed_header, content, first_vector FROM chunks")
+    assert rows and all(r[4] is not None for r in rows), [r[0] for r in rows if r[4] is None]
+    static = StaticEmbedder()
+    for row in rows:
+        text = embedding_text_of(*row[:4])
+        assert np.allclose(row[4].to_numpy(), static.embed_query(text), atol=2e-3), row[0]
+
+
 def test_a_retired_first_pass_is_replaced_by_the_next_index_run_the_projects_vectors_kept(
     project: Project, tmp_path: Path
 ) -> None:
@@ -315,34 +333,86 @@ def test_a_retired_first_pass_is_replaced_by_the_next_index_run_the_projects_vec
     )
     mine = _rows(project, mine_query)
     assert mine and all(vector is not None for *_, vector in mine)
-    # As an earlier codelens left it: a first pass it no longer ships, with its vectors.
-    with project.connection() as conn:
-        conn.execute("UPDATE embedding_metadata SET first_pass_model = 'static:static-code-v1'")
-        conn.execute("UPDATE chunks SET first_vector = (SELECT first_vector FROM chunks LIMIT 1)")
+    _retire_first_pass(project)
     (repo / "src" / "refunds.py").write_text(
         "def refund_charge(charge):\n    return gateway.refund(charge.id)\n"
     )
+    ticks: list[IndexProgress] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        project.index(repo, progress=False, embed="later")  # no force asked for
+        report = project.index(repo, progress=False, embed="later", on_progress=ticks.append)
     assert [str(w.message) for w in caught if "first pass" in str(w.message)] == []
     assert _rows(project, "SELECT first_pass_model FROM embedding_metadata") == [
         (DEFAULT_STATIC_SPEC,)
     ]
-    # The project's own vectors stay; the old first pass's are gone; the new file's chunk
-    # has the current first pass's vector of its text.
+    renewal = [t for t in ticks if t.stage == "first pass"]
+    assert renewal and renewal[-1].chunks_done == renewal[-1].chunks_total > 0
+    # The project's own vectors stay; every chunk, not only those the run wrote, has the
+    # current first pass's vector of its text.
     assert _rows(project, mine_query) == mine
-    rows = _rows(
+    _current_first_pass_everywhere(project)
+    assert _rows(
         project,
-        "SELECT path, symbol, embed_header, content, first_vector FROM chunks"
-        " WHERE first_vector IS NOT NULL",
-    )
-    assert [r[0] for r in rows] == ["src/refunds.py"]
-    text = embedding_text_of(*rows[0][:4])
-    assert np.allclose(rows[0][4].to_numpy(), StaticEmbedder().embed_query(text), atol=2e-3)
-    hits = project.search("give the money of a charge back", mode="semantic", limit=1)
+        "SELECT count(*) FROM file_vectors WHERE first_vector IS NULL",
+    ) == [(0,)]
+    # refunds.py awaits MiniLM, so the first pass answers meaning search: over the whole
+    # project, the files stored before the renewal included.
+    query_cache.clear()
+    hits = project.search(QUESTION, mode="semantic", limit=3)
     assert hits.attrs["semantic_model"] == DEFAULT_STATIC_SPEC
-    assert hits.iloc[0]["symbol"] == "refund_charge"
+    assert "src/billing.py" in list(hits["path"])
+    refund = project.search("give the money of a charge back", mode="semantic", limit=3)
+    assert refund.attrs["semantic_model"] == DEFAULT_STATIC_SPEC
+    assert "refund_charge" in list(refund["symbol"])
+    assert not report.interrupted and report.seconds["first-pass renewal"] > 0
+
+
+def test_an_interrupted_renewal_of_a_retired_first_pass_changes_nothing_the_next_run_renews(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(tmp_path / "payments")
+    project.index(repo, progress=False, embed="wait")
+    old = _retire_first_pass(project)
+    cancel = threading.Event()
+
+    def stop_at_the_renewal(tick: IndexProgress) -> None:
+        if tick.stage == "first pass":
+            cancel.set()
+
+    report = project.index(
+        repo, progress=False, embed="later", on_progress=stop_at_the_renewal, cancel=cancel
+    )
+    assert report.interrupted and report.files_indexed == 0
+    assert _rows(project, "SELECT first_pass_model FROM embedding_metadata") == [
+        ("static:static-code-v1",)
+    ]
+    assert _rows(project, "SELECT id, first_vector::text FROM chunks ORDER BY id") == old
+    capsys.readouterr()
+    assert project.index(repo, embed="later").interrupted is False
+    chunks = len(old)
+    assert "first-pass vectors: 100%" in capsys.readouterr().err
+    _current_first_pass_everywhere(project)
+    assert len(_rows(project, "SELECT id FROM chunks")) == chunks
+
+
+def test_a_retired_first_pass_with_the_first_pass_turned_off_goes_with_its_vectors(
+    no_first_pass: Project, tmp_path: Path
+) -> None:
+    project = no_first_pass
+    repo = make_repo(tmp_path / "payments")
+    project.index(repo, progress=False, embed="wait")
+    with project.connection() as conn:
+        conn.execute("UPDATE embedding_metadata SET first_pass_model = 'static:static-code-v1'")
+        conn.execute(
+            "UPDATE chunks SET first_vector = ('[0.5' || repeat(',0.5', 255) || ']')::halfvec"
+        )
+    report = project.index(repo, progress=False, embed="later")
+    assert not report.interrupted
+    assert _rows(project, "SELECT first_pass_model FROM embedding_metadata") == [(None,)]
+    assert _rows(project, "SELECT count(*) FROM chunks WHERE first_vector IS NOT NULL") == [(0,)]
+    hits = project.search(QUESTION, mode="semantic", limit=3)
+    assert hits.attrs["semantic_model"] == MINILM
+    assert hits["path"].iloc[0] == "src/billing.py"
 
 
 def test_a_retired_first_pass_answers_no_search_the_projects_model_does(

@@ -287,6 +287,27 @@ def test_index_panel_classes(ws: Workspace, indexed: str, tmp_path: Path) -> Non
     assert widget.panel.project.value == indexed
 
 
+def test_index_panel_says_so_while_a_retired_first_pass_is_replaced(
+    ws: Workspace, fresh: str, repo: Path
+) -> None:
+    project = ws.create(fresh, embedder="local")
+    project.index(repo, progress=False, embed="later")
+    with project.connection() as conn:
+        conn.execute("UPDATE embedding_metadata SET first_pass_model = 'static:static-code-v1'")
+        row = conn.execute("SELECT count(*) FROM chunks").fetchone()
+    assert row is not None and row[0] > 0
+    panel = IndexPanel(workspace=ws)
+    panel.path.value, panel.project.value = str(repo), fresh
+    stages: list[str] = []
+    panel.stage.observe(lambda change: stages.append(change["new"]), "value")
+    panel.index_button.click()
+    panel.wait(300)
+    n = row[0]
+    said = f"first pass: {n:,} of {n:,} chunks given the current static model's vectors"
+    assert said in stages, stages
+    assert panel.progress.bar_style == "success"
+
+
 def test_index_button_indexes_in_the_background(
     ws: Workspace, fresh: str, repo: Path, tmp_path: Path
 ) -> None:
