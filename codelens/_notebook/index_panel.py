@@ -15,6 +15,7 @@ import ipywidgets as w
 
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.dry_run_report import duration
+from codelens._index.target import index_target
 from codelens._notebook.widget_util import classed, one_line, set_status, workspace_of
 from codelens._project import Project
 from codelens.errors import CodelensError, IndexingError
@@ -122,9 +123,12 @@ class IndexPanel:
             name = self.project.value.strip()
             if not name:
                 raise CodelensError("type a project name: an existing one or a new one")
-            # Created here, so a bad name fails at once; not by a dry run, which writes nothing
-            # (a bad name still fails: Project checks it).
+            # Created here, so a bad name fails at once, after the folder (a mistyped one
+            # takes no name); not by a dry run, which writes nothing (a bad name still
+            # fails: Project checks it).
             ws = self.workspace
+            if not dry_run:
+                index_target(path)
             project = Project(ws, name) if dry_run else ws.project(name)
         except CodelensError as error:
             self._say(one_line(error), error=True)

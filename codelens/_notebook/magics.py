@@ -15,6 +15,7 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, 
 from traitlets import Bool, Enum, Instance, Int, Unicode, default
 
 from codelens._api import workspace as default_workspace
+from codelens._index.target import index_target
 from codelens._notebook.args import (
     COMMANDS,
     SEARCH_PARSER,
@@ -159,6 +160,9 @@ class CodelensMagics(Magics):
             # Not created: what creating it and indexing DIR would do.
             planned = Project(ws, name)
             return planned.dry_run(unquote(args.path), embedder=embedder, progress=not self.quiet)
+        path = unquote(args.path) if args.path else None
+        if path is not None:
+            index_target(path)  # a mistyped folder fails before the name is taken
         project = ws.create(
             name,
             description=unquote(args.description or ""),
@@ -167,8 +171,8 @@ class CodelensMagics(Magics):
         )
         ws.use(name)
         print(f"created project {name!r}; it is now the current project")
-        if args.path:
-            return project.index(unquote(args.path), progress=not self.quiet, embed=args.embed)
+        if path is not None:
+            return project.index(path, progress=not self.quiet, embed=args.embed)
         return None
 
     def _cmd_use(self, args: argparse.Namespace) -> None:

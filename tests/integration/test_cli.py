@@ -190,6 +190,22 @@ def test_projects_when_there_are_none(
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_index_of_a_missing_folder_fails_in_one_line_and_creates_no_project(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    workspace: Workspace,
+    drop_after: list[str],
+) -> None:
+    drop_after.append("cli-typo")
+    assert main(["index", str(tmp_path / "typo"), "-p", "cli-typo", "-q"]) == 1
+    assert _one_error_line(capsys) == (
+        f"codelens: error: {str(tmp_path / 'typo')!r} does not exist: pass the folder of a"
+        " repository to index\n"
+    )
+    assert not workspace.exists("cli-typo")
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_index_then_search(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], drop_after: list[str]
 ) -> None:

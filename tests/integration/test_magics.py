@@ -171,6 +171,24 @@ def test_create_with_path_indexes_it(
     assert ws.get(fresh).info()["embedder"] == "local"
 
 
+def test_create_with_a_missing_folder_fails_in_one_line_and_creates_nothing(
+    ip: InteractiveShell, ws: Workspace, fresh: str, repo: Path, tmp_path: Path
+) -> None:
+    magics(ip).quiet = True
+    before = ws.ids()
+    result = ip.run_cell(f"%codelens create {fresh} --path {tmp_path / 'typo'}")
+    error = result.error_in_exec
+    assert type(error).__name__ == "IndexingError"
+    assert error is not None and error._render_traceback_() == [  # type: ignore[attr-defined]
+        f"IndexingError: {str(tmp_path / 'typo')!r} does not exist: pass the folder of a"
+        " repository to index"
+    ]
+    assert ws.ids() == before
+    # The same command with the folder fixed: the name is still free.
+    report = line(ip, "codelens", f"create {fresh} --path {repo} --embedder local")
+    assert report.files_indexed == 3  # type: ignore[attr-defined]
+
+
 def test_create_without_a_first_pass_searches_by_the_projects_model_alone(
     ip: InteractiveShell,
     ws: Workspace,

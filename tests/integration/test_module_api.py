@@ -10,6 +10,7 @@ import pytest
 
 import codelens
 from codelens import Workspace
+from codelens.errors import IndexingError
 from tests.fake_ollama import FakeOllama
 
 
@@ -50,3 +51,11 @@ def test_index_search_analyze_and_evaluate_from_the_module(
         assert scores.loc["lexical", "recall@10"] == 1.0
     finally:
         codelens.drop_project(project_id, force=True)
+
+
+def test_index_of_a_missing_folder_into_a_new_project_creates_no_project(
+    default: Workspace, project_id: str, tmp_path: Path
+) -> None:
+    with pytest.raises(IndexingError, match="does not exist: pass the folder"):
+        codelens.index(tmp_path / "typo", project=project_id, progress=False)
+    assert not default.exists(project_id)

@@ -368,11 +368,14 @@ def test_index_panel_errors(ws: Workspace, fresh: str, tmp_path: Path) -> None:
     panel.project.value = fresh
     panel.path.value = str(tmp_path / "missing")
     panel.index_button.click()
-    panel.wait(60)
-    assert "IndexingError: " in text(panel.status)
+    # Said at once, as a bad name is; it creates no project, so the same name is still
+    # new once the folder is fixed.
+    assert not panel.running
+    assert panel.status.value.count("IndexingError: ") == 1
     assert "does not exist" in text(panel.status)
-    assert panel.progress.bar_style == "danger"
+    assert "cl-error" in panel.status._dom_classes
     assert not panel.index_button.disabled
+    assert not ws.exists(fresh)
 
 
 def test_start_while_running_is_ignored(ws: Workspace, fresh: str, repo: Path) -> None:
