@@ -10,7 +10,7 @@ import pandas as pd
 
 from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
-from codelens._index.target import index_target
+from codelens._index.run import check_index_request
 from codelens._project import Project
 from codelens._search.evaluate import evaluate as run_evaluation
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
@@ -184,7 +184,8 @@ def index(
             cancel=cancel,
         )
     if not isinstance(project, Project):
-        index_target(path)  # a mistyped folder fails before a new project is created
+        # Before a new project is created: a mistyped request takes no name.
+        check_index_request(path, embed=embed, embedder=embedder)
     target = project if isinstance(project, Project) else ws.project(project)
     return target.index(
         path,

@@ -21,7 +21,7 @@ from codelens._db.model_record import first_pass_model, next_embedder
 from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._embed.base import embeds_inline
 from codelens._index.dry_run import DRY_RUN_HELP
-from codelens._index.target import index_target
+from codelens._index.run import check_index_request
 from codelens._project import Project
 from codelens._search.by_file import file_note
 from codelens._search.category import KIND_HELP
@@ -184,7 +184,7 @@ def _index(args: argparse.Namespace, s: _Session) -> int:
             )
         )
         return ExitCode.OK
-    index_target(args.path)  # a mistyped folder fails before the project is created
+    check_index_request(args.path)  # a mistyped folder fails before the project is created
     project = s.ws.project(args.project)
     report = project.index(
         args.path, name=args.name, force=args.force, progress=not args.quiet, embed=args.embed

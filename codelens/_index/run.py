@@ -42,6 +42,7 @@ from codelens._db.awaiting import any_embedded, any_first_pass, awaiting_count
 from codelens._db.estimates import estimated_chunks
 from codelens._db.model_record import index_embedder, index_first_pass, search_embedder
 from codelens._embed.base import embeds_inline
+from codelens._embed.registry import resolve_embedder_spec
 from codelens._index.background import EmbeddingJob, stop_job
 from codelens._index.batch import Batch, Run, tapered, unchanged
 from codelens._index.first_pass_renewal import renew_first_pass
@@ -72,7 +73,7 @@ if TYPE_CHECKING:
     from codelens._db.pool import Connection
     from codelens._embed.base import Embedder
 
-__all__ = ["BATCH_FILES", "EMBED_MODES", "embed_pending", "index_repository"]
+__all__ = ["BATCH_FILES", "EMBED_MODES", "check_index_request", "embed_pending", "index_repository"]
 
 # Small enough that an interrupt loses little, large enough to make few round trips.
 BATCH_FILES = 32
@@ -193,6 +194,18 @@ def embed_pending(
             return embed_awaiting(project, model, ticker, cancel=cancel)
         finally:
             ticker.close()
+
+
+def check_index_request(
+    path: str | os.PathLike[str], *, embed: object = "wait", embedder: str | None = None
+) -> None:
+    """Fail, in one line, on what an index run of ``path`` would refuse at once: a folder
+    that is not there, an unknown ``embed`` mode or model. Front ends ask before they
+    create a project, so that a mistyped request takes no name."""
+    _check_embed(embed)
+    index_target(path)
+    if embedder is not None:
+        resolve_embedder_spec(embedder)
 
 
 def _check_embed(embed: object) -> None:

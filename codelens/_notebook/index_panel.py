@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.dry_run_report import duration
-from codelens._index.target import index_target
+from codelens._index.run import check_index_request
 from codelens._notebook.widget_util import classed, one_line, set_status, workspace_of
 from codelens._project import Project
 from codelens.errors import CodelensError, IndexingError
@@ -128,7 +128,7 @@ class IndexPanel:
             # fails: Project checks it).
             ws = self.workspace
             if not dry_run:
-                index_target(path)
+                check_index_request(path)
             project = Project(ws, name) if dry_run else ws.project(name)
         except CodelensError as error:
             self._say(one_line(error), error=True)

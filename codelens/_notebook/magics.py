@@ -15,7 +15,7 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, 
 from traitlets import Bool, Enum, Instance, Int, Unicode, default
 
 from codelens._api import workspace as default_workspace
-from codelens._index.target import index_target
+from codelens._index.run import check_index_request
 from codelens._notebook.args import (
     COMMANDS,
     SEARCH_PARSER,
@@ -162,7 +162,8 @@ class CodelensMagics(Magics):
             return planned.dry_run(unquote(args.path), embedder=embedder, progress=not self.quiet)
         path = unquote(args.path) if args.path else None
         if path is not None:
-            index_target(path)  # a mistyped folder fails before the name is taken
+            # A mistyped folder fails before the name is taken.
+            check_index_request(path, embed=args.embed)
         project = ws.create(
             name,
             description=unquote(args.description or ""),

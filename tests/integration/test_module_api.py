@@ -10,7 +10,7 @@ import pytest
 
 import codelens
 from codelens import Workspace
-from codelens.errors import IndexingError
+from codelens.errors import ConfigError, IndexingError
 from tests.fake_ollama import FakeOllama
 
 
@@ -53,9 +53,13 @@ def test_index_search_analyze_and_evaluate_from_the_module(
         codelens.drop_project(project_id, force=True)
 
 
-def test_index_of_a_missing_folder_into_a_new_project_creates_no_project(
+def test_a_mistyped_index_into_a_new_project_creates_no_project(
     default: Workspace, project_id: str, tmp_path: Path
 ) -> None:
     with pytest.raises(IndexingError, match="does not exist: pass the folder"):
         codelens.index(tmp_path / "typo", project=project_id, progress=False)
+    with pytest.raises(IndexingError, match="embed must be one of"):
+        codelens.index(tmp_path, project=project_id, embed="soon", progress=False)
+    with pytest.raises(ConfigError, match="unknown embedder 'tfidf'"):
+        codelens.index(tmp_path, project=project_id, embedder="tfidf", progress=False)
     assert not default.exists(project_id)
