@@ -8,6 +8,7 @@ that a hit reads the same wherever it is shown.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 __all__ = ["CELL_COLUMNS", "first_line", "grouped_note", "line_offset", "match_text", "place"]
@@ -24,6 +25,16 @@ class Row(Protocol):
     def get(self, key: str, default: Any = None, /) -> Any: ...
 
 
+# C0 and C1 control characters and DEL: a file name may hold any of them but NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _shown(path: str) -> str:
+    """``path`` on one line: each control character (a newline in a file name) written as
+    its Python escape, every other character, accented or not, as it is."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], path)
+
+
 def _number(value: Any) -> int | None:
     # A missing value arrives as None, NaN or pandas.NA depending on the column's dtype.
     try:
@@ -34,7 +45,7 @@ def _number(value: Any) -> int | None:
 
 def place(row: Row) -> str:
     """The place of the hit in ``row`` (a search result row, or any mapping with its columns)."""
-    path = str(row["path"])
+    path = _shown(str(row["path"]))
     cell = _number(row.get("cell_number"))
     if cell is None:
         return f"{path}:{row['start_line']}-{row['end_line']}"

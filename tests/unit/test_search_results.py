@@ -7,7 +7,7 @@ import pytest
 
 from codelens._search.fusion import Fused
 from codelens._search.grouping import Place, Unit, join_parts, rank_units
-from codelens._search.place import match_text
+from codelens._search.place import match_text, place
 from codelens._search.results import COLUMNS, SearchResults
 
 
@@ -297,3 +297,14 @@ def test_columns_have_the_types_pandas_infers_for_their_values() -> None:
     assert results["cell_number"].tolist()[1] == 2 and pd.isna(results["cell_number"][0])
     assert results["part_ids"].tolist() == [(1,), (2,), (3, 4)]
     pd.testing.assert_frame_equal(pd.DataFrame(results), expected, check_exact=True)
+
+
+def test_a_path_with_a_newline_or_other_control_character_keeps_to_one_line() -> None:
+    # File names may hold any byte but "/" and NUL: a newline must not break the listing.
+    row = {"path": "src/new\nline\t.py", "start_line": 1, "end_line": 2}
+    assert place(row) == "src/new\\nline\\t.py:1-2"
+    assert place({**row, "path": "src/données/счёт.py"}) == "src/données/счёт.py:1-2"
+    results = _results(1)
+    results.loc[0, "path"] = "src/new\nline.py"
+    first = repr(results).splitlines()
+    assert any(line.strip().startswith("1. src/new\\nline.py:10-15") for line in first), first
