@@ -96,6 +96,19 @@ def test_symbol_queries_lean_on_words_as_the_rules_say() -> None:
         ("pool.pyi", "python", "stub"),
         ("src/pool.py", "python", None),
         ("src/testing_utils_are_code.py", "python", None),
+        # Test folders named as other ecosystems name them: a .NET test project, Gradle
+        # and Kotlin source sets, Elixir's and Python's integration suites, browser
+        # tests and Jest's mocks. A module named "-test" is a library others test with.
+        ("Src/Newtonsoft.Json.Tests/TestObjects/Person.cs", "c_sharp", "test"),
+        ("src/Dapper.UnitTests/Helpers.cs", "c_sharp", "test"),
+        ("core/src/commonTest/kotlin/Fixtures.kt", "kotlin", "test"),
+        ("core/src/jvmTest/kotlin/Rules.kt", "kotlin", "test"),
+        ("integration_test/cases/repo.exs", "elixir", "test"),
+        ("packages/app/e2e/login.ts", "typescript", "test"),
+        ("src/__mocks__/fs.js", "javascript", "test"),
+        ("kotlinx-coroutines-test/src/TestBuilders.kt", "kotlin", None),
+        ("src/latest/release.py", "python", None),
+        ("src/contest/rules.py", "python", None),
     ],
 )
 def test_files_are_classed_by_folders_and_names(path: str, language: str, kind: str) -> None:
