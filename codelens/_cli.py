@@ -131,14 +131,21 @@ def _projects(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _create(args: argparse.Namespace, s: _Session) -> int:
+    if args.path is not None:
+        check_index_request(args.path)  # a mistyped folder fails before the name is taken
     project = s.ws.create(
         args.name,
         description=args.description,
         embedder=args.embedder,
         first_pass=False if args.no_first_pass else None,
     )
-    _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
-    return ExitCode.OK
+    if args.path is None:
+        _out(f"created project {project.id!r}: add code with `codelens index PATH -p {project.id}`")
+        return ExitCode.OK
+    _out(f"created project {project.id!r}")
+    report = project.index(args.path, progress=not args.quiet, embed=args.embed)
+    _out(repr(report))
+    return _index_status([report])
 
 
 def _drop(args: argparse.Namespace, s: _Session) -> int:
@@ -408,6 +415,8 @@ def _parser() -> argparse.ArgumentParser:
         "--embedder", help="'local', 'onnx', 'static', 'ollama' or 'ollama:MODEL' (default: auto)"
     )
     p.add_argument("--no-first-pass", action="store_true", help=NO_FIRST_PASS_HELP)
+    p.add_argument("--path", help="then index this repository folder, as `codelens index` does")
+    _embed_options(p)
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
@@ -433,14 +442,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--project", required=True)
     p.add_argument("--name", help="repository name in the project (default: the folder's name)")
     p.add_argument("--force", action="store_true", help="re-chunk and re-embed unchanged files too")
-    p.add_argument(
-        "--embed",
-        choices=("wait", "later"),
-        default="wait",
-        help="wait (default): embed before exiting; later: exit once every file is stored"
-        " (searchable by words) and leave the vectors to `codelens embed`",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    _embed_options(p)
     p.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
 
     p = command("embed", _embed, "embed the chunks that await vectors (after --embed later)")
@@ -509,6 +511,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     p.add_argument("--port", type=_positive, default=8765, help="HTTP port (default 8765)")
     return parser
+
+
+def _embed_options(p: argparse.ArgumentParser) -> None:
+    """The options of a command that indexes: when to embed, and progress bars or none."""
+    p.add_argument(
+        "--embed",
+        choices=("wait", "later"),
+        default="wait",
+        help="wait (default): embed before exiting; later: exit once every file is stored"
+        " (searchable by words) and leave the vectors to `codelens embed`",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def _names(text: str) -> list[str]:

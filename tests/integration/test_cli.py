@@ -190,6 +190,28 @@ def test_projects_when_there_are_none(
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_create_with_a_path_creates_and_indexes_as_in_a_notebook(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    workspace: Workspace,
+    drop_after: list[str],
+) -> None:
+    drop_after.append("cli-made")
+    argv = ["create", "cli-made", "--path", str(tmp_path / "shpo"), "--embedder", "local"]
+    assert main([*argv, "-q"]) == 1
+    assert "/shpo' does not exist" in _one_error_line(capsys)
+    assert not workspace.exists("cli-made")  # the same command, the folder fixed, works
+    repo = make_repo(tmp_path / "shop")
+    argv[3] = str(repo)
+    assert main([*argv, "-q", "--embed", "later"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("created project 'cli-made'\n<IndexReport shop: indexed 3 files")
+    made = workspace.get("cli-made")
+    assert made.info()["embedder"] == "local"
+    assert made.coverage().awaiting == made.counts()["chunks"] > 0
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_index_of_a_missing_folder_fails_in_one_line_and_creates_no_project(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
