@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from codelens._db.first_pass import FIRST_PASS_SPEC, first_pass_enabled
 from codelens._db.model_record import first_pass_model
+from codelens._embed.static import retired_static_model
 
 if TYPE_CHECKING:
     from codelens._project import Project
@@ -63,7 +65,9 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
             f" chunks: {counts['chunks']}"
         )
         first = first_pass_model(project.handle)
-        covered = project.coverage() if first is not None else None
+        # A retired first pass answers nothing: its vectors wait for the next run's renewal.
+        retired = first is not None and retired_static_model(first) is not None
+        covered = project.coverage() if first is not None and not retired else None
         lines.append(
             awaiting_line(
                 counts["chunks"],
@@ -71,7 +75,17 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
                 first_pass=covered is not None and covered.first_pass == covered.total,
             )
         )
-        if first is not None and covered is not None:
+        if retired:
+            renewal = (
+                f"gives every chunk {FIRST_PASS_SPEC}'s vectors"
+                if first_pass_enabled(project.handle)
+                else "drops its vectors (the first pass is turned off)"
+            )
+            lines.append(
+                f"first pass: {first} is no longer shipped; the project's model answers"
+                f" meaning search, and the next index run {renewal}"
+            )
+        elif first is not None and covered is not None:
             lines.append(
                 first_pass_line(first, covered.first_pass, covered.total, covered.awaiting)
             )

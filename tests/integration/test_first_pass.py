@@ -406,6 +406,11 @@ def test_a_retired_first_pass_with_the_first_pass_turned_off_goes_with_its_vecto
         conn.execute(
             "UPDATE chunks SET first_vector = ('[0.5' || repeat(',0.5', 255) || ']')::halfvec"
         )
+    assert (
+        "first pass: static:static-code-v1 is no longer shipped; the project's model answers"
+        " meaning search, and the next index run drops its vectors (the first pass is turned"
+        " off)" in status_lines(project.workspace, project)
+    )
     report = project.index(repo, progress=False, embed="later")
     assert not report.interrupted
     assert _rows(project, "SELECT first_pass_model FROM embedding_metadata") == [(None,)]
@@ -428,3 +433,10 @@ def test_a_retired_first_pass_answers_no_search_the_projects_model_does(
     said = [str(w.message) for w in caught if "first pass" in str(w.message)]
     assert len(said) == 1 and "static:static-code-v1 is no longer shipped" in said[0], said
     assert hits.attrs["semantic_model"] == MINILM and len(hits) == 0
+    # Status says which model answers, and what the next run does about the old one.
+    lines = status_lines(project.workspace, project)
+    assert (
+        "first pass: static:static-code-v1 is no longer shipped; the project's model answers"
+        f" meaning search, and the next index run gives every chunk {DEFAULT_STATIC_SPEC}'s"
+        " vectors" in lines
+    ), lines
