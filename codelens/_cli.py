@@ -28,7 +28,7 @@ from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
-from codelens._symbols.queries import REFERENCE_KINDS
+from codelens._symbols.queries import REFERENCE_KINDS, no_definition
 from codelens._unicode import check_unicode
 from codelens._workspace import Workspace, not_dropped
 from codelens.errors import CodelensError
@@ -291,9 +291,7 @@ def _symbols(args: argparse.Namespace, s: _Session) -> int:
     project = s.ws.get(args.project)
     if args.command == "def":
         rows = project.definitions(args.name)
-        empty = (
-            f"no definition of {args.name!r}: try a shorter name or a glob such as '*{args.name}*'"
-        )
+        empty = no_definition(args.name)
     elif args.command == "refs":
         rows = project.references(args.name, args.kind)
         empty = f"nothing refers to {args.name!r}"
@@ -302,7 +300,9 @@ def _symbols(args: argparse.Namespace, s: _Session) -> int:
         empty = f"nothing calls {args.name!r}"
     else:
         rows = project.callees(args.name, args.depth)
-        empty = f"{args.name!r} calls nothing (or is not a definition codelens knows)"
+        empty = f"{args.name!r} calls nothing"
+    if rows.empty and args.command != "def" and project.definitions(args.name).empty:
+        empty = no_definition(args.name)
     _print_symbols(rows, args, empty)
     return ExitCode.OK
 

@@ -25,7 +25,7 @@ from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_
 from codelens._search.place import CELL_COLUMNS, match_text, place
 from codelens._search.query import clean_query
 from codelens._search.results import SearchResults
-from codelens._symbols.queries import ReferenceKind
+from codelens._symbols.queries import ReferenceKind, no_definition
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError, ProjectNotFound
 
@@ -313,8 +313,9 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             **_note(results),
         }
 
-    def symbol_rows(project_id: str, rows: Any, limit: int) -> dict[str, Any]:
-        """Rows of repositories under the allowed roots, as plain records."""
+    def symbol_rows(project_id: str, rows: Any, limit: int, symbol: str) -> dict[str, Any]:
+        """Rows of repositories under the allowed roots, as plain records; when there are
+        none and the project defines no ``symbol``, a note says so (a typo is not "unused")."""
         project = workspace.get(project_id)
         allowed = {
             int(r["id"])
@@ -339,6 +340,8 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
             reply["note"] = (
                 f"{withheld} results in repositories outside the allowed roots are left out"
             )
+        elif rows.empty and project.definitions(symbol).empty:
+            reply["note"] = no_definition(symbol)
         return reply
 
     @tool(read_only=True)
@@ -355,7 +358,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         language, repository and place (path:line)."""
         with _tool_errors(project_id):
             rows = workspace.get(project_id).definitions(symbol)
-            return symbol_rows(project_id, rows, limit)
+            return symbol_rows(project_id, rows, limit, symbol)
 
     @tool(read_only=True)
     def find_references(
@@ -379,7 +382,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         alone, as in other languages and for calls on values of unknown type)."""
         with _tool_errors(project_id):
             rows = workspace.get(project_id).references(symbol, kind)
-            return symbol_rows(project_id, rows, limit)
+            return symbol_rows(project_id, rows, limit, symbol)
 
     return server
 

@@ -31,10 +31,12 @@ from codelens._notebook.search_panel import ui
 from codelens._project import Project
 from codelens._search.modes import DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._status import status_lines
+from codelens._symbols.queries import no_definition
 from codelens._workspace import Workspace, drop_question, exists_already, not_dropped
 from codelens.errors import CodelensError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = ["CodelensMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -254,22 +256,24 @@ class CodelensMagics(Magics):
     def _cmd_def(self, args: argparse.Namespace) -> Any:
         project, name = self.project(args.project), unquote(args.name)
         frame = project.definitions(name)
-        return places(project, frame, _title(len(frame), "definition", "of", name))
+        return _answer(project, frame, name, _title(len(frame), "definition", "of", name))
 
     def _cmd_refs(self, args: argparse.Namespace) -> Any:
         project, name = self.project(args.project), unquote(args.name)
         frame = project.references(name, args.kind)
-        return places(project, frame, _title(len(frame), "reference", "to", name))
+        return _answer(project, frame, name, _title(len(frame), "reference", "to", name))
 
     def _cmd_callers(self, args: argparse.Namespace) -> Any:
         project, name = self.project(args.project), unquote(args.name)
         frame = project.callers(name, args.depth)
-        return places(project, frame, _title(len(frame), "call", "of", name, args.depth))
+        title = _title(len(frame), "call", "of", name, args.depth)
+        return _answer(project, frame, name, title)
 
     def _cmd_callees(self, args: argparse.Namespace) -> Any:
         project, name = self.project(args.project), unquote(args.name)
         frame = project.callees(name, args.depth)
-        return places(project, frame, _title(len(frame), "call", "made by", name, args.depth))
+        title = _title(len(frame), "call", "made by", name, args.depth)
+        return _answer(project, frame, name, title)
 
     def _cmd_ui(self, args: argparse.Namespace) -> Any:
         project = self.project(args.project) if args.project else None
@@ -277,6 +281,14 @@ class CodelensMagics(Magics):
         if project is None and (ws.current_id or self.default_project):
             project = self.project()
         return ui(project, ws, limit=self.limit, mode=self.mode)
+
+
+def _answer(project: Project, frame: pd.DataFrame, name: str, title: str) -> Any:
+    """A symbol answer for the notebook; an empty one about a name the project does not
+    define says so, so that a typo does not read as "nothing calls it"."""
+    if frame.empty and project.definitions(name).empty:
+        title = no_definition(name)
+    return places(project, frame, title)
 
 
 def _title(count: int, what: str, relation: str, name: str, depth: int = 1) -> str:

@@ -41,6 +41,7 @@ __all__ = [
     "callers",
     "definitions",
     "imports",
+    "no_definition",
     "references",
 ]
 
@@ -173,6 +174,12 @@ def _full_name(d: Def, table: SymbolTable) -> str:
 
 def _ordered(defs: Iterable[Def]) -> list[Def]:
     return sorted(defs, key=lambda d: (d.path, d.line, d.column))
+
+
+def no_definition(symbol: str) -> str:
+    """What an empty answer about ``symbol`` says when the project defines no such name: a
+    typo must not read as "nothing calls it"."""
+    return f"no definition of {symbol!r}: try a shorter name or a glob such as '*{symbol}*'"
 
 
 def definitions(project: ProjectHandle, symbol: str) -> pd.DataFrame:

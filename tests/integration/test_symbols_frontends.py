@@ -56,8 +56,15 @@ def test_cli_answers_def_refs_callers_and_callees(
     assert [(r["path"], r["line"], r["kind"]) for r in rows] == [
         ("payments/billing.py", 15, "inherit")
     ]
-    assert main(["callers", "nothing_here", "-p", project.id]) == 0
-    assert capsys.readouterr().out == "nothing calls 'nothing_here'\n"
+    assert main(["callers", "checkout", "-p", project.id]) == 0
+    assert capsys.readouterr().out == "nothing calls 'checkout'\n"
+    # A name the project does not define is not "called by nothing": a typo says so.
+    for command in ("callers", "refs", "callees", "def"):
+        assert main([command, "Charger.chrage", "-p", project.id]) == 0
+        assert capsys.readouterr().out == (
+            "no definition of 'Charger.chrage': try a shorter name or a glob such as"
+            " '*Charger.chrage*'\n"
+        ), command
     assert main(["callers", "x", "-p", project.id, "--depth", "0"]) == 2
     assert main(["refs", "x", "-p", project.id, "--kind", "calls"]) == 2
     capsys.readouterr()
@@ -134,6 +141,22 @@ def test_mcp_find_definition_and_references_over_a_client(
                 )
             )
             assert few["count"] == 1 and few["truncated"] is True
+            for tool in ("find_references", "find_definition"):
+                typo = payload(
+                    await client.call_tool(
+                        tool, {"symbol": "Charger.chrage", "project_id": project.id}
+                    )
+                )
+                assert typo["count"] == 0 and typo["note"] == (
+                    "no definition of 'Charger.chrage': try a shorter name or a glob such as"
+                    " '*Charger.chrage*'"
+                ), tool
+            unused = payload(
+                await client.call_tool(
+                    "find_references", {"symbol": "checkout", "project_id": project.id}
+                )
+            )
+            assert unused["count"] == 0 and "note" not in unused
             bad = await client.call_tool(
                 "find_references", {"symbol": "x", "project_id": project.id, "kind": "calls"}
             )

@@ -139,6 +139,11 @@ def test_the_file_is_linked_when_it_is_below_the_notebook(
 def test_nothing_found_and_bad_arguments(ip: InteractiveShell) -> None:
     none = run(ip, "callers forgotten")
     assert none.empty and "0 calls of 'forgotten'" in plain(none._repr_html_() or "")
+    typo = run(ip, "callers forgoten")
+    assert typo.empty and (
+        "no definition of 'forgoten': try a shorter name or a glob such as '*forgoten*'"
+        in plain(typo._repr_html_() or "")
+    )
     with pytest.raises(UsageError, match="the following arguments are required: name"):
         ip.run_line_magic("codelens", "refs")
     with pytest.raises(UsageError, match="invalid choice: 'nope'"):
