@@ -15,19 +15,18 @@ next run renews again. The static model embeds thousands of texts a second, so a
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from typing import TYPE_CHECKING
 
 import psycopg
 from pgvector import HalfVector
 
-from codelens._chunk.types import embedding_text_of
 from codelens._db.first_pass import load_first_pass
 from codelens._db.model_record import clear_first_pass, first_pass_retired, read_metadata
 from codelens._embed.texts import embed_texts
 from codelens._index.file_vectors import refresh_file_vectors
 from codelens._index.lock import embed_lock, setup_lock
+from codelens._index.pieces import stored_text
 
 if TYPE_CHECKING:
     from codelens._db.handle import ProjectHandle
@@ -61,7 +60,8 @@ def renew_first_pass(
     # order (a deadlock); the setup lock: two runs renew once.
     with embed_lock(project), conn.transaction():
         setup_lock(conn, project)
-        if not first_pass_retired(read_metadata(conn)):
+        meta = read_metadata(conn)
+        if meta is None or not first_pass_retired(meta.first_pass_model):
             return True
         wanted = clear_first_pass(project, conn, embedder)
         model = None if wanted is None else load_first_pass(wanted)
@@ -94,10 +94,10 @@ def _embed_every_chunk(
             files.add(file_id)
             if content_hash in seen or content_hash in texts:
                 continue
-            text = embedding_text_of(path, symbol, header, content)
-            # A vector is never stored for another text than the one hashed (the embed
-            # phase's rule): such a chunk keeps none until its file is indexed again.
-            if hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() == content_hash:
+            text = stored_text(path, symbol, header, content, content_hash)
+            # A chunk whose row no longer gives its hash keeps no first-pass vector until
+            # its file is indexed again, as in the embed phase.
+            if text is not None:
                 texts[content_hash] = text
         if texts:
             vectors, _ = embed_texts(model, list(texts.values()))

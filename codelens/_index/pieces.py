@@ -13,10 +13,11 @@ from codelens._chunk.grammars import AST_LANGUAGES, resolve_language
 from codelens._chunk.notebook import chunk_notebook, mask_magics
 from codelens._chunk.tags import FileSymbols, extract_symbols
 from codelens._chunk.tree import parse_tree
+from codelens._chunk.types import embedding_text_of
 from codelens._ipynb import Notebook, line_count
 from codelens._scan.walk import ScannedFile
 
-__all__ = ["Piece", "file_parts", "file_pieces", "file_symbols"]
+__all__ = ["Piece", "file_parts", "file_pieces", "file_symbols", "stored_text", "text_hash"]
 
 
 class Piece:
@@ -27,7 +28,19 @@ class Piece:
     def __init__(self, chunk: Chunk, text: str) -> None:
         self.chunk = chunk
         self.text = text
-        self.hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self.hash = text_hash(text)
+
+
+def text_hash(text: str) -> str:
+    """A chunk's content hash: the SHA-256 of the exact text embedded for it."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def stored_text(path: str, symbol: str, header: str, content: str, content_hash: str) -> str | None:
+    """The text a stored chunk is embedded from, rebuilt from its row; None when the row no
+    longer gives the hash it was stored under: a vector is never stored for another text."""
+    text = embedding_text_of(path, symbol, header, content)
+    return text if text_hash(text) == content_hash else None
 
 
 def file_pieces(f: ScannedFile, max_tokens: int) -> list[Piece]:

@@ -13,7 +13,6 @@ the pass takes the project's embedding lock itself: one embedding pass per proje
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,12 +20,12 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING
 
-from codelens._chunk.types import embedding_text_of
 from codelens._db.autocommit import autocommit
 from codelens._db.awaiting import any_embedded, awaiting_count
 from codelens._db.model_record import read_metadata
 from codelens._embed.texts import embed_texts
 from codelens._index.lock import embed_lock
+from codelens._index.pieces import stored_text
 from codelens._index.store import (
     AwaitingChunk,
     StoredVector,
@@ -103,9 +102,8 @@ class _Pass:
         for c in chunks:
             if c.content_hash in texts or c.content_hash in self.recent:
                 continue
-            text = embedding_text_of(c.path, c.symbol, c.embed_header, c.content)
-            # The stored text must be the one hashed: a vector is never stored for another.
-            if hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() != c.content_hash:
+            text = stored_text(c.path, c.symbol, c.embed_header, c.content, c.content_hash)
+            if text is None:
                 failed[c.content_hash] = _MISMATCH
             else:
                 texts[c.content_hash] = text
