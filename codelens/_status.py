@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from codelens._db.first_pass import FIRST_PASS_SPEC, first_pass_enabled
-from codelens._db.model_record import first_pass_model
-from codelens._embed.static import retired_static_model
+from codelens._db.model_record import first_pass_model, first_pass_retired
 
 if TYPE_CHECKING:
     from codelens._project import Project
@@ -66,7 +65,7 @@ def status_lines(ws: Workspace, project: Project | None) -> list[str]:
         )
         first = first_pass_model(project.handle)
         # A retired first pass answers nothing: its vectors wait for the next run's renewal.
-        retired = first is not None and retired_static_model(first) is not None
+        retired = first_pass_retired(first)
         covered = project.coverage() if first is not None and not retired else None
         lines.append(
             awaiting_line(

@@ -55,9 +55,9 @@ def read_metadata(conn: Connection) -> EmbeddingMetadata | None:
         return cur.fetchone()
 
 
-def first_pass_retired(meta: EmbeddingMetadata | None) -> bool:
-    """Whether the project's first pass is a static model this codelens no longer ships."""
-    first = None if meta is None else meta.first_pass_model
+def first_pass_retired(first: str | None) -> bool:
+    """Whether ``first``, a project's first-pass model (None: none), is a static model this
+    codelens no longer ships."""
     return first is not None and retired_static_model(first) is not None
 
 
@@ -110,7 +110,7 @@ def choose_embedder(
         return EmbedderChoice(wanted, record=True, replace=True, rechunk=True)
     wanted = resolve_embedder_spec(explicit) if explicit else meta.model_name
     first = meta.first_pass_model
-    renew = first_pass_retired(meta)
+    renew = first_pass_retired(first)
     if wanted != meta.model_name or (first not in (None, FIRST_PASS_SPEC) and not renew):
         if not force:
             had, now = (

@@ -187,8 +187,9 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         (progress.stage is "store" while files are stored, each searchable by words at once,
         then "embed" while vectors are computed, with chunks_done of chunks_total and
         seconds_left; "first pass" comes first, with its chunks_done of chunks_total, when a
-        retired first-pass model's vectors are replaced), its report when done, its error if it failed, a warning when nothing
-        was indexed, and the project's vectors: embedded of total chunks, and how many await."""
+        retired first-pass model's vectors are replaced), its report when done, its error if
+        it failed, a warning when nothing was indexed, and the project's vectors: embedded of
+        total chunks, and how many await."""
         with _tool_errors():
             reply = jobs.status(job_id)
             try:
