@@ -453,7 +453,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("-p", "--project", required=True)
     p.add_argument("--lang", help="only this language, e.g. python")
-    p.add_argument("--path", help="only under this folder, or matching this glob (src/**/*.py)")
+    p.add_argument(
+        "--path",
+        help="only under this folder, or matching this glob (src/**/*.py), under the"
+        " repository's root or absolute",
+    )
     p.add_argument("--repo", help="only this repository")
     p.add_argument("--type", help="only this file extension, e.g. py")
     p.add_argument("--kind", help=KIND_HELP)

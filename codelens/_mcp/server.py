@@ -217,7 +217,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
         directory: Annotated[
             str | None,
             Field(
-                description="Only files under this folder, relative to the repository root, e.g. 'src/api'"
+                description="Only files under this folder (or matching this glob), relative to the repository root, e.g. 'src/api', or absolute, e.g. '/home/ana/shop/src/api'"
             ),
         ] = None,
         language: Annotated[

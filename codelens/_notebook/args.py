@@ -62,7 +62,10 @@ def _search_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--project", help="project to search (default: the current one)")
     p.add_argument("-k", "--limit", type=int, help="number of results (default: config limit)")
     p.add_argument("--lang", help="only chunks in this language, e.g. python")
-    p.add_argument("--path", help="only paths matching this glob or folder, e.g. 'src/*.py'")
+    p.add_argument(
+        "--path",
+        help="only paths matching this glob or folder, e.g. 'src/*.py' or ~/src/shop/api",
+    )
     p.add_argument("--repo", help="only this repository (its name)")
     p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, help=f"{', '.join(MODES)}; default {DEFAULT_MODE}")

@@ -73,6 +73,7 @@ from codelens._search.lexical import lexical_hits_later, plan_query_later
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
 from codelens._search.query import clean_query, query_cache
 from codelens._search.results import SearchResults
+from codelens._search.rooted_path import rooted
 from codelens._search.signals import QueryShape, rerank, semantic_weight, shape_of
 from codelens._search.unmatched import unmatched_filter
 from codelens.errors import DatabaseError, EmbedderError, NotIndexed, ProjectNotFound, SearchError
@@ -183,7 +184,8 @@ def search(
 
     Filters (all optional, combined with AND): ``language`` (e.g. ``"python"``), ``path``
     (a glob such as ``"src/billing/**"``, or a directory or file such as
-    ``"src/billing"``), ``repository`` (its name), ``file_type`` (an extension,
+    ``"src/billing"``, under the repository's root; an absolute one is read under the root
+    it lies in, see :mod:`codelens._search.rooted_path`), ``repository`` (its name), ``file_type`` (an extension,
     ``"py"`` or ``".py"``) and ``kind`` (``"code"`` or ``"docs"``, the ``category``
     column; or a definition kind of the ``kind`` column such as ``"function"``).
     ``limit`` is 1..100; with filters, semantic search still returns ``limit`` rows
@@ -209,6 +211,7 @@ def search(
         shape = shape_of(text)
         with project.read_connection(settings_by_caller=True) as conn:
             with _snapshot(conn, project.schema):
+                filters = rooted(conn, filters)  # no statement unless the path is absolute
                 # Sent together, read in one round trip with BEGIN (see _snapshot): which
                 # model's vectors rank (never two in one ranking), whether chunks await
                 # their vectors, and the query's terms.

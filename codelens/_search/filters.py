@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from dataclasses import dataclass
 
 from psycopg import sql
@@ -84,10 +86,16 @@ class Filters:
         file_type: object = None,
         kind: object = None,
     ) -> Filters:
-        """Validated filters; a ``path`` like ``./src/`` is read as ``src``; ``kind`` is
-        ``"code"``, ``"docs"`` (see :mod:`codelens._search.category`) or a definition kind."""
+        """Validated filters; a ``path`` like ``./src/`` is read as ``src``, an absolute one
+        (``~`` expanded) is kept for :func:`codelens._search.rooted_path.rooted` to read under
+        its repository's root; ``kind`` is ``"code"``, ``"docs"`` (see
+        :mod:`codelens._search.category`) or a definition kind."""
         clean_path = _text("path", path)
-        if clean_path is not None:
+        if clean_path is not None and clean_path.startswith("~"):
+            clean_path = os.path.expanduser(clean_path)
+        if clean_path is not None and clean_path.startswith("/"):
+            clean_path = posixpath.normpath(clean_path)
+        elif clean_path is not None:
             while clean_path.startswith("./"):
                 clean_path = clean_path[2:]
             clean_path = clean_path.strip("/") or None
@@ -107,6 +115,11 @@ class Filters:
             file_type=ext,
             kind=check_kind(clean_kind) if clean_kind is not None else None,
         )
+
+    @property
+    def absolute_path(self) -> bool:
+        """Whether the path filter is an absolute path, not one under a repository's root."""
+        return self.path is not None and self.path.startswith("/")
 
     def __bool__(self) -> bool:
         return any(

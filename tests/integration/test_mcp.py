@@ -301,6 +301,11 @@ async def _index_and_search(
     assert {h["path"] for h in await search(query="date", directory="pkg/sub")} == {
         "pkg/sub/dates.py"
     }
+    # An agent knows the workspace's absolute folder.
+    absolute = str(repo.resolve() / "pkg" / "sub")
+    assert {h["path"] for h in await search(query="date", directory=absolute)} == {
+        "pkg/sub/dates.py"
+    }
     assert len(await search(query="invoice", repository=repo.name, limit=1)) == 1
     assert await search(query="invoice", repository="other-repo") == []
     unmatched = payload(

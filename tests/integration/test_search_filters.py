@@ -289,3 +289,81 @@ def test_a_long_list_of_what_the_project_has_is_cut(workspace: Workspace) -> Non
         )
     finally:
         workspace.drop(project.id, force=True)
+
+
+@pytest.fixture(scope="module")
+def two_roots(workspace: Workspace) -> Iterator[Project]:
+    """Two repositories (roots ``/src/shop`` and ``/src/shop-admin``) with the same paths."""
+    project = workspace.create(f"filters-roots-{uuid.uuid4().hex[:8]}")
+    load(
+        project,
+        [
+            Chunk("src/retry.py", "retry", "def retry(request): ...\n", repository="shop"),
+            Chunk(
+                "docs/retry.md",
+                "Retry",
+                "# Retry\n\nretry a request\n",
+                "markdown",
+                "section",
+                "shop",
+            ),
+            Chunk("src/retry.py", "retry", "def retry(job): ...\n", repository="shop-admin"),
+            Chunk("tools/retry.py", "again", "def again(job): ...\n", repository="shop-admin"),
+        ],
+    )
+    yield project
+    workspace.drop(project.id, force=True)
+
+
+@pytest.mark.parametrize("mode", ["semantic", "lexical", "hybrid"])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/src/shop/src", {("shop", "src/retry.py")}),
+        ("/src/shop/src/retry.py", {("shop", "src/retry.py")}),
+        ("/src/shop-admin/src/", {("shop-admin", "src/retry.py")}),
+        (
+            "/src/shop-admin/**/*.py",
+            {("shop-admin", "src/retry.py"), ("shop-admin", "tools/retry.py")},
+        ),
+        ("/src/shop", {("shop", "src/retry.py"), ("shop", "docs/retry.md")}),
+        ("/src/shop/./src/../docs", {("shop", "docs/retry.md")}),
+        ("~/shop-admin/tools", {("shop-admin", "tools/retry.py")}),
+    ],
+)
+def test_an_absolute_path_filter_is_read_under_its_repository_root(
+    two_roots: Project,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    path: str,
+    expected: set[tuple[str, str]],
+) -> None:
+    """What an editor or an agent knows is the absolute folder (MCP's ``directory``); it
+    used to match nothing, since stored paths are relative to their repository's root."""
+    monkeypatch.setenv("HOME", "/src")
+    results = search(two_roots.handle, "retry a request", mode=mode, path=path, limit=20)
+    assert set(zip(results.repository, results.path, strict=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        (
+            {"path": "/elsewhere/src"},
+            "path filter '/elsewhere/src' lies outside this project's repositories"
+            " (/src/shop, /src/shop-admin): give a folder inside one of them, or a path"
+            " relative to its root such as 'src/billing'",
+        ),
+        (
+            {"path": "/src/shop/src", "repository": "shop-admin"},
+            "path filter '/src/shop/src' lies in repository 'shop', not 'shop-admin':"
+            " drop one of the two filters",
+        ),
+    ],
+)
+def test_an_absolute_path_outside_the_filtered_roots_says_so(
+    two_roots: Project, filters: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SearchError) as caught:
+        search(two_roots.handle, "retry a request", **filters)
+    assert str(caught.value) == message
