@@ -88,6 +88,10 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, na_rep="-", max_colwidth=48)
 
 
+def _json(frame: pd.DataFrame) -> str:
+    return json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
+
+
 # -- database and projects ---------------------------------------------------------------
 
 
@@ -180,6 +184,12 @@ def _status(args: argparse.Namespace, s: _Session) -> int:
     return ExitCode.OK
 
 
+def _stats(args: argparse.Namespace, s: _Session) -> int:
+    table = s.ws.get(args.project).analyze().stats()
+    _out(_json(table) if args.json else _table(table))
+    return ExitCode.OK
+
+
 def _index(args: argparse.Namespace, s: _Session) -> int:
     if args.dry_run:
         planned = Project(s.ws, args.project)  # not created: a dry run writes nothing
@@ -259,8 +269,7 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
         kind=args.kind,
     )
     if args.json:
-        records = json.loads(results.to_json(orient="records", date_format="iso"))
-        _out(json.dumps(records, indent=2))
+        _out(_json(results))
     else:
         _print_results(results)
     return ExitCode.OK
@@ -268,7 +277,7 @@ def _search(args: argparse.Namespace, s: _Session) -> int:
 
 def _print_symbols(rows: pd.DataFrame, args: argparse.Namespace, empty: str) -> None:
     if args.json:
-        _out(json.dumps(json.loads(rows.to_json(orient="records")), indent=2))
+        _out(_json(rows))
         return
     if rows.empty:
         _out(empty)
@@ -436,6 +445,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project", nargs="?")
     p = command("status", _status, "a project's model, counts and repositories")
     p.add_argument("-p", "--project", required=True)
+    p = command("stats", _stats, "a project's coverage and chunk statistics (DuckDB)")
+    p.add_argument("-p", "--project", required=True)
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
     p = command("index", _index, "index a repository folder (creates the project on first use)")
     p.add_argument("path", help="the repository folder")

@@ -56,7 +56,8 @@ def test_help_runs_as_a_module() -> None:
         [sys.executable, "-m", "codelens", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0
-    for command in ("db", "projects", "create", "drop", "status", "index", "search", "demo", "mcp"):
+    commands = ("db", "projects", "create", "drop", "status", "stats", "index", "search", "demo")
+    for command in (*commands, "mcp"):
         assert command in done.stdout
     assert done.stderr == ""
 
@@ -273,6 +274,28 @@ def test_index_then_search(
     assert "model: local:all-MiniLM-L6-v2" in out
     assert "files: 3 indexed, 1 skipped" in out
     assert str(repo.resolve()) in out
+
+    # The notebook's `%codelens stats`, in a terminal: the same DuckDB table.
+    assert main(["stats", "-p", "cli-search"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["repository", "on_disk", "indexed", "skipped"]
+    assert [line.split()[:4] for line in lines[1:]] == [
+        ["shop", "4", "3", "1"],
+        ["(all)", "4", "3", "1"],
+    ]
+    assert main(["stats", "-p", "cli-search", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["repository"], r["indexed"], r["coverage_pct"]) for r in rows] == [
+        ("shop", 3, 100.0),
+        ("(all)", 3, 100.0),
+    ]
+    assert rows[0]["chunks"] == rows[1]["chunks"] > 0
+    assert main(["stats", "-p", "cli-nowhere"]) == 1
+    assert "no project 'cli-nowhere'" in _one_error_line(capsys)
+    # Absolute folders, as a shell completes them, are read under the repository's root.
+    argv = ["search", "date", "-p", "cli-search", "--path", str(repo.resolve() / "pkg" / "sub")]
+    assert main([*argv, "--json"]) == 0
+    assert {r["path"] for r in json.loads(capsys.readouterr().out)} == {"pkg/sub/dates.py"}
 
     # Unchanged files are not redone; --force redoes them.
     assert main(["index", str(repo), "-p", "cli-search", "-q"]) == 0
