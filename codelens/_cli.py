@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from codelens._analysis.sql import STATS_HELP
 from codelens._config import Settings
 from codelens._db.first_pass import NO_FIRST_PASS_HELP
 from codelens._db.model_record import first_pass_model, next_embedder
@@ -445,7 +446,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project", nargs="?")
     p = command("status", _status, "a project's model, counts and repositories")
     p.add_argument("-p", "--project", required=True)
-    p = command("stats", _stats, "a project's coverage and chunk statistics (DuckDB)")
+    p = command("stats", _stats, STATS_HELP)
     p.add_argument("-p", "--project", required=True)
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
 

@@ -10,8 +10,13 @@ __all__ = [
     "LARGEST",
     "REPOSITORY_CHUNKS",
     "STALE",
+    "STATS_HELP",
     "TABLES",
 ]
+
+# What Analysis.stats answers (COVERAGE by repository, with REPOSITORY_CHUNKS), in the
+# words of the front ends' help.
+STATS_HELP = "coverage and chunk statistics per repository and in all (DuckDB)"
 
 # Long counts, one row per group and outcome; pivoted into columns in Python.
 COVERAGE = """

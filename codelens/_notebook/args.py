@@ -18,6 +18,7 @@ from IPython.core.error import UsageError
 # IPython's own splitter (quotes kept, open quotes tolerated), from where it is defined
 from IPython.utils._process_common import arg_split
 
+from codelens._analysis.sql import STATS_HELP
 from codelens._db.first_pass import NO_FIRST_PASS_HELP
 from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.run import EMBED_MODES
@@ -153,7 +154,7 @@ def _commands() -> dict[str, Command]:
     )
     p = command("status", "current project, its repositories, counts, model and server")
     p.add_argument("-p", "--project", help="another project than the current one")
-    p = command("stats", "statistics of a project's code: files, lines, chunks by language")
+    p = command("stats", STATS_HELP)
     p.add_argument("-p", "--project", help="another project than the current one")
     p = command("def", "where NAME is defined (a name, Class.method, a module path or a glob)")
     _symbol_options(p)
