@@ -185,9 +185,10 @@ def search(
     Filters (all optional, combined with AND): ``language`` (e.g. ``"python"``), ``path``
     (a glob such as ``"src/billing/**"``, or a directory or file such as
     ``"src/billing"``, under the repository's root; an absolute one is read under the root
-    it lies in, see :mod:`codelens._search.rooted_path`), ``repository`` (its name), ``file_type`` (an extension,
-    ``"py"`` or ``".py"``) and ``kind`` (``"code"`` or ``"docs"``, the ``category``
-    column; or a definition kind of the ``kind`` column such as ``"function"``).
+    it lies in, see :mod:`codelens._search.rooted_path`), ``repository`` (its name),
+    ``file_type`` (an extension, ``"py"`` or ``".py"``) and ``kind`` (``"code"`` or
+    ``"docs"``, the ``category`` column; or a definition kind of the ``kind`` column such
+    as ``"function"``).
     ``limit`` is 1..100; with filters, semantic search still returns ``limit`` rows
     whenever that many rows pass them.
 
