@@ -218,7 +218,8 @@ def search(
 
     ``mode``: ``"hybrid"`` (default; semantic and lexical fused), ``"semantic"`` (cosine
     similarity of embeddings) or ``"lexical"`` (PostgreSQL full text, identifiers split).
-    Filters: ``language``, ``path`` (a glob or a folder), ``repository`` (its name),
+    Filters: ``language``, ``path`` (a glob or a folder, under the repository's root or
+    absolute), ``repository`` (its name),
     ``file_type`` (an extension), ``kind`` (``"code"`` or ``"docs"``, or a definition kind
     such as ``"function"``); ``limit`` 1..100. The result is a pandas DataFrame with
     rank, score, project, repository, path, start_line, end_line, symbol, kind, language,
