@@ -109,9 +109,11 @@ def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
         return "notebook_invalid"
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         return "notebook_invalid"
+    old_language: str | None = None
     if raw["nbformat"] != 4:
         if raw["nbformat"] > 4:
             return "notebook_version"
+        old_language = _cells_language(raw.get("worksheets"))
         try:
             raw = nbformat.convert(nbformat.from_dict(raw), 4)  # type: ignore[no-untyped-call]
         # nbformat's converters raise whatever the malformed input provokes (KeyError,
@@ -123,7 +125,7 @@ def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
         return "notebook_invalid"
     if len(cells) > MAX_CELLS:
         return "notebook_too_many_cells"
-    language = _kernel_language(raw.get("metadata"))
+    language = _kernel_language(raw.get("metadata")) or old_language
     read: list[Cell] = []
     for number, cell in enumerate(cells, start=1):
         found = _cell(number, cell, language, outputs)
@@ -131,6 +133,22 @@ def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
             return found
         read.append(found)
     return Notebook(language, tuple(read))
+
+
+def _cells_language(worksheets: object) -> str | None:
+    """The language a version 3 notebook names in its code cells (version 4 names it in
+    the kernel's metadata, which the conversion leaves empty)."""
+    if not isinstance(worksheets, list):
+        return None
+    for sheet in worksheets:
+        cells = sheet.get("cells") if isinstance(sheet, dict) else None
+        for cell in cells if isinstance(cells, list) else ():
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            name = cell.get("language")
+            if isinstance(name, str) and name.strip():
+                return _language(name)
+    return None
 
 
 def _kernel_language(metadata: object) -> str | None:

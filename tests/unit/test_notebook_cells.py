@@ -175,6 +175,11 @@ def test_a_version_3_notebook_is_converted(tmp_path: Path) -> None:
     assert [(c.kind, c.source, c.execution_count) for c in f.notebook.cells] == [
         ("code", "def old():\n    return 3", 2)
     ]
+    # Version 3 names the language in each code cell, where version 4 has none: its code is
+    # still cut by definition, not read as text.
+    assert f.notebook.language == "python"
+    chunks = chunk_notebook(f.path, f.notebook, max_tokens=256)
+    assert [(c.language, c.kind, c.symbol) for c in chunks] == [("python", "function", "old")]
 
 
 def _cells(n: int) -> str:
@@ -192,6 +197,10 @@ def _cells(n: int) -> str:
         ('{"name": "package.json, really"}', "notebook_invalid"),
         ('{"nbformat": 5, "cells": []}', "notebook_version"),
         ('{"nbformat": 1, "nbformat_minor": 0, "worksheets": 7}', "notebook_version"),
+        (
+            '{"nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": [5]}, 3]}',
+            "notebook_version",
+        ),
         (_notebook([_code("x = 1\u0000")]), "binary"),
         (b'{"cells": []\x00}', "binary"),
         (_cells(MAX_CELLS + 1), "notebook_too_many_cells"),
