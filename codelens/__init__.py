@@ -31,6 +31,7 @@ from codelens._embed.base import Embedder
 from codelens._embed.registry import get_embedder
 from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
+from codelens._index.repository_drop import DroppedRepository
 from codelens._notebook.index_panel import index_ui
 from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
 from codelens._notebook.search_panel import ui
@@ -43,6 +44,7 @@ from codelens.errors import CodelensError
 __all__ = [
     "Analysis",
     "CodelensError",
+    "DroppedRepository",
     "DryRunReport",
     "Embedder",
     "IndexProgress",

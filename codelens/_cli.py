@@ -22,6 +22,7 @@ from codelens._db.model_record import first_pass_model, next_embedder
 from codelens._db.pool import DRIVER_LOGGERS, shown_url
 from codelens._embed.base import embeds_inline
 from codelens._index.dry_run import DRY_RUN_HELP
+from codelens._index.repository_drop import DROP_REPO_HELP, repository_not_dropped
 from codelens._index.run import check_index_request
 from codelens._project import Project
 from codelens._search.by_file import file_note
@@ -154,6 +155,13 @@ def _create(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _drop(args: argparse.Namespace, s: _Session) -> int:
+    if args.repo is not None:
+        project = s.ws.get(args.name)
+        if not args.yes:
+            fix = "it would delete everything indexed of it: add --yes"
+            raise repository_not_dropped(project.id, args.repo, fix)
+        _out(str(project.drop_repository(args.repo)))
+        return ExitCode.OK
     if not args.yes:
         raise not_dropped(args.name, "it would delete everything indexed in it: add --yes")
     s.ws.drop(args.name, force=True)
@@ -429,6 +437,7 @@ def _parser() -> argparse.ArgumentParser:
     _embed_options(p)
     p = command("drop", _drop, "delete a project and everything indexed in it")
     p.add_argument("name")
+    p.add_argument("--repo", help=DROP_REPO_HELP)
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
     p = command("grant", _grant, "let a PostgreSQL role read or write a project (its owner only)")
     p.add_argument("project")

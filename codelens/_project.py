@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
@@ -19,6 +20,7 @@ from codelens._index.background import EmbeddingJob, running_job
 from codelens._index.dry_run import dry_run
 from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
+from codelens._index.repository_drop import DroppedRepository, drop_repository, repository_gone
 from codelens._index.run import embed_pending, index_repository
 from codelens._index.vectors import EmbedReport
 from codelens._search.engine import search
@@ -229,9 +231,12 @@ class Project:
         embeds what all of them left; the last report carries it as ``.embedding``. An
         inline model (static) stores each repository with its vectors instead.
         """
-        roots = list(
-            zip(self.repositories()["root_path"], self.repositories()["name"], strict=True)
-        )
+        table = self.repositories()
+        roots = list(zip(table["root_path"], table["name"], strict=True))
+        # One folder gone would stop the loop halfway, the repositories before it indexed.
+        for root, name in roots:
+            if not Path(root).is_dir():
+                raise repository_gone(self.id, name, root)
         # Storing an inline model's vectors with the chunks costs less than a second pass.
         early = embed
         if embed == "background" and len(roots) > 1:
@@ -242,6 +247,13 @@ class Project:
             mode = embed if last or embed == "wait" else early
             reports.append(self.index(root, name=name, force=force, progress=progress, embed=mode))
         return reports
+
+    def drop_repository(self, name: str, *, wait: bool = False) -> DroppedRepository:
+        """Delete repository ``name`` (its name in :meth:`repositories`) and everything
+        indexed of it: its files, chunks, vectors and symbols. The folder on disk is not
+        touched; indexing it again brings it back. ``wait`` queues behind an index run or
+        embedding pass of the project instead of raising ``ProjectBusy``."""
+        return drop_repository(self.handle, name, wait=wait)
 
     def embed_pending(
         self,

@@ -20,6 +20,7 @@ import pytest
 from codelens import Settings, Workspace
 from codelens._db.embedded import stop_server
 from tests.fake_ollama import FakeOllama
+from tests.mcp_helpers import child_env
 
 # No test may reach a real Ollama: the default rule then sees nothing listening.
 os.environ["OLLAMA_HOST"] = FakeOllama.refused_host()
@@ -83,6 +84,13 @@ def project(workspace: Workspace, project_id: str) -> Iterator[object]:
     yield created
     if workspace.exists(project_id):
         workspace.drop(project_id, force=True)
+
+
+@pytest.fixture
+def cli_env(settings: Settings, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads its settings from the environment: point it at the session's server."""
+    for key, value in child_env(settings, workspace).items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture

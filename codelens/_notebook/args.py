@@ -21,6 +21,7 @@ from IPython.utils._process_common import arg_split
 from codelens._analysis.sql import STATS_HELP
 from codelens._db.first_pass import NO_FIRST_PASS_HELP
 from codelens._index.dry_run import DRY_RUN_HELP
+from codelens._index.repository_drop import DROP_REPO_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.category import KIND_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
@@ -136,6 +137,7 @@ def _commands() -> dict[str, Command]:
     p.add_argument("name", help="an existing project")
     p = command("drop", "delete a project and its index (asks first unless --force)")
     p.add_argument("name", help="the project to delete")
+    p.add_argument("--repo", help=DROP_REPO_HELP)
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     p = command("index", "index PATH into the current project; no PATH: re-index its repositories")
     p.add_argument("path", nargs="?", help="folder of a repository")

@@ -15,6 +15,11 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, 
 from traitlets import Bool, Enum, Instance, Int, Unicode, default
 
 from codelens._api import workspace as default_workspace
+from codelens._index.repository_drop import (
+    no_repository,
+    repository_drop_question,
+    repository_not_dropped,
+)
 from codelens._index.run import check_index_request
 from codelens._notebook.args import (
     COMMANDS,
@@ -185,7 +190,10 @@ class CodelensMagics(Magics):
     def _cmd_drop(self, args: argparse.Namespace) -> None:
         ws: Workspace = self.workspace
         name = unquote(args.name)
-        ws.get(name)  # an unknown name fails before anything is asked
+        project = ws.get(name)  # an unknown name fails before anything is asked
+        if args.repo is not None:
+            self._drop_repository(project, unquote(args.repo), force=args.force)
+            return
         if not args.force:
             try:
                 answer = input(f"{drop_question(name)} [y/N] ")
@@ -199,6 +207,24 @@ class CodelensMagics(Magics):
                 return
         ws.drop(name, force=True)
         print(f"dropped project {name!r}")
+
+    def _drop_repository(self, project: Project, repo: str, *, force: bool) -> None:
+        names = sorted(project.repositories()["name"])
+        if repo not in names:
+            raise no_repository(project.id, repo, names)  # before anything is asked
+        if not force:
+            try:
+                answer = input(f"{repository_drop_question(project.id, repo)} [y/N] ")
+            except (StdinNotImplementedError, EOFError):
+                fix = (
+                    "this frontend cannot ask for confirmation; run"
+                    f" `%codelens drop {project.id} --repo {repo} --force`"
+                )
+                raise repository_not_dropped(project.id, repo, fix) from None
+            if answer.strip().lower() not in ("y", "yes"):
+                print(f"repository {repo!r} kept")
+                return
+        print(project.drop_repository(repo))
 
     def _cmd_index(self, args: argparse.Namespace) -> Any:
         project = self.project(args.project)

@@ -28,13 +28,6 @@ from tests.mcp_helpers import child_env, codelens_command, make_repo
 
 
 @pytest.fixture
-def cli_env(settings: Settings, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI reads its settings from the environment: point it at the session's server."""
-    for key, value in child_env(settings, workspace).items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
 def drop_after(workspace: Workspace) -> Iterator[list[str]]:
     ids: list[str] = []
     yield ids

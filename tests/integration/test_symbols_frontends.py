@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from codelens import Project, Settings, Workspace
+from codelens import Project, Workspace
 from codelens._cli import main
 from codelens._mcp.jobs import JobManager
 from codelens._mcp.roots import AllowedRoots
 from codelens._mcp.server import build_server
 from tests.integration.test_symbols import make_repo
-from tests.mcp_helpers import child_env, payload, run, text_of
-
-
-@pytest.fixture
-def cli_env(settings: Settings, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in child_env(settings, workspace).items():
-        monkeypatch.setenv(key, value)
+from tests.mcp_helpers import payload, run, text_of
 
 
 @pytest.fixture
