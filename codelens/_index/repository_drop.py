@@ -99,8 +99,8 @@ def repository_not_dropped(project_id: str, name: str, fix: str) -> CodelensErro
 def repository_gone(project_id: str, name: str, root: str) -> IndexingError:
     """A re-index of every repository that finds one's folder gone, with the two ways out."""
     return IndexingError(
-        f"repository {name!r} of project {project_id!r} is gone from {root}: put the folder"
-        f" back, or drop the repository (`%codelens drop {project_id} --repo {name}`,"
+        f"repository {name!r} of project {project_id!r} has no folder at {root} on this"
+        f" machine: put it back, or drop the repository (`%codelens drop {project_id} --repo {name}`,"
         f" `codelens drop {project_id} --repo {name} --yes` or"
         f" Project.drop_repository({name!r}))"
     )

@@ -126,8 +126,8 @@ def test_reindex_stops_before_anything_when_a_folder_is_gone(
     with pytest.raises(IndexingError) as caught:
         project.reindex(progress=False, embed="later")
     assert str(caught.value) == (
-        f"repository 'shop' of project {project.id!r} is gone from {shop.resolve()}: put the"
-        f" folder back, or drop the repository (`%codelens drop {project.id} --repo shop`,"
+        f"repository 'shop' of project {project.id!r} has no folder at {shop.resolve()} on"
+        f" this machine: put it back, or drop the repository (`%codelens drop {project.id} --repo shop`,"
         f" `codelens drop {project.id} --repo shop --yes` or Project.drop_repository('shop'))"
     )
     # Nothing was indexed: not even the repository whose folder is there.
