@@ -185,7 +185,7 @@ def index(
         )
     if not isinstance(project, Project):
         # Before a new project is created: a mistyped request takes no name.
-        check_index_request(path, embed=embed, embedder=embedder)
+        check_index_request(path, embed=embed, embedder=embedder, name=name)
     target = project if isinstance(project, Project) else ws.project(project)
     return target.index(
         path,

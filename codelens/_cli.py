@@ -210,7 +210,8 @@ def _index(args: argparse.Namespace, s: _Session) -> int:
             )
         )
         return ExitCode.OK
-    check_index_request(args.path)  # a mistyped folder fails before the project is created
+    # A mistyped folder or name fails before the project is created.
+    check_index_request(args.path, name=args.name)
     project = s.ws.project(args.project)
     report = project.index(
         args.path, name=args.name, force=args.force, progress=not args.quiet, embed=args.embed

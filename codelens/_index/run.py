@@ -49,6 +49,7 @@ from codelens._index.first_pass_renewal import renew_first_pass
 from codelens._index.lock import index_lock, setup_lock
 from codelens._index.progress import Progress
 from codelens._index.report import IndexProgress, IndexReport
+from codelens._index.repository_name import check_repository_name
 from codelens._index.store import (
     KnownFile,
     bump_symbols_generation,
@@ -119,7 +120,7 @@ def index_repository(
     _check_embed(embed)
     root, target = index_target(path)
     options = _Options(
-        name,
+        check_repository_name(name),
         force,
         progress,
         on_progress,
@@ -197,13 +198,19 @@ def embed_pending(
 
 
 def check_index_request(
-    path: str | os.PathLike[str], *, embed: object = "wait", embedder: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    embed: object = "wait",
+    embedder: str | None = None,
+    name: object = None,
 ) -> None:
     """Fail, in one line, on what an index run of ``path`` would refuse at once: a folder
-    that is not there, an unknown ``embed`` mode or model. Front ends ask before they
-    create a project, so that a mistyped request takes no name."""
+    that is not there, an unknown ``embed`` mode or model, a repository ``name`` that is
+    no name. Front ends ask before they create a project, so that a mistyped request takes
+    no name."""
     _check_embed(embed)
     index_target(path)
+    check_repository_name(name)
     if embedder is not None:
         resolve_embedder_spec(embedder)
 
@@ -266,7 +273,7 @@ def _index(
     with conn.transaction():
         setup_lock(conn, project)
         model, rechunk, renew = index_embedder(project, conn, options.embedder, force=options.force)
-        repository_id, repository = upsert_repository(conn, str(root), options.name)
+        repository_id, repository = upsert_repository(conn, project.id, str(root), options.name)
         rechunk = rechunk or not chunked_by_today(conn, repository_id)
         interrupt_dead_runs(conn, repository_id)
         run_id = start_run(conn, repository_id)

@@ -16,6 +16,7 @@ from codelens._chunk.chunker import CHUNKER_VERSION
 from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.model_record import update_chunker_version
 from codelens._index.file_vectors import refresh_file_vectors
+from codelens._index.repository_name import name_taken
 
 if TYPE_CHECKING:
     from codelens._chunk.tags import FileSymbols
@@ -188,8 +189,17 @@ class FileRow:
     symbols: FileSymbols | None = None  # None keeps the stored symbols
 
 
-def upsert_repository(conn: Connection, root: str, name: str | None) -> tuple[int, str]:
-    """The repository at ``root``, registered on first sight under a unique name."""
+def upsert_repository(
+    conn: Connection, project_id: str, root: str, name: str | None
+) -> tuple[int, str]:
+    """The repository at ``root``, registered on first sight under a unique name; a
+    ``name`` given (checked by :func:`check_repository_name`) names or renames it."""
+    if name is not None:
+        other = conn.execute(
+            "SELECT root_path FROM repositories WHERE name = %s AND root_path <> %s", [name, root]
+        ).fetchone()
+        if other is not None:
+            raise name_taken(project_id, name, str(other[0]))
     row = conn.execute("SELECT id, name FROM repositories WHERE root_path = %s", [root]).fetchone()
     if row is not None:
         if name is not None and name != row[1]:

@@ -219,6 +219,11 @@ def test_index_of_a_missing_folder_fails_in_one_line_and_creates_no_project(
         " repository to index\n"
     )
     assert not workspace.exists("cli-typo")
+    assert main(["index", str(tmp_path), "-p", "cli-typo", "--name", " ", "-q"]) == 1
+    assert _one_error_line(capsys) == (
+        "codelens: error: repository name is empty: give a name such as 'payments'\n"
+    )
+    assert not workspace.exists("cli-typo")
 
 
 @pytest.mark.usefixtures("cli_env")

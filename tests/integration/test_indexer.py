@@ -415,6 +415,44 @@ def test_several_repositories_in_one_project(project: Project, tmp_path: Path) -
     assert [r.files_unchanged for r in again] == [5, 1]
 
 
+def test_a_repository_name_is_a_line_of_text_that_no_other_repository_has(
+    project: Project, tmp_path: Path
+) -> None:
+    """A re-index with ``name=`` renames the repository: to a name another repository has,
+    it failed with PostgreSQL's unique-violation text; to "" or a line break it went
+    through, leaving a repository no filter or command could name."""
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for root in (a, b, c):
+        root.mkdir()
+        (root / "tool.py").write_text("def tool():\n    return 1\n")
+    project.index(a, name="web", progress=False)
+    project.index(b, name="api", progress=False)
+    for root in (b, c):  # renamed, or a new repository named so
+        with pytest.raises(IndexingError) as caught:
+            project.index(root, name="web", progress=False)
+        assert str(caught.value) == (
+            f"repository name 'web' is taken in project {project.id!r} by {a.resolve()}:"
+            " choose another name"
+        )
+    for bad, message in (
+        ("", "repository name is empty: give a name such as 'payments'"),
+        ("  ", "repository name is empty: give a name such as 'payments'"),
+        ("a\nb", "repository name 'a\\nb' holds a control character: give one line of text"),
+        ("x" * 201, "repository name is 201 characters long: at most 200"),
+        (5, "repository name must be a string, not int"),
+    ):
+        with pytest.raises(IndexingError) as caught:
+            project.index(b, name=bad, progress=False)  # type: ignore[arg-type]
+        assert str(caught.value) == message
+    table = project.repositories()
+    assert dict(zip(table["name"], table["root_path"], strict=True)) == {
+        "api": str(b.resolve()),
+        "web": str(a.resolve()),
+    }
+    # A name with spaces is a name; surrounding blanks are not part of it.
+    assert project.index(b, name=" api v2 ", progress=False).repository == "api v2"
+
+
 def test_a_new_chunker_chunks_every_repository_of_the_project_again(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
