@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -367,3 +368,29 @@ def test_an_absolute_path_outside_the_filtered_roots_says_so(
     with pytest.raises(SearchError) as caught:
         search(two_roots.handle, "retry a request", **filters)
     assert str(caught.value) == message
+
+
+def test_an_absolute_path_through_a_symbolic_link_is_read_under_the_real_root(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Roots are stored resolved; a folder reached through a link names the same files."""
+    real = tmp_path / "real"
+    (real / "src").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    project = workspace.create(f"filters-link-{uuid.uuid4().hex[:8]}")
+    try:
+        load(
+            project,
+            [
+                Chunk("src/retry.py", "retry", "def retry(request): ...\n", repository="linked"),
+                Chunk("docs/retry.md", "Retry", "# Retry\n", "markdown", "section", "linked"),
+            ],
+        )
+        with project.connection() as conn:
+            conn.execute("UPDATE repositories SET root_path = %s", [str(real.resolve())])
+            conn.commit()
+        for path in (tmp_path / "link" / "src", real / "src"):
+            results = search(project.handle, "retry a request", path=str(path))
+            assert list(results.path) == ["src/retry.py"], path
+    finally:
+        workspace.drop(project.id, force=True)
