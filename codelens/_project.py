@@ -229,7 +229,9 @@ class Project:
 
         With ``embed="background"`` every repository is stored first and one worker then
         embeds what all of them left; the last report carries it as ``.embedding``. An
-        inline model (static) stores each repository with its vectors instead.
+        inline model (static) stores each repository with its vectors instead. A
+        repository whose folder is not on this machine stops it before anything is indexed
+        (:meth:`drop_repository` drops one that is gone for good).
         """
         table = self.repositories()
         roots = list(zip(table["root_path"], table["name"], strict=True))

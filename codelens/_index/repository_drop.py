@@ -98,9 +98,9 @@ def repository_not_dropped(project_id: str, name: str, fix: str) -> CodelensErro
 
 def repository_gone(project_id: str, name: str, root: str) -> IndexingError:
     """A re-index of every repository that finds one's folder gone, with the two ways out."""
+    drop = f"drop {project_id} --repo {name}"
     return IndexingError(
         f"repository {name!r} of project {project_id!r} has no folder at {root} on this"
-        f" machine: put it back, or drop the repository (`%codelens drop {project_id} --repo {name}`,"
-        f" `codelens drop {project_id} --repo {name} --yes` or"
-        f" Project.drop_repository({name!r}))"
+        f" machine: put it back, or drop the repository (`%codelens {drop}`, `codelens {drop}"
+        f" --yes` or Project.drop_repository({name!r}))"
     )

@@ -4,8 +4,8 @@ call it.
 By default the folder's name (``payments``, then ``payments-2`` for a second folder of
 that name); ``name=`` (``--name``) chooses it, and a later run with another name renames
 the repository. A name is one line of text, at most ``MAX_NAME`` characters, surrounding
-blanks not part of it; an empty one, a line break or another project's repository's name
-is refused in one line, where it used to go through (a repository no filter could name)
+blanks not part of it; an empty one, a line break or the name of another repository of
+the project is refused in one line, where it used to go through (a repository no filter could name)
 or fail with PostgreSQL's unique-violation text.
 """
 

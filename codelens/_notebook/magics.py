@@ -194,17 +194,10 @@ class CodelensMagics(Magics):
         if args.repo is not None:
             self._drop_repository(project, unquote(args.repo), force=args.force)
             return
-        if not args.force:
-            try:
-                answer = input(f"{drop_question(name)} [y/N] ")
-            except (StdinNotImplementedError, EOFError):
-                raise not_dropped(
-                    name,
-                    f"this frontend cannot ask for confirmation; run `%codelens drop {name} --force`",
-                ) from None
-            if answer.strip().lower() not in ("y", "yes"):
-                print(f"project {name!r} kept")
-                return
+        refusal = not_dropped(name, f"{_CANNOT_ASK} `%codelens drop {name} --force`")
+        if not args.force and not _asked(drop_question(name), refusal):
+            print(f"project {name!r} kept")
+            return
         ws.drop(name, force=True)
         print(f"dropped project {name!r}")
 
@@ -212,18 +205,11 @@ class CodelensMagics(Magics):
         names = sorted(project.repositories()["name"])
         if repo not in names:
             raise no_repository(project.id, repo, names)  # before anything is asked
-        if not force:
-            try:
-                answer = input(f"{repository_drop_question(project.id, repo)} [y/N] ")
-            except (StdinNotImplementedError, EOFError):
-                fix = (
-                    "this frontend cannot ask for confirmation; run"
-                    f" `%codelens drop {project.id} --repo {repo} --force`"
-                )
-                raise repository_not_dropped(project.id, repo, fix) from None
-            if answer.strip().lower() not in ("y", "yes"):
-                print(f"repository {repo!r} kept")
-                return
+        fix = f"{_CANNOT_ASK} `%codelens drop {project.id} --repo {repo} --force`"
+        refusal = repository_not_dropped(project.id, repo, fix)
+        if not force and not _asked(repository_drop_question(project.id, repo), refusal):
+            print(f"repository {repo!r} kept")
+            return
         print(project.drop_repository(repo))
 
     def _cmd_index(self, args: argparse.Namespace) -> Any:
@@ -307,6 +293,18 @@ class CodelensMagics(Magics):
         if project is None and (ws.current_id or self.default_project):
             project = self.project()
         return ui(project, ws, limit=self.limit, mode=self.mode)
+
+
+_CANNOT_ASK = "this frontend cannot ask for confirmation; run"
+
+
+def _asked(question: str, refusal: CodelensError) -> bool:
+    """Whether the user answered yes; ``refusal`` where the front end cannot ask."""
+    try:
+        answer = input(f"{question} [y/N] ")
+    except (StdinNotImplementedError, EOFError):
+        raise refusal from None
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _answer(project: Project, frame: pd.DataFrame, name: str, title: str) -> Any:

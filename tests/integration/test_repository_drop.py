@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from IPython.core.error import StdinNotImplementedError
 from IPython.testing.globalipapp import get_ipython
 from psycopg import sql
 
@@ -17,7 +18,7 @@ from codelens import Project
 from codelens._cli import main
 from codelens._db.pool import Connection
 from codelens._index.lock import index_lock
-from codelens.errors import IndexingError, ProjectBusy
+from codelens.errors import CodelensError, IndexingError, ProjectBusy
 
 
 def _repo(root: Path, name: str) -> Path:
@@ -155,6 +156,17 @@ def test_the_magic_asks_and_the_cli_wants_yes(
     )
     assert "repository 'shop' kept" in out
     assert set(_counts(project)) == {"admin", "shop"}
+
+    def cannot_ask(prompt: str) -> str:
+        raise StdinNotImplementedError
+
+    monkeypatch.setattr("builtins.input", cannot_ask)
+    with pytest.raises(CodelensError) as caught:
+        ip.run_line_magic("codelens", f"drop {project.id} --repo shop")
+    assert str(caught.value) == (
+        f"repository 'shop' of project {project.id!r} was not dropped: this frontend cannot ask"
+        f" for confirmation; run `%codelens drop {project.id} --repo shop --force`"
+    )
     with pytest.raises(IndexingError, match="no repository 'nope'"):
         ip.run_line_magic("codelens", f"drop {project.id} --repo nope --force")
     ip.run_line_magic("codelens", f"drop {project.id} --repo shop --force")
