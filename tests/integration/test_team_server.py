@@ -148,6 +148,11 @@ def test_each_role_does_what_it_was_granted_over_verified_tls(
     with pytest.raises(AccessDenied) as refused:
         reader.get(shared).index(repo, progress=False, force=True)
     assert f"codelens grant {shared} --write reader" in _one_line(refused)
+    shared_repository = str(reader.get(shared).repositories()["name"].iloc[0])
+    with pytest.raises(AccessDenied) as refused:
+        reader.get(shared).drop_repository(shared_repository)
+    assert f"codelens grant {shared} --write reader" in _one_line(refused)
+    assert list(reader.get(shared).repositories()["name"]) == [shared_repository]
     with pytest.raises(AccessDenied, match="only the owner"):
         reader.drop(shared, force=True)
     with pytest.raises(AccessDenied, match="only the owner") as not_owner:
