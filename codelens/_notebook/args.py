@@ -135,7 +135,9 @@ def _commands() -> dict[str, Command]:
     )
     p = command("use", "make a project the current one")
     p.add_argument("name", help="an existing project")
-    p = command("drop", "delete a project and its index (asks first unless --force)")
+    p = command(
+        "drop", "delete a project and its index, or --repo one repository of it (asks first)"
+    )
     p.add_argument("name", help="the project to delete")
     p.add_argument("--repo", help=DROP_REPO_HELP)
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
