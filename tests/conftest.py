@@ -16,9 +16,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("CODELENS_EMBEDDER", None)
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 from codelens import Settings, Workspace
 from codelens._db.embedded import stop_server
+from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
 from tests.fake_ollama import FakeOllama
 from tests.mcp_helpers import child_env
 
@@ -84,6 +86,17 @@ def project(workspace: Workspace, project_id: str) -> Iterator[object]:
     yield created
     if workspace.exists(project_id):
         workspace.drop(project_id, force=True)
+
+
+@pytest.fixture
+def ip(ws: Workspace) -> Iterator[InteractiveShell]:
+    """IPython's shell with the codelens magics, on this test's workspace."""
+    shell = InteractiveShell.instance()
+    load_ipython_extension(shell)
+    shell.magics_manager.registry["CodelensMagics"].workspace = ws
+    yield shell
+    unload_ipython_extension(shell)
+    shell.config.pop("CodelensMagics", None)  # %config lands in the shared shell's config
 
 
 @pytest.fixture

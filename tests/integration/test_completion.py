@@ -77,7 +77,7 @@ def test_project_names(ip: InteractiveShell, names: list[str]) -> None:
 def test_option_names(ip: InteractiveShell) -> None:
     assert completions(ip, "%codesearch parse json --l") == ["--lang", "--limit"]
     assert completions(ip, "%codelens create demo --e") == ["--embed", "--embedder"]
-    assert completions(ip, "%codelens drop demo -") == ["--force", "-f"]
+    assert completions(ip, "%codelens drop demo -") == ["--force", "--repo", "-f"]
     assert completions(ip, "df = %codesearch x --mo") == ["--mode"]
     assert completions(ip, "%%codesql --") == ["--no-refresh", "--project"]
 

@@ -48,16 +48,6 @@ def indexed(workspace: Workspace, repo: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def ip(ws: Workspace) -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    load_ipython_extension(shell)
-    magics(shell).workspace = ws
-    yield shell
-    unload_ipython_extension(shell)
-    shell.config.pop("CodelensMagics", None)  # %config lands in the shared shell's config
-
-
-@pytest.fixture
 def fresh(ws: Workspace) -> Iterator[str]:
     """A project name nobody uses yet; dropped after the test if it was created."""
     name = f"t-{uuid.uuid4().hex[:12]}"

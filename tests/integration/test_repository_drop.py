@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import StdinNotImplementedError
-from IPython.testing.globalipapp import get_ipython
+from IPython.core.interactiveshell import InteractiveShell
 from psycopg import sql
 
 from codelens import Project
@@ -139,15 +139,14 @@ def test_reindex_stops_before_anything_when_a_folder_is_gone(
     assert list(project.definitions("late")["path"]) == ["src/late.py"]
 
 
+@pytest.mark.usefixtures("cli_env")
 def test_the_magic_asks_and_the_cli_wants_yes(
     two: tuple[Project, Path, Path],
+    ip: InteractiveShell,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    cli_env: None,
 ) -> None:
     project, _, _ = two
-    ip = get_ipython()
-    ip.run_line_magic("load_ext", "codelens")
     monkeypatch.setattr("builtins.input", lambda prompt: print(prompt) or "n")
     ip.run_line_magic("codelens", f"drop {project.id} --repo shop")
     out = capsys.readouterr().out

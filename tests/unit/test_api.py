@@ -23,6 +23,7 @@ EXPECTED = {
     "index",
     "IndexReport",
     "DryRunReport",
+    "DroppedRepository",
     "IndexProgress",
     "ScanOptions",
     "languages",
