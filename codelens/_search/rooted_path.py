@@ -17,6 +17,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from codelens._search.unmatched import listed
 from codelens.errors import SearchError
 
 if TYPE_CHECKING:
@@ -52,10 +53,7 @@ def rooted(conn: Connection, filters: Filters) -> Filters:
                     f" {filters.repository!r}: drop one of the two filters"
                 )
             return replace(filters, path=candidate[len(base) + 1 :] or None, repository=name)
-    listed = sorted(root for _, root in roots)
-    shown = ", ".join(listed[:_LISTED]) or "none yet"
-    if len(listed) > _LISTED:
-        shown += f" and {len(listed) - _LISTED} more"
+    shown = listed(sorted(root for _, root in roots), at_most=_LISTED, none="none yet")
     raise SearchError(
         f"path filter {path!r} lies outside this project's repositories ({shown}): give a"
         " folder inside one of them, or a path relative to its root such as 'src/billing'"

@@ -10,6 +10,7 @@ found nothing. Only searches that come back empty pay for the check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from psycopg import sql
@@ -20,7 +21,7 @@ from codelens._search.filters import Filters
 if TYPE_CHECKING:
     from codelens._db.pool import Connection
 
-__all__ = ["unmatched_filter"]
+__all__ = ["listed", "unmatched_filter"]
 
 # Values listed after the message, at most; the rest are counted.
 _LISTED = 12
@@ -34,6 +35,14 @@ _CHECKS: tuple[tuple[str, str | None], ...] = (
     ("kind", "SELECT DISTINCT kind FROM chunks WHERE kind IS NOT NULL ORDER BY 1"),
 )
 _PLURALS = {"repository": "repositories", "language": "languages", "kind": "kinds"}
+
+
+def listed(values: Sequence[str], *, at_most: int = _LISTED, none: str = "none") -> str:
+    """``values`` for a one-line note: the first ``at_most`` joined, the rest counted."""
+    shown = ", ".join(values[:at_most]) or none
+    if len(values) > at_most:
+        shown += f" and {len(values) - at_most} more"
+    return shown
 
 
 def unmatched_filter(conn: Connection, filters: Filters) -> str | None:
@@ -56,9 +65,7 @@ def unmatched_filter(conn: Connection, filters: Filters) -> str | None:
         values = [str(r[0]) for r in conn.execute(listing).fetchall()]
         if name == "repository" and value in values:
             return f"repository filter {value!r} matches no chunk of this project: it has none yet"
-        shown = ", ".join(values[:_LISTED]) or "none"
-        if len(values) > _LISTED:
-            shown += f" and {len(values) - _LISTED} more"
+        shown = listed(values)
         what = "names no repository" if name == "repository" else "matches no chunk"
         return f"{name} filter {value!r} {what} of this project (its {_PLURALS[name]}: {shown})"
     return None
