@@ -1,7 +1,10 @@
 """Read a Jupyter notebook into the cells that are indexed, or the reason it is skipped.
 
-The JSON is read with ``nbformat``; a version 3 notebook is converted to version 4,
-anything else it cannot convert is ``notebook_version``. The structure is checked
+The JSON is read as JSON; a version 3 notebook is converted to version 4 by ``nbformat``,
+anything else it cannot convert is ``notebook_version``. ``nbformat`` is imported only
+for that conversion: importing it imports ``jsonschema``, whose format checkers build
+parsers at import time (seconds, where ``rfc3987-syntax`` is installed, as Jupyter's
+own dependencies install it), which every ``import codelens`` paid before. The structure is checked
 leniently (a list of cells, each with a type and a source) rather than against the
 full schema: notebooks written by other tools often break the schema in details that
 do not matter for indexing, and JupyterLab opens them all the same.
@@ -18,9 +21,6 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-
-import nbformat
-import nbformat.reader
 
 __all__ = [
     "MAX_CELLS",
@@ -104,8 +104,8 @@ def line_count(text: str) -> int:
 def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
     """The notebook in ``text``, or the SKIP_REASONS key that says why it is not indexed."""
     try:
-        raw = nbformat.reader.parse_json(text)  # type: ignore[no-untyped-call]
-    except (ValueError, RecursionError):  # NotJSONError; absurdly deep nesting
+        raw = json.loads(text)
+    except (ValueError, RecursionError):  # not JSON; absurdly deep nesting
         return "notebook_invalid"
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         return "notebook_invalid"
@@ -114,6 +114,8 @@ def parse_notebook(text: str, *, outputs: bool) -> Notebook | str:
         if raw["nbformat"] > 4:
             return "notebook_version"
         old_language = _cells_language(raw.get("worksheets"))
+        import nbformat  # late: see the module docstring
+
         try:
             raw = nbformat.convert(nbformat.from_dict(raw), 4)  # type: ignore[no-untyped-call]
         # nbformat's converters raise whatever the malformed input provokes (KeyError,

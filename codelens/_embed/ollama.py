@@ -52,12 +52,11 @@ from codelens._config import (
     ollama_host,
 )
 from codelens._embed.ollama_hosts import Host, Hosts, parse_hosts
-from codelens._embed.ollama_models import ollama_model_info, split_tag
+from codelens._embed.ollama_models import DEFAULT_OLLAMA_MODEL, ollama_model_info, split_tag
 from codelens.errors import EmbedderError, EmbedderUnavailable
 
 __all__ = ["DEFAULT_OLLAMA_MODEL", "OllamaEmbedder", "ollama_has_model"]
 
-DEFAULT_OLLAMA_MODEL = "nomic-embed-text"
 # A longer Retry-After is cut to this: the tries then bound the whole wait.
 MAX_RETRY_AFTER = 30.0
 _CONNECT_TIMEOUT = 5.0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["OllamaModelInfo", "ollama_model_info", "split_tag"]
+__all__ = ["DEFAULT_OLLAMA_MODEL", "OllamaModelInfo", "ollama_model_info", "split_tag"]
+
+DEFAULT_OLLAMA_MODEL = "nomic-embed-text"
 
 
 @dataclass(frozen=True)

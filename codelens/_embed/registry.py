@@ -23,8 +23,7 @@ import threading
 
 from codelens._config import ENV_EMBEDDER, Settings, ollama_host
 from codelens._embed.base import Embedder
-from codelens._embed.ollama import DEFAULT_OLLAMA_MODEL, OllamaEmbedder, ollama_has_model
-from codelens._embed.ollama_models import split_tag
+from codelens._embed.ollama_models import DEFAULT_OLLAMA_MODEL, split_tag
 from codelens._embed.onnx import DEFAULT_ONNX_SPEC, OnnxEmbedder
 from codelens._embed.static import (
     DEFAULT_STATIC_SPEC,
@@ -48,7 +47,7 @@ DEFAULT_LOCAL_SPEC = "local:all-MiniLM-L6-v2"
 # here, interleaved with torch on an idle 2-core machine: 3.7x the texts/s, and the same
 # retrieval on the 168 evaluation questions (README, "Choices").
 DEFAULT_RULE_LOCAL = DEFAULT_ONNX_SPEC
-DEFAULT_OLLAMA_SPEC = "ollama:nomic-embed-text"
+DEFAULT_OLLAMA_SPEC = f"ollama:{DEFAULT_OLLAMA_MODEL}"
 _VALID_FORMS = "'local', 'local:all-MiniLM-L6-v2', 'onnx', 'static', 'ollama' or 'ollama:<model>'"
 _OLLAMA_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
@@ -81,6 +80,10 @@ def resolve_embedder_spec(spec: str | None = None, *, settings: Settings | None 
     if settings.embedder:
         return _parse(settings.embedder, f" in {ENV_EMBEDDER}")
     host = ollama_host(settings)
+    # The Ollama client (and httpx, pydantic) loads only when Ollama is asked: half a second
+    # of every `import codelens` otherwise.
+    from codelens._embed.ollama import ollama_has_model
+
     return (
         DEFAULT_OLLAMA_SPEC if ollama_has_model(DEFAULT_OLLAMA_MODEL, host) else DEFAULT_RULE_LOCAL
     )
@@ -114,6 +117,8 @@ def get_embedder(spec: str | None = None, *, settings: Settings | None = None) -
         if embedder is None:
             if is_ollama:
                 _, host, timeout, query_timeout, retries = key
+                from codelens._embed.ollama import OllamaEmbedder
+
                 embedder = OllamaEmbedder(
                     canonical.removeprefix("ollama:"),
                     host=host,

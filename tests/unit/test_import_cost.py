@@ -1,0 +1,22 @@
+"""What `import codelens` loads: every `%load_ext codelens` and every `codelens` command
+pays for it, so libraries that only some paths need load on those paths."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+# nbformat imports jsonschema, whose format checkers build parsers at import time (seconds
+# where rfc3987-syntax is installed, as Jupyter's own dependencies install it): only a
+# version 3 notebook needs it. Ollama's client (with httpx and pydantic, half a second) only
+# an Ollama project; torch and ONNX Runtime only their models.
+LATE = ("nbformat", "jsonschema", "ollama", "httpx", "torch", "onnxruntime")
+
+
+def test_the_front_ends_load_without_the_libraries_only_some_paths_need() -> None:
+    script = (
+        "import sys, codelens, codelens._notebook, codelens._cli, codelens._mcp.server;"
+        f"print(sorted(m for m in {LATE!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
