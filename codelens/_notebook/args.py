@@ -7,6 +7,7 @@ names the magics accept.
 from __future__ import annotations
 
 import argparse
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -210,11 +211,61 @@ def parse(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace | No
     argv = arg_split(line, strict=False)
     if "-h" in argv or "--help" in argv:
         return None
+    words: list[str] | None = None
+    if any(a.dest == "query" and a.nargs == "*" for a in parser._actions):
+        argv, words = _options_and_words(parser, argv)
     try:
-        # intermixed: `%codesearch parse json -k 5 dates` keeps every query word
-        return parser.parse_intermixed_args(argv)
+        # intermixed: `%codelens index ./src -p shop --embed later` keeps the folder
+        args = parser.parse_intermixed_args(argv)
     except UsageError as error:
         raise UsageError(f"{error}\n{help_text(parser, usage_only=True)}") from None
+    if words is not None:
+        args.query = words
+    return args
+
+
+def _options_and_words(
+    parser: argparse.ArgumentParser, argv: list[str]
+) -> tuple[list[str], list[str]]:
+    """The options (with their values), and every other word in its order: the query
+    (``%codesearch parse json -k 5 dates`` keeps every word; after ``--``, all are words).
+
+    A question about a command line names its flags (``%codesearch where is --dry-run
+    handled``): argparse would take ``--dry-run`` for an option of the magic and refuse
+    it. A word that is not one of the magic's options, nor a unique prefix of one, is a
+    query word, unless it looks like a mistyped option (``--lnag``): that is refused,
+    naming the option meant."""
+    actions = {s: a for a in parser._actions for s in a.option_strings}
+    longs = [s for s in actions if s.startswith("--")]
+    options: list[str] = []
+    words: list[str] = []
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        at += 1
+        if word == "--":
+            words += argv[at:]
+            break
+        name, joined, _ = word.partition("=")
+        prefixed = [s for s in longs if s.startswith(name)] if name.startswith("--") else []
+        action = actions.get(name) or (actions[prefixed[0]] if len(prefixed) == 1 else None)
+        attached = action is None and word[:2] in actions and not word.startswith("--")
+        if attached:  # -k5
+            action, joined = actions[word[:2]], "="
+        if action is None:
+            close = difflib.get_close_matches(name, longs, n=1, cutoff=0.75)
+            if name.startswith("--") and close:
+                raise UsageError(
+                    f"unknown option {name}: did you mean {close[0]}?"
+                    f" (to search for '{name}', put it after --)"
+                )
+            words.append(word)
+            continue
+        options.append(word)
+        if action.nargs != 0 and not joined and at < len(argv):
+            options.append(argv[at])
+            at += 1
+    return options, words
 
 
 def unquote(text: str) -> str:

@@ -440,6 +440,26 @@ def test_codesearch_options(ip: InteractiveShell, indexed: str) -> None:
     assert files["path"].is_unique
 
 
+def test_codesearch_query_words_may_start_with_a_dash(ip: InteractiveShell, indexed: str) -> None:
+    # A question about a command line names its flags; the magic's own options still work
+    # wherever they stand, abbreviated as argparse allows, and after -- everything is query.
+    found = line(ip, "codesearch", f"where is --dry-run handled -p {indexed} -k 2")
+    assert (found.attrs["query"], len(found)) == ("where is --dry-run handled", 2)
+    found = line(ip, "codesearch", f"-k1 what does -x do --mo lexical -p={indexed}")
+    assert (found.attrs["query"], found.attrs["mode"], len(found)) == (
+        "what does -x do",
+        "lexical",
+        1,
+    )
+    found = line(ip, "codesearch", f"-p {indexed} --by=file invoice -- -k 2 --lang")
+    assert (found.attrs["query"], found.attrs["by"]) == ("invoice -k 2 --lang", "file")
+    # A mistyped option is not searched for: one line names the option meant.
+    with pytest.raises(UsageError, match=r"^unknown option --lnag: did you mean --lang\? \(to s"):
+        line(ip, "codesearch", f"invoice --lnag python -p {indexed}")
+    with pytest.raises(UsageError, match="argument -k/--limit: expected one argument"):
+        line(ip, "codesearch", f"invoice -p {indexed} -k")
+
+
 def test_codesearch_kind(ip: InteractiveShell, ws: Workspace, fresh: str, tmp_path: Path) -> None:
     repo = write_repo(tmp_path / "shop", FILES | README)
     ws.create(fresh, embedder="local").index(repo, progress=False)
