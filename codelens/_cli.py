@@ -268,7 +268,7 @@ def _print_results(results: pd.DataFrame) -> None:
 
 def _search(args: argparse.Namespace, s: _Session) -> int:
     results = s.ws.get(args.project).search(
-        args.query,
+        " ".join(args.query),
         limit=args.k,
         mode=args.mode,
         language=args.lang,
@@ -473,7 +473,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
     p = command("search", _search, "search a project")
-    p.add_argument("query")
+    # Words typed unquoted are one query, as a shell user types them.
+    p.add_argument("query", nargs="+", help="words or code to look for (quoted or not)")
     p.add_argument("-p", "--project", required=True)
     p.add_argument("--lang", help="only this language, e.g. python")
     p.add_argument(
