@@ -242,7 +242,8 @@ def test_index_then_search(
     assert out.splitlines()[0].startswith(" 1. pkg/billing.py:1-4  compute_invoice_total  [shop,")
     assert "def compute_invoice_total(items, tax_rate):" in out
     # Unquoted words are one query, as a shell user types them.
-    assert main(["search", *"add the sales tax to an invoice".split(), "-p", "cli-search"]) == 0
+    words = ["add", "the", "sales", "tax", "to", "an", "invoice"]
+    assert main(["search", *words, "-p", "cli-search"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
 
     argv = ["search", "invoice", "-p", "cli-search", "--type", "js", "--json"]
