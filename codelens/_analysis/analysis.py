@@ -131,6 +131,13 @@ class Analysis:
         self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None
     ) -> pd.DataFrame:
         """Run any DuckDB SQL over the snapshot's tables (see the module docs) -> DataFrame."""
+        if not isinstance(query, str):
+            raise AnalysisError(
+                f"sql() takes the query as text, not {type(query).__name__}: e.g."
+                f" sql({EXAMPLE_SQL!r})"
+            )
+        if not query.strip().strip(";").strip():
+            raise AnalysisError(f"the SQL is empty: write a query such as {EXAMPLE_SQL!r}")
         with self.connection() as con:
             return _frame(con, query, params)
 
@@ -302,6 +309,8 @@ class Analysis:
 
 
 _COVERAGE_GROUPS = ("language", "file_type", "directory", "repository")
+# What an error shows for a query to start from.
+EXAMPLE_SQL = "select language, count(*) from chunks group by 1"
 
 _NULLABLE = {
     pa.int8(): pd.Int8Dtype(),

@@ -370,6 +370,12 @@ def test_sql_errors_are_one_line(
 
 def test_bad_arguments_are_one_line_errors(indexed: tuple[Project, Path, Analysis]) -> None:
     analysis = indexed[2]
+    # No SQL is a mistake to name, not an empty answer; None reached DuckDB's internals.
+    for empty in ("", "  ;\n"):
+        with pytest.raises(AnalysisError, match=r"^the SQL is empty: write a query such as"):
+            analysis.sql(empty)
+    with pytest.raises(AnalysisError, match=r"^sql\(\) takes the query as text, not NoneType"):
+        analysis.sql(None)  # type: ignore[arg-type]
     with pytest.raises(AnalysisError, match="'language', 'file_type', 'directory' or 'repository'"):
         analysis.coverage(by="owner")  # type: ignore[arg-type]
     with pytest.raises(AnalysisError, match="depth=0"):
