@@ -13,7 +13,7 @@ from psycopg import sql
 
 from codelens import Project, Workspace
 from codelens._search.engine import search
-from codelens._search.filters import Filters, glob_to_regex
+from codelens._search.filters import Filters, glob_to_like, glob_to_regex
 from codelens.errors import SearchError
 from tests.search_helpers import Chunk, load
 
@@ -46,11 +46,47 @@ PATHS = [
     ],
 )
 def test_globs_match_like_a_shell(workspace: Workspace, glob: str, expected: set[str]) -> None:
+    assert _matching(workspace, PATHS, glob) == expected
     with workspace.db.connection() as conn:
         rows = conn.execute(
             "SELECT p FROM unnest(%s::text[]) p WHERE p ~ %s", [PATHS, glob_to_regex(glob)]
         ).fetchall()
     assert {r[0] for r in rows} == expected
+
+
+def _matching(workspace: Workspace, paths: list[str], glob: str) -> set[str]:
+    """The paths the whole path filter selects: its LIKE, then its regex where one is needed."""
+    where, params = Filters.of(path=glob).where(alias="c")
+    with workspace.db.connection() as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT c.path FROM unnest(%s::text[]) AS c(path) WHERE {}").format(where),
+            [paths, *params],
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+NAMES = ["src/50%_off.py", "src/50xyoff.py", "src/a_b.py", "src/aXb.py", "a_b.py", "x/a_b.PY"]
+
+
+@pytest.mark.parametrize(
+    ("glob", "like", "exact", "expected"),
+    [
+        # The LIKE that goes first is exact where a "*" before the name's end allows it...
+        ("**/*.py", "%.py", True, set(NAMES[:5])),
+        ("**/*_b.py", "%\\_b.py", True, {"src/a_b.py", "a_b.py"}),
+        # ...and only lets through what the regex then decides, "%" and "_" taken literally.
+        ("**/a_b.py", "%a\\_b.py", False, {"src/a_b.py", "a_b.py"}),
+        ("src/50%_*", "src/50\\%\\_%", False, {"src/50%_off.py"}),
+        ("*.py", "%.py", False, {"a_b.py"}),
+        ("src/a?b.py", "src/a_b.py", False, {"src/a_b.py", "src/aXb.py"}),
+        ("**/x/**", "%x/%", False, {"x/a_b.PY"}),
+    ],
+)
+def test_a_glob_is_tried_as_a_like_first(
+    workspace: Workspace, glob: str, like: str, exact: bool, expected: set[str]
+) -> None:
+    assert glob_to_like(glob) == (like, exact)
+    assert _matching(workspace, NAMES, glob) == expected
 
 
 def test_filters_are_normalised() -> None:
@@ -88,7 +124,7 @@ def test_every_value_is_a_parameter() -> None:
     ).where()
     text = where.as_string(None)
     assert "'" not in text
-    assert params == ["x'y", "r'", "a'b/", "a'b0", "^a\\'b/.*$", "%.p'"]
+    assert params == ["x'y", "r'", "a'b/", "a'b0", "a'b/%", "^a\\'b/.*$", 3, ".p'"]
     for kind, value in (("docs", ["markdown", "rst", "text"]), ("method", "method")):
         where, params = Filters.of(kind=kind).where()
         assert "'" not in where.as_string(None)
@@ -394,3 +430,19 @@ def test_an_absolute_path_through_a_symbolic_link_is_read_under_the_real_root(
             assert list(results.path) == ["src/retry.py"], path
     finally:
         workspace.drop(project.id, force=True)
+
+
+@pytest.mark.parametrize(
+    ("file_type", "expected"),
+    [("py", set(NAMES)), ("PY", set(NAMES)), ("b.py", set())],
+)
+def test_a_file_type_is_the_end_of_the_name_in_any_case(
+    workspace: Workspace, file_type: str, expected: set[str]
+) -> None:
+    where, params = Filters.of(file_type=file_type).where(alias="c")
+    with workspace.db.connection() as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT c.path FROM unnest(%s::text[]) AS c(path) WHERE {}").format(where),
+            [[*NAMES, "src/py", "src/x.pyc", "src/x.p"], *params],
+        ).fetchall()
+    assert {r[0] for r in rows} == expected
