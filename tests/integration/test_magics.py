@@ -456,6 +456,8 @@ def test_codesearch_query_words_may_start_with_a_dash(ip: InteractiveShell, inde
     # A mistyped option is not searched for: one line names the option meant.
     with pytest.raises(UsageError, match=r"^unknown option --lnag: did you mean --lang\? \(to s"):
         line(ip, "codesearch", f"invoice --lnag python -p {indexed}")
+    with pytest.raises(UsageError, match=r"^ambiguous option --p: --path or --project\? \(to s"):
+        line(ip, "codesearch", f"invoice --p {indexed}")
     with pytest.raises(UsageError, match="argument -k/--limit: expected one argument"):
         line(ip, "codesearch", f"invoice -p {indexed} -k")
 
