@@ -4,10 +4,10 @@ The JSON is read as JSON; a version 3 notebook is converted to version 4 by ``nb
 anything else it cannot convert is ``notebook_version``. ``nbformat`` is imported only
 for that conversion: importing it imports ``jsonschema``, whose format checkers build
 parsers at import time (seconds, where ``rfc3987-syntax`` is installed, as Jupyter's
-own dependencies install it), which every ``import codelens`` paid before. The structure is checked
-leniently (a list of cells, each with a type and a source) rather than against the
-full schema: notebooks written by other tools often break the schema in details that
-do not matter for indexing, and JupyterLab opens them all the same.
+own dependencies install it), which every ``import codelens`` paid before. The
+structure is checked leniently (a list of cells, each with a type and a source) rather
+than against the full schema: notebooks written by other tools often break the schema
+in details that do not matter for indexing, and JupyterLab opens them all the same.
 
 What is indexed is the cells' sources and kinds, and their text outputs only when
 asked. :attr:`Notebook.digest` hashes exactly that, so re-running a notebook (new
