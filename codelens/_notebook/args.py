@@ -247,7 +247,8 @@ def _options_and_words(
             words += argv[at:]
             break
         name, joined, _ = word.partition("=")
-        prefixed = [s for s in longs if s.startswith(name)] if name.startswith("--") else []
+        long_name = name.startswith("--") and len(name) > 2  # "--" alone prefixes them all
+        prefixed = [s for s in longs if s.startswith(name)] if long_name else []
         action = actions.get(name) or (actions[prefixed[0]] if len(prefixed) == 1 else None)
         attached = action is None and word[:2] in actions and not word.startswith("--")
         if attached:  # -k5
