@@ -195,6 +195,12 @@ class Filters:
                 like, exact = glob_to_like(self.path)
                 parts.append(sql.SQL("{} LIKE %s").format(col("path")))
                 params.append(like)
+                if "/" not in self.path and "**" not in self.path:
+                    # A glob without a folder matches at the root alone: a path without
+                    # "/", where a "%" of the LIKE cannot cross a folder, so it is exact.
+                    parts.append(sql.SQL("{} NOT LIKE %s").format(col("path")))
+                    params.append("%/%")
+                    exact = True
                 if not exact:
                     parts.append(sql.SQL("{} ~ %s").format(col("path")))
                     params.append(glob_to_regex(self.path))

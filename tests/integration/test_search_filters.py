@@ -77,7 +77,9 @@ NAMES = ["src/50%_off.py", "src/50xyoff.py", "src/a_b.py", "src/aXb.py", "a_b.py
         # ...and only lets through what the regex then decides, "%" and "_" taken literally.
         ("**/a_b.py", "%a\\_b.py", False, {"src/a_b.py", "a_b.py"}),
         ("src/50%_*", "src/50\\%\\_%", False, {"src/50%_off.py"}),
-        ("*.py", "%.py", False, {"a_b.py"}),
+        ("*.py", "%.py", False, {"a_b.py"}),  # at the root alone: no "/" in the path
+        ("?_b.*", "_\\_b.%", False, {"a_b.py"}),
+        ("*", "%", False, {"a_b.py"}),
         ("src/a?b.py", "src/a_b.py", False, {"src/a_b.py", "src/aXb.py"}),
         ("**/x/**", "%x/%", False, {"x/a_b.PY"}),
     ],
