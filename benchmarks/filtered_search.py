@@ -20,7 +20,7 @@ semantic / lexical, ms:
 | --path '**/json/*.py' | 360 chunks | 366 / 338 / 16 | 62 / 48 / 15 |
 | --path '**/*.nothing' | none | 503 / 335 / 95 | 46 / 30 / 19 |
 | --path '**/*.py' | all | 35 / 15 / 14 | 26 / 14 / 17 |
-| --path '*.py' (the root's) | none | 209 / 198 / 40 | 147 / 124 / 49; 64 / 59 / 36 (6d7bf4b's child) |
+| --path '*.py' (the root's) | none | 209 / 198 / 40 | 147 / 124 / 49; 64 / 59 / 36 (4ee6bd3) |
 | --type py | all | 28 / 17 / 15 | 31 / 15 / 16 |
 | --type nothing | none | 284 / 228 / 76 | 128 / 149 / 69 |
 | --path p07 (a folder) | 1% | 20 / 17 / 11 | 24 / 14 / 8 |
