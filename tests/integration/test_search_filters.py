@@ -46,7 +46,7 @@ PATHS = [
     ],
 )
 def test_globs_match_like_a_shell(workspace: Workspace, glob: str, expected: set[str]) -> None:
-    assert _matching(workspace, PATHS, glob) == expected
+    assert _matching(workspace, PATHS, Filters.of(path=glob)) == expected
     with workspace.db.connection() as conn:
         rows = conn.execute(
             "SELECT p FROM unnest(%s::text[]) p WHERE p ~ %s", [PATHS, glob_to_regex(glob)]
@@ -54,9 +54,10 @@ def test_globs_match_like_a_shell(workspace: Workspace, glob: str, expected: set
     assert {r[0] for r in rows} == expected
 
 
-def _matching(workspace: Workspace, paths: list[str], glob: str) -> set[str]:
-    """The paths the whole path filter selects: its LIKE, then its regex where one is needed."""
-    where, params = Filters.of(path=glob).where(alias="c")
+def _matching(workspace: Workspace, paths: list[str], filters: Filters) -> set[str]:
+    """The paths that pass the whole of ``filters`` (a glob: its LIKE, then its regex where
+    one is needed), as PostgreSQL reads them."""
+    where, params = filters.where(alias="c")
     with workspace.db.connection() as conn:
         rows = conn.execute(
             sql.SQL("SELECT c.path FROM unnest(%s::text[]) AS c(path) WHERE {}").format(where),
@@ -88,7 +89,7 @@ def test_a_glob_is_tried_as_a_like_first(
     workspace: Workspace, glob: str, like: str, exact: bool, expected: set[str]
 ) -> None:
     assert glob_to_like(glob) == (like, exact)
-    assert _matching(workspace, NAMES, glob) == expected
+    assert _matching(workspace, NAMES, Filters.of(path=glob)) == expected
 
 
 def test_filters_are_normalised() -> None:
@@ -164,13 +165,7 @@ def test_unusable_filters_say_what_to_do(filters: dict[str, object], message: st
 def test_filters_select_exactly_the_matching_paths(
     workspace: Workspace, path: str, expected: set[str]
 ) -> None:
-    where, params = Filters.of(path=path).where(alias="c")
-    with workspace.db.connection() as conn:
-        rows = conn.execute(
-            sql.SQL("SELECT c.path FROM unnest(%s::text[]) AS c(path) WHERE {}").format(where),
-            [PATHS, *params],
-        ).fetchall()
-    assert {r[0] for r in rows} == expected
+    assert _matching(workspace, PATHS, Filters.of(path=path)) == expected
 
 
 def test_a_folder_filter_bounds_the_path_index_scan_to_its_range(project: Project) -> None:
@@ -441,10 +436,5 @@ def test_an_absolute_path_through_a_symbolic_link_is_read_under_the_real_root(
 def test_a_file_type_is_the_end_of_the_name_in_any_case(
     workspace: Workspace, file_type: str, expected: set[str]
 ) -> None:
-    where, params = Filters.of(file_type=file_type).where(alias="c")
-    with workspace.db.connection() as conn:
-        rows = conn.execute(
-            sql.SQL("SELECT c.path FROM unnest(%s::text[]) AS c(path) WHERE {}").format(where),
-            [[*NAMES, "src/py", "src/x.pyc", "src/x.p"], *params],
-        ).fetchall()
-    assert {r[0] for r in rows} == expected
+    paths = [*NAMES, "src/py", "src/x.pyc", "src/x.p"]
+    assert _matching(workspace, paths, Filters.of(file_type=file_type)) == expected
