@@ -253,14 +253,14 @@ def _options_and_words(
         attached = action is None and word[:2] in actions and not word.startswith("--")
         if attached:  # -k5
             action, joined = actions[word[:2]], "="
-        if action is None and name not in actions and len(prefixed) > 1:
+        if action is None and len(prefixed) > 1:
             raise UsageError(
                 f"ambiguous option {name}: {' or '.join(sorted(prefixed))}?"
                 f" (to search for '{name}', put it after --)"
             )
         if action is None:
-            close = difflib.get_close_matches(name, longs, n=1, cutoff=0.75)
-            if name.startswith("--") and close:
+            close = difflib.get_close_matches(name, longs, n=1, cutoff=0.75) if long_name else []
+            if close:
                 raise UsageError(
                     f"unknown option {name}: did you mean {close[0]}?"
                     f" (to search for '{name}', put it after --)"

@@ -147,11 +147,15 @@ class Filters:
         return self.path is not None and self.path.startswith("/")
 
     @property
+    def glob(self) -> bool:
+        """Whether the path filter is a glob, not a folder or a file."""
+        return self.path is not None and bool(_GLOB_CHARS.intersection(self.path))
+
+    @property
     def patterned(self) -> bool:
         """Whether a path is tested against a pattern (a glob or an extension) that no index
         serves, rather than looked up in the path index (a folder or a file)."""
-        glob = self.path is not None and bool(_GLOB_CHARS.intersection(self.path))
-        return glob or self.file_type is not None
+        return self.glob or self.file_type is not None
 
     def __bool__(self) -> bool:
         return any(
@@ -182,7 +186,7 @@ class Filters:
             # LIKE 'dir/%': with a bound parameter, only a range can use the path index in
             # the generic plans of prepared statements.
             in_dir = sql.SQL("({0} ~>=~ %s AND {0} ~<~ %s)").format(col("path"))
-            if _GLOB_CHARS.intersection(self.path):
+            if self.glob:
                 first = min(i for i in map(self.path.find, "*?") if i >= 0)
                 directory = self.path[: self.path.rfind("/", 0, first) + 1]
                 if directory:
