@@ -71,7 +71,7 @@ from codelens._search.fusion import KIND_WEIGHTS, Fused, fuse
 from codelens._search.grouping import Unit, group
 from codelens._search.lexical import lexical_hits_later, plan_query_later
 from codelens._search.modes import DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MAX_LIMIT, MODES
-from codelens._search.query import clean_query, query_cache
+from codelens._search.query import clean_query, query_cache, query_words
 from codelens._search.results import SearchResults
 from codelens._search.rooted_path import rooted
 from codelens._search.signals import QueryShape, rerank, semantic_weight, shape_of
@@ -220,14 +220,15 @@ def search(
                 # their vectors, and the query's terms.
                 asked = None if mode == "lexical" else answering_later(conn, project)
                 probed = None if mode == "lexical" else any_awaiting_later(conn)
-                planned = plan_query_later(conn, text) if mode != "semantic" else None
+                words = query_words(text)
+                planned = plan_query_later(conn, words) if mode != "semantic" else None
                 answer = None if asked is None else asked()
                 vector = None if answer is None else _embed(answer.embedder, text)
                 plan = None if planned is None else planned()
                 while True:
                     # Both lists' statements go out before either is read: one round trip.
                     lexical_later = (
-                        lexical_hits_later(conn, text, plan, filters, depth)
+                        lexical_hits_later(conn, words, plan, filters, depth)
                         if plan is not None
                         else None
                     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -26,12 +27,21 @@ __all__ = [
     "clean_query",
     "query_cache",
     "query_terms",
+    "query_words",
 ]
 
 MAX_QUERY_CHARS = 20_000
 # Past a few dozen words a query is a pasted document; its first terms say enough, and a
 # bounded tsquery keeps the lexical scan cheap whatever is pasted.
 MAX_TERMS = 32
+
+
+def query_words(text: str) -> str:
+    """The text lexical search reads for ``text``: itself, and its NFKC form beside it where
+    that differs. An input method types letters in full width (``ＣＨＡＲＧＥ``), which no
+    code spells, while prose in the same script may; both forms find their words."""
+    normal = unicodedata.normalize("NFKC", text)
+    return text if normal == text else f"{text} {normal}"
 
 
 def clean_query(query: object) -> str:

@@ -124,6 +124,24 @@ def test_among_equal_matches_the_chunk_named_by_the_query_comes_first(project: P
         assert results["symbol"].iloc[0] == first, query
 
 
+def test_letters_typed_in_full_width_find_the_code_and_the_prose_that_spell_them(
+    project: Project,
+) -> None:
+    # An input method types ＣＨＡＲＧＥ; code spells charge, and prose in the same script
+    # may spell ＡＰＩ in full width too: each form finds its own.
+    chunks = [
+        Chunk("billing.py", "charge", "def charge(card):\n    return card.bill()\n"),
+        Chunk("docs/api.md", "", "ＡＰＩの使い方\n", language="markdown", kind="section"),
+        Chunk("client.py", "call_api", "def call_api(path):\n    return get(path)\n"),
+    ]
+    load(project, chunks, vectors=np.eye(3, 384, dtype=np.float32).tolist(), analyze=True)
+    found = search(project.handle, "ＣＨＡＲＧＥ", mode="lexical", limit=3)
+    assert list(found["path"]) == ["billing.py"]
+    assert found.attrs["query"] == "ＣＨＡＲＧＥ"
+    found = search(project.handle, "ＡＰＩ", mode="lexical", limit=3)
+    assert set(found["path"]) == {"docs/api.md", "client.py"}
+
+
 def _timed(project: Project, query: str, rounds: int) -> list[float]:
     times = []
     for _ in range(rounds):
