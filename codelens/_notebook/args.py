@@ -236,7 +236,7 @@ def _options_and_words(
     query word, unless it looks like a mistyped option (``--lnag``): that is refused,
     naming the option meant."""
     actions = {s: a for a in parser._actions for s in a.option_strings}
-    longs = [s for s in actions if s.startswith("--")]
+    longs = [s for s in option_strings(parser) if s.startswith("--")]
     options: list[str] = []
     words: list[str] = []
     at = 0

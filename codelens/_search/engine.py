@@ -409,7 +409,7 @@ def _semantic_later(
     if passing is not None:
         # Few rows pass: scoring them all is exact and cheaper than walking the graph
         # past the many neighbours that the filter rejects.
-        cursor = _exact(conn, column, vector, filters, depth)
+        cursor = _exact(conn, column, vector, filters, (where, params), depth)
         return lambda: [(int(cid), float(score)) for cid, score in cursor.fetchall()]
     # pgvector 0.8 iterative scans: keep walking the graph until enough rows pass the
     # filters, instead of filtering the first ef_search neighbours down to few.
@@ -430,7 +430,7 @@ def _semantic_later(
         rows = graph.fetchall()
         if filters and len(rows) < depth:
             # The scan gave up (max_scan_tuples) before enough rows passed.
-            rows = _exact(conn, column, vector, filters, depth).fetchall()
+            rows = _exact(conn, column, vector, filters, (where, params), depth).fetchall()
         return [(int(cid), float(score)) for cid, score in rows]
 
     return found
@@ -452,9 +452,16 @@ def _passing(
 
 
 def _exact(
-    conn: Connection, column: sql.Composable, vector: object, filters: Filters, depth: int
+    conn: Connection,
+    column: sql.Composable,
+    vector: object,
+    filters: Filters,
+    condition: tuple[sql.Composable, list[object]],
+    depth: int,
 ) -> psycopg.Cursor[Any]:
-    where, params = filters.where()
+    """The ``depth`` chunks nearest ``vector`` among those that pass ``filters``, whose
+    ``condition`` (``filters.where()``) the caller has already built."""
+    where, params = condition
     paths: sql.Composable = sql.SQL("TRUE")
     path_params: list[object] = []
     if filters.patterned:
