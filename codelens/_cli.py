@@ -27,13 +27,14 @@ from codelens._index.run import check_index_request
 from codelens._project import Project
 from codelens._search.by_file import file_note
 from codelens._search.category import KIND_HELP
+from codelens._search.command_line import options_and_words, unknown_options
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
 from codelens._symbols.queries import REFERENCE_KINDS, no_definition
 from codelens._unicode import check_unicode
 from codelens._workspace import Workspace, not_dropped
-from codelens.errors import CodelensError
+from codelens.errors import CodelensError, SearchError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -579,11 +580,41 @@ def _check_unicode(args: argparse.Namespace) -> None:
                 check_unicode(f"the {dest} argument", text, CodelensError)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """The arguments; a usage error exits with the command's own usage."""
+    commands = _commands(parser)
+    # The command is the first word that is not a top-level option (none takes a value).
+    at = next((i for i, word in enumerate(argv) if not word.startswith("-")), len(argv))
+    if at < len(argv) and argv[at] == "search":
+        try:
+            options, words = options_and_words(commands["search"], argv[at + 1 :])
+        except SearchError as exc:
+            commands["search"].error(str(exc))
+        # Every word that is no option is the query's, wherever it stands.
+        argv = [*argv[: at + 1], *options, "--", *words] if words else argv[: at + 1] + options
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = commands.get(args.command, parser)
+        command.error(unknown_options(command, extras))
+    return args
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Each command's own parser, by name."""
+    actions = parser._subparsers._group_actions if parser._subparsers else []
+    return {
+        name: sub
+        for action in actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name, sub in action.choices.items()
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its :class:`ExitCode`."""
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # --help, --version and usage errors
         if exc.code is None:
             return ExitCode.OK

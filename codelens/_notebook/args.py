@@ -7,7 +7,6 @@ names the magics accept.
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,8 +24,10 @@ from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.repository_drop import DROP_REPO_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.category import KIND_HELP
+from codelens._search.command_line import options_and_words
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
 from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KINDS
+from codelens.errors import SearchError
 
 __all__ = [
     "COMMANDS",
@@ -34,7 +35,6 @@ __all__ = [
     "SQL_PARSER",
     "Command",
     "help_text",
-    "option_strings",
     "overview",
     "parse",
     "unquote",
@@ -213,7 +213,10 @@ def parse(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace | No
         return None
     words: list[str] | None = None
     if any(a.dest == "query" and a.nargs == "*" for a in parser._actions):
-        argv, words = _options_and_words(parser, argv)
+        try:
+            argv, words = options_and_words(parser, argv)
+        except SearchError as error:
+            raise UsageError(str(error)) from None
     try:
         # intermixed: `%codelens index ./src -p shop --embed later` keeps the folder
         args = parser.parse_intermixed_args(argv)
@@ -224,64 +227,8 @@ def parse(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace | No
     return args
 
 
-def _options_and_words(
-    parser: argparse.ArgumentParser, argv: list[str]
-) -> tuple[list[str], list[str]]:
-    """The options (with their values), and every other word in its order: the query
-    (``%codesearch parse json -k 5 dates`` keeps every word; after ``--``, all are words).
-
-    A question about a command line names its flags (``%codesearch where is --dry-run
-    handled``): argparse would take ``--dry-run`` for an option of the magic and refuse
-    it. A word that is not one of the magic's options, nor a unique prefix of one, is a
-    query word, unless it looks like a mistyped option (``--lnag``): that is refused,
-    naming the option meant."""
-    actions = {s: a for a in parser._actions for s in a.option_strings}
-    longs = [s for s in option_strings(parser) if s.startswith("--")]
-    options: list[str] = []
-    words: list[str] = []
-    at = 0
-    while at < len(argv):
-        word = argv[at]
-        at += 1
-        if word == "--":
-            words += argv[at:]
-            break
-        name, joined, _ = word.partition("=")
-        long_name = name.startswith("--") and len(name) > 2  # "--" alone prefixes them all
-        prefixed = [s for s in longs if s.startswith(name)] if long_name else []
-        action = actions.get(name) or (actions[prefixed[0]] if len(prefixed) == 1 else None)
-        attached = action is None and word[:2] in actions and not word.startswith("--")
-        if attached:  # -k5
-            action, joined = actions[word[:2]], "="
-        if action is None and len(prefixed) > 1:
-            raise UsageError(
-                f"ambiguous option {name}: {' or '.join(sorted(prefixed))}?"
-                f" (to search for '{name}', put it after --)"
-            )
-        if action is None:
-            close = difflib.get_close_matches(name, longs, n=1, cutoff=0.75) if long_name else []
-            if close:
-                raise UsageError(
-                    f"unknown option {name}: did you mean {close[0]}?"
-                    f" (to search for '{name}', put it after --)"
-                )
-            words.append(word)
-            continue
-        options.append(word)
-        if action.nargs != 0 and not joined and at < len(argv):
-            options.append(argv[at])
-            at += 1
-    return options, words
-
-
 def unquote(text: str) -> str:
     """IPython splits arguments keeping their quotes: drop one matching pair around a value."""
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
     return text
-
-
-def option_strings(parser: argparse.ArgumentParser) -> list[str]:
-    """Every option a parser accepts, long ones first."""
-    options = [s for action in parser._actions for s in action.option_strings]
-    return sorted(options, key=lambda s: (not s.startswith("--"), s))

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult
 
 from codelens._languages import LANGUAGES
-from codelens._notebook.args import COMMANDS, SEARCH_PARSER, SQL_PARSER, option_strings
+from codelens._notebook.args import COMMANDS, SEARCH_PARSER, SQL_PARSER
 from codelens._search.category import CATEGORIES
+from codelens._search.command_line import option_strings
 from codelens._search.modes import MODES
 from codelens._symbols.queries import REFERENCE_KINDS
 

@@ -70,6 +70,15 @@ def test_version_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--packages", " , "]) == 2
     assert "at least one package" in capsys.readouterr().err
     assert main(["db"]) == 2
+    # An option the command does not take: that command's usage, and the option meant.
+    assert main(["callers", "f", "-p", "p", "-k", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: codelens callers" in err
+    assert err.splitlines()[-1] == "codelens callers: error: unrecognized arguments: -k 3"
+    assert main(["def", "f", "-p", "p", "--jsn"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "codelens def: error: unrecognized arguments: --jsn (did you mean --json?)"
+    )
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -245,6 +254,21 @@ def test_index_then_search(
     words = ["add", "the", "sales", "tax", "to", "an", "invoice"]
     assert main(["search", *words, "-p", "cli-search"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
+    # Words after an option are the query's too, and a word that is no option of the
+    # command (a flag of the searched code's own command line) is a query word.
+    assert main(["search", *words[:3], "-p", "cli-search", *words[3:]]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
+    assert main(["search", "where", "is", "--tax-rate", "read", "-p", "cli-search", "-k", "1"]) == 0
+    assert "compute_invoice_total" in capsys.readouterr().out
+    assert main(["search", "--lnag", "python", "invoice", "-p", "cli-search"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: codelens search" in err
+    assert err.splitlines()[-1] == (
+        "codelens search: error: unknown option --lnag: did you mean --lang?"
+        " (to search for '--lnag', put it after --)"
+    )
+    assert main(["search", "-p", "cli-search", "-k", "1", "--", "--lnag", "invoice"]) == 0
+    assert "compute_invoice_total" in capsys.readouterr().out
 
     argv = ["search", "invoice", "-p", "cli-search", "--type", "js", "--json"]
     assert main(argv) == 0
