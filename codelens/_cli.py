@@ -28,6 +28,7 @@ from codelens._project import Project
 from codelens._search.by_file import file_note
 from codelens._search.category import KIND_HELP
 from codelens._search.command_line import options_and_words, unknown_options
+from codelens._search.filters import FILE_TYPE_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
@@ -484,7 +485,7 @@ def _parser() -> argparse.ArgumentParser:
         " repository's root or absolute",
     )
     p.add_argument("--repo", help="only this repository")
-    p.add_argument("--type", help="only this file extension, e.g. py")
+    p.add_argument("--type", help=FILE_TYPE_HELP)
     p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
     p.add_argument(

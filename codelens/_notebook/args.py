@@ -25,6 +25,7 @@ from codelens._index.repository_drop import DROP_REPO_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.category import KIND_HELP
 from codelens._search.command_line import options_and_words
+from codelens._search.filters import FILE_TYPE_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
 from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KINDS
 from codelens.errors import SearchError
@@ -70,6 +71,7 @@ def _search_parser() -> argparse.ArgumentParser:
         help="only paths matching this glob or folder, e.g. 'src/*.py' or ~/src/shop/api",
     )
     p.add_argument("--repo", help="only this repository (its name)")
+    p.add_argument("--type", help=FILE_TYPE_HELP)
     p.add_argument("--kind", help=KIND_HELP)
     p.add_argument("--mode", choices=MODES, help=f"{', '.join(MODES)}; default {DEFAULT_MODE}")
     p.add_argument(

@@ -105,6 +105,7 @@ class CodelensMagics(Magics):
             language=args.lang and unquote(args.lang),
             path=args.path and unquote(args.path),
             repository=args.repo and unquote(args.repo),
+            file_type=args.type and unquote(args.type),
             kind=args.kind and unquote(args.kind),
         )
         results.display_limit = self.display_limit

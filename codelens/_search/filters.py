@@ -12,7 +12,10 @@ from codelens._search.category import CATEGORIES, DOCS_LANGUAGES, check_kind
 from codelens._unicode import check_unicode
 from codelens.errors import SearchError
 
-__all__ = ["Filters", "glob_to_like", "glob_to_regex"]
+__all__ = ["FILE_TYPE_HELP", "Filters", "glob_to_like", "glob_to_regex"]
+
+# The extension filter, as each front end's help names it.
+FILE_TYPE_HELP = "only this file extension, e.g. py"
 
 _GLOB_CHARS = frozenset("*?")
 

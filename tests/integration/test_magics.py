@@ -438,6 +438,10 @@ def test_codesearch_options(ip: InteractiveShell, indexed: str) -> None:
     files = line(ip, "codesearch", f"invoice total -p {indexed} --by file")
     assert files.attrs["by"] == "file"
     assert files["path"].is_unique
+    # The extension filter the terminal and the MCP tool offer (--type, file_type).
+    found = line(ip, "codesearch", f"invoice -p {indexed} --type js")
+    assert found.attrs["query"] == "invoice"
+    assert set(found["path"]) == {"web/chart.js"}
 
 
 def test_codesearch_query_words_may_start_with_a_dash(ip: InteractiveShell, indexed: str) -> None:
