@@ -147,7 +147,11 @@ class Analysis:
 
     def columns(self, table: str | None = None) -> pd.DataFrame:
         """Every column (of one table, if named) with its type and meaning."""
-        return self.sql(q.COLUMNS, {"table": table})
+        columns = self.sql(q.COLUMNS, {"table": table})
+        if table is not None and columns.empty:
+            names = ", ".join(self.tables()["table"])
+            raise AnalysisError(f"columns({table!r}): no such table; use one of {names}")
+        return columns
 
     def coverage(
         self,

@@ -439,6 +439,9 @@ def test_tables_document_every_column(indexed: tuple[Project, Path, Analysis]) -
         listed = f"{table}({', '.join(part['column'])})"
         assert listed in doc, listed
     assert "embedding" not in set(analysis.columns("chunks")["column"])
+    # A name that is no table is said so, with the names that are, not an empty frame.
+    with pytest.raises(AnalysisError, match=r"^columns\('chunk'\): no such table; use one of "):
+        analysis.columns("chunk")
 
 
 def test_repr_and_refresh_stats(indexed: tuple[Project, Path, Analysis]) -> None:
