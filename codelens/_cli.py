@@ -32,7 +32,7 @@ from codelens._search.filters import FILE_TYPE_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_LIMIT, DEFAULT_MODE, MODES
 from codelens._search.place import grouped_note, match_text, place
 from codelens._status import status_lines
-from codelens._symbols.queries import REFERENCE_KINDS, no_definition
+from codelens._symbols.queries import REFERENCE_KIND_HELP, REFERENCE_KINDS, no_definition
 from codelens._unicode import check_unicode
 from codelens._workspace import Workspace, not_dropped
 from codelens.errors import CodelensError, SearchError
@@ -510,7 +510,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("name", help=symbol_help)
         p.add_argument("-p", "--project", required=True)
         if name == "refs":
-            p.add_argument("--kind", choices=REFERENCE_KINDS, help="only this kind of use")
+            p.add_argument(
+                "--kind",
+                choices=REFERENCE_KINDS,
+                action="append",
+                help=REFERENCE_KIND_HELP,
+            )
         if name in ("callers", "callees"):
             p.add_argument(
                 "--depth",

@@ -27,7 +27,7 @@ from codelens._search.category import KIND_HELP
 from codelens._search.command_line import options_and_words
 from codelens._search.filters import FILE_TYPE_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
-from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KINDS
+from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KIND_HELP, REFERENCE_KINDS
 from codelens.errors import SearchError
 
 __all__ = [
@@ -171,7 +171,7 @@ def _commands() -> dict[str, Command]:
         "--kind",
         choices=REFERENCE_KINDS,
         action="append",
-        help="only this kind of reference (repeat for several)",
+        help=REFERENCE_KIND_HELP,
     )
     p = command("callers", "the calls of NAME, with --depth N their callers' callers too")
     _symbol_options(p)

@@ -35,6 +35,7 @@ __all__ = [
     "COLUMNS",
     "IMPORT_COLUMNS",
     "REFERENCE_KINDS",
+    "REFERENCE_KIND_HELP",
     "ReferenceKind",
     "callees",
     "caller_counts",
@@ -69,6 +70,8 @@ COLUMNS = [
 IMPORT_COLUMNS = ["importer", "importer_path", "imported", "imported_path", "names", "line"]
 ReferenceKind = Literal["call", "import", "inherit", "attribute", "decorator", "type"]
 REFERENCE_KINDS: tuple[str, ...] = get_args(ReferenceKind)
+# The front ends' --kind option of a references query.
+REFERENCE_KIND_HELP = "only this kind of reference (repeat for several)"
 _GLOB = frozenset("*?[")
 MAX_DEPTH = 10
 

@@ -50,6 +50,10 @@ def test_cli_answers_def_refs_callers_and_callees(
     assert [(r["path"], r["line"], r["kind"]) for r in rows] == [
         ("payments/billing.py", 15, "inherit")
     ]
+    # --kind repeats, as in the notebook: every kind named.
+    argv = ["refs", "retry_delay", "-p", project.id, "--json"]
+    assert main([*argv, "--kind", "import", "--kind", "call"]) == 0
+    assert {r["kind"] for r in json.loads(capsys.readouterr().out)} == {"import", "call"}
     assert main(["callers", "checkout", "-p", project.id]) == 0
     assert capsys.readouterr().out == "nothing calls 'checkout'\n"
     # A name the project does not define is not "called by nothing": a typo says so.
