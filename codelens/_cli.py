@@ -493,6 +493,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "-k",
+        "--limit",
+        dest="k",
         type=_positive,
         default=DEFAULT_LIMIT,
         help=f"number of results (default {DEFAULT_LIMIT})",

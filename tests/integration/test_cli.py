@@ -269,6 +269,9 @@ def test_index_then_search(
     )
     assert main(["search", "-p", "cli-search", "-k", "1", "--", "--lnag", "invoice"]) == 0
     assert "compute_invoice_total" in capsys.readouterr().out
+    # -k's long name, as in %codesearch and the MCP tool (limit), is not a query word.
+    assert main(["search", "invoice", "-p", "cli-search", "--limit", "1", "--json"]) == 0
+    assert [r["rank"] for r in json.loads(capsys.readouterr().out)] == [1]
 
     argv = ["search", "invoice", "-p", "cli-search", "--type", "js", "--json"]
     assert main(argv) == 0
