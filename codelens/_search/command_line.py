@@ -57,9 +57,11 @@ def options_and_words(
         long_name = name.startswith("--") and len(name) > 2  # "--" alone prefixes them all
         prefixed = [s for s in longs if s.startswith(name)] if long_name else []
         action = actions.get(name) or (actions[prefixed[0]] if len(prefixed) == 1 else None)
-        attached = action is None and word[:2] in actions and not word.startswith("--")
-        if attached:  # -k5
-            action, joined = actions[word[:2]], "="
+        # A short option's value attached (-k5, -p=shop); other words that start like one
+        # are the searched code's flags (find's -print is not -p rint).
+        short, value = word[:2], word[2:]
+        if action is None and short in actions and (value[:1] == "=" or value.isdigit()):
+            action, joined = actions[short], "="
         if action is None and len(prefixed) > 1:
             raise SearchError(
                 f"ambiguous option {name}: {' or '.join(sorted(prefixed))}?"

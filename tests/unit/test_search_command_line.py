@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
         (["where", "is", "--dry-run", "read"], [], ["where", "is", "--dry-run", "read"]),
         (["-x", "--", "--json", "-k", "1"], [], ["-x", "--json", "-k", "1"]),
         (["--=x", "--json"], ["--json"], ["--=x"]),
+        # A short option with its value attached: a number (-k5) or after '=' (-p=shop);
+        # any other word that starts like one is a flag of the searched code (find -print).
+        (["what", "does", "-print", "do"], [], ["what", "does", "-print", "do"]),
+        (["-p=shop", "-kx"], ["-p=shop"], ["-kx"]),
     ],
 )
 def test_words_that_are_no_option_are_the_query(
