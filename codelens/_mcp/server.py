@@ -58,16 +58,32 @@ ProjectId = Annotated[
 ]
 
 
+_SEE_SCHEMA = "(see the tool's input schema)"
+
+
 def _one_line(tool: str, exc: ValidationError) -> str:
     problems = [
         f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
         for err in exc.errors()
     ]
-    return f"Error executing tool {tool}: invalid arguments: {'; '.join(problems)} (see the tool's input schema)"
+    return f"Error executing tool {tool}: invalid arguments: {'; '.join(problems)} {_SEE_SCHEMA}"
 
 
 class _Server(MCPServer[Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parameters: dict[str, tuple[str, ...]] = {}  # each tool's, in its order
+
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        # An argument no tool parameter reads would be dropped unseen: an agent that guessed
+        # a name ('path' for 'directory') would believe its search filtered.
+        taken = self.parameters.get(name, ())
+        if unknown := [a for a in arguments if taken and a not in taken]:
+            raise ToolError(
+                f"Error executing tool {name}: unknown argument"
+                f"{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}:"
+                f" {name} takes {', '.join(taken)} {_SEE_SCHEMA}"
+            )
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -100,6 +116,7 @@ def build_server(workspace: Workspace, roots: AllowedRoots, jobs: JobManager) ->
                 read_only_hint=read_only, destructive_hint=False, open_world_hint=False
             )
             server.add_tool(fn, description=inspect.cleandoc(fn.__doc__ or ""), annotations=hints)
+            server.parameters[fn.__name__] = tuple(inspect.signature(fn).parameters)
             return fn
 
         return register

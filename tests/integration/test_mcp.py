@@ -238,6 +238,16 @@ async def _check_errors(client: Client, root: Path, outside: Path, project_id: s
     assert "query: Field required" in await _error(
         client, "search_code", {"project_id": project_id}
     )
+    # An argument the tool does not take (an agent's guess at a name) is not ignored: the
+    # search would run unfiltered while the agent believes it filtered.
+    guessed = await _error(
+        client, "search_code", {"query": "x", "project_id": project_id, "path": "src/api"}
+    )
+    assert guessed == (
+        "Error executing tool search_code: unknown argument 'path': search_code takes query,"
+        " project_id, repository, file_type, directory, language, kind, limit, mode, by"
+        " (see the tool's input schema)"
+    )
     assert "no job 'nope'" in await _error(client, "get_indexing_status", {"job_id": "nope"})
     long_id = await _error(client, "get_indexing_status", {"job_id": "x" * 5000})
     assert len(long_id) < 300
