@@ -28,6 +28,7 @@ from codelens._embed.static import DEFAULT_STATIC_SPEC
 from codelens._embed.texts import embed_texts
 from codelens._index.batch import unchanged
 from codelens._index.dry_run_report import DryRunReport, FolderSize
+from codelens._index.nested_root import check_not_nested
 from codelens._index.pieces import file_pieces
 from codelens._index.store import KnownFile, known_files
 from codelens._index.target import index_target
@@ -128,6 +129,8 @@ def dry_run(
                 if row is not None:
                     repository_known, known = True, known_files(conn, int(row[0]))
                     repository = name or str(row[1])
+                else:
+                    check_not_nested(conn, project.id, str(root))
         model = get_embedder(choice.spec, settings=project.settings)
         report = DryRunReport(
             project.id,

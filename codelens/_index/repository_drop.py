@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codelens._index.drop_hint import drop_hint
 from codelens._index.lock import index_lock
 from codelens._index.store import bump_symbols_generation
 from codelens.errors import CodelensError, IndexingError
@@ -98,9 +99,7 @@ def repository_not_dropped(project_id: str, name: str, fix: str) -> CodelensErro
 
 def repository_gone(project_id: str, name: str, root: str) -> IndexingError:
     """A re-index of every repository that finds one's folder gone, with the two ways out."""
-    drop = f"drop {project_id} --repo {name}"
     return IndexingError(
         f"repository {name!r} of project {project_id!r} has no folder at {root} on this"
-        f" machine: put it back, or drop the repository (`%codelens {drop}`, `codelens {drop}"
-        f" --yes` or Project.drop_repository({name!r}))"
+        f" machine: put it back, or drop the repository ({drop_hint(project_id, name)})"
     )

@@ -16,6 +16,7 @@ from codelens._chunk.chunker import CHUNKER_VERSION
 from codelens._chunk.tags import SYMBOLS_VERSION
 from codelens._db.model_record import update_chunker_version
 from codelens._index.file_vectors import refresh_file_vectors
+from codelens._index.nested_root import check_not_nested
 from codelens._index.repository_name import name_taken
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def upsert_repository(
             conn.execute("UPDATE repositories SET name = %s WHERE id = %s", [name, row[0]])
             return int(row[0]), name
         return int(row[0]), str(row[1])
+    check_not_nested(conn, project_id, root)
     base = name or root.rstrip("/").rsplit("/", 1)[-1] or "root"
     taken = {r[0] for r in conn.execute("SELECT name FROM repositories")}
     unique = base

@@ -415,6 +415,43 @@ def test_several_repositories_in_one_project(project: Project, tmp_path: Path) -
     assert [r.files_unchanged for r in again] == [5, 1]
 
 
+def test_a_folder_inside_or_around_a_repository_of_the_project_is_refused(
+    project: Project, tmp_path: Path
+) -> None:
+    """Indexing a folder of an indexed repository (to refresh just that part) made a second
+    repository of the same files: every result of them came twice. A folder around one
+    did the same the other way."""
+    shop = make_repo(tmp_path / "shop")
+    project.index(shop, progress=False, embed="later")
+    before = _rows(project, "SELECT count(*) FROM chunks")
+    with pytest.raises(IndexingError) as caught:
+        project.index(shop / "src", progress=False)
+    assert str(caught.value) == (
+        f"{(shop / 'src').resolve()} lies inside repository 'shop' of project {project.id!r}"
+        f" ({shop.resolve()}), which indexes its files already: index {shop.resolve()} again"
+        " (unchanged files take no time) and search the folder with a path filter ('src'),"
+        " or drop repository 'shop' first"
+        f" (`%codelens drop {project.id} --repo shop`, `codelens drop {project.id} --repo shop"
+        " --yes` or Project.drop_repository('shop'))"
+    )
+    with pytest.raises(IndexingError) as caught:
+        project.dry_run(shop / "src", progress=False)
+    assert str(caught.value).startswith(f"{(shop / 'src').resolve()} lies inside repository")
+    with pytest.raises(IndexingError) as caught:
+        project.index(tmp_path, progress=False)
+    assert str(caught.value).startswith(
+        f"{tmp_path.resolve()} holds repository 'shop' of project {project.id!r}"
+        f" ({shop.resolve()}): its files would be indexed twice; index {tmp_path.resolve()}"
+        " into another project, or drop repository 'shop' first"
+    )
+    assert list(project.repositories()["name"]) == ["shop"]
+    assert _rows(project, "SELECT count(*) FROM chunks") == before
+    # A sibling whose name starts like the repository's is no folder of it.
+    (tmp_path / "shop-admin").mkdir()
+    (tmp_path / "shop-admin" / "tool.py").write_text("def tool():\n    return 1\n")
+    assert project.index(tmp_path / "shop-admin", progress=False).repository == "shop-admin"
+
+
 def test_a_repository_name_is_a_line_of_text_that_no_other_repository_has(
     project: Project, tmp_path: Path
 ) -> None:
