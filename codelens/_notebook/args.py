@@ -24,7 +24,7 @@ from codelens._index.dry_run import DRY_RUN_HELP
 from codelens._index.repository_drop import DROP_REPO_HELP
 from codelens._index.run import EMBED_MODES
 from codelens._search.category import KIND_HELP
-from codelens._search.command_line import options_and_words
+from codelens._search.command_line import options_and_words, unknown_options
 from codelens._search.filters import FILE_TYPE_HELP
 from codelens._search.modes import BY, DEFAULT_BY, DEFAULT_MODE, MODES
 from codelens._symbols.queries import MAX_DEPTH, REFERENCE_KIND_HELP, REFERENCE_KINDS
@@ -221,7 +221,9 @@ def parse(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace | No
             raise UsageError(str(error)) from None
     try:
         # intermixed: `%codelens index ./src -p shop --embed later` keeps the folder
-        args = parser.parse_intermixed_args(argv)
+        args, extras = parser.parse_known_intermixed_args(argv)
+        if extras:
+            raise UsageError(unknown_options(parser, extras))
     except UsageError as error:
         raise UsageError(f"{error}\n{help_text(parser, usage_only=True)}") from None
     if words is not None:

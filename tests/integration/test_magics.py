@@ -137,6 +137,10 @@ def test_bad_arguments_raise_usage_error_with_the_usage_line(ip: InteractiveShel
         line(ip, "codesearch", "x --mode fuzzy")
     with pytest.raises(UsageError, match=r"invalid int value: 'many'"):
         line(ip, "codesearch", "x -k many")
+    # A mistyped option is named with the one meant, as in the terminal.
+    pattern = r"^unrecognized arguments: --forse \(did you mean --force\?\)\nusage: %codelens index"
+    with pytest.raises(UsageError, match=pattern):
+        line(ip, "codelens", "index . --forse")
 
 
 # -- project subcommands --------------------------------------------------------------------
