@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -14,6 +15,7 @@ from codelens._search.category import category_of
 from codelens._search.grouping import join_parts
 from codelens._search.place import CELL_COLUMNS, grouped_note, match_text, place
 from codelens._search.results_html import results_html
+from codelens.errors import SearchError
 
 if TYPE_CHECKING:
     from codelens._search.grouping import Unit
@@ -238,6 +240,10 @@ class SearchResults(pd.DataFrame):
     def parts_of(self, row: int) -> pd.DataFrame:
         """The parts of the result at position ``row`` (0 = the first): one row per chunk
         with ``id``, ``start_line``, ``end_line`` and ``content``, in line order."""
+        size = len(self)
+        if isinstance(row, bool) or not isinstance(row, Integral) or not -size <= row < size:
+            what = f"give a row's position, 0 to {size - 1} (0 = the first)"
+            raise SearchError(f"parts_of({row!r}): {what if size else 'there are no results'}")
         result = self.iloc[row]
         lines = str(result["content"]).split("\n")
         top = int(result["start_line"])

@@ -9,6 +9,7 @@ from codelens._search.fusion import Fused
 from codelens._search.grouping import Place, Unit, join_parts, rank_units
 from codelens._search.place import match_text, place
 from codelens._search.results import COLUMNS, SearchResults
+from codelens.errors import SearchError
 
 
 def _whole(fused: list[Fused]) -> list[Unit]:
@@ -224,6 +225,16 @@ def test_parts_of_lists_each_part_with_its_own_text() -> None:
     assert list(parts["start_line"]) == [10, 20, 32]
     for part_id, content in zip(parts["id"], parts["content"], strict=True):
         assert content == _PARTS[part_id][7]
+    # A position past the results (a rank counted from 1, say) is one line, not pandas'.
+    results = _grouped()
+    for bad in (len(results), -len(results) - 1, "1", 1.0, True):
+        with pytest.raises(SearchError) as caught:
+            results.parts_of(bad)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            f"parts_of({bad!r}): give a row's position, 0 to {len(results) - 1} (0 = the first)"
+        )
+    with pytest.raises(SearchError, match=r"^parts_of\(0\): there are no results$"):
+        results.head(0).parts_of(0)
 
 
 def test_views_show_the_match_and_the_whole_span() -> None:
