@@ -51,6 +51,7 @@ def evaluate(
     MRR@10 of the first relevant file; ``attrs["ranks"]`` holds each query's ``rank`` and
     ``ndcg`` per mode.
     """
+    modes = (modes,) if isinstance(modes, str) else modes  # one mode, named alone
     if isinstance(queries, pd.DataFrame) and "relevant" in queries.columns:
         return _evaluate_files(project, queries, modes, by)
     _check(queries, by)
@@ -148,12 +149,19 @@ def _check_common(queries: pd.DataFrame, by: str | None) -> None:
 
 def _check(queries: object, by: str | None) -> None:
     if not isinstance(queries, pd.DataFrame):
-        raise SearchError("queries must be a pandas DataFrame with question and path columns")
+        raise SearchError(
+            "queries must be a pandas DataFrame: question with path and line or symbol (a"
+            " definition answers it), or question with relevant (files answer it)"
+        )
     missing = {"question", "path"} - set(queries.columns)
     if missing or not {"line", "symbol"} & set(queries.columns):
+        files = (
+            "" if missing else " (for questions answered by files, name their column 'relevant')"
+        )
         raise SearchError(
             "queries need columns question, path and line or symbol; missing: "
             + ", ".join(sorted(missing) or ["line or symbol"])
+            + files
         )
     _check_common(queries, by)
 

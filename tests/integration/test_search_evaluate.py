@@ -83,6 +83,8 @@ def test_a_symbol_matches_by_dotted_suffix_and_a_line_by_range(known: Project) -
     )
     scores = evaluate(known.handle, queries, modes=["semantic"])
     assert scores.loc["semantic", "recall@10"] == 1.0
+    # One mode may be given as a name alone, not a list of its letters.
+    assert list(evaluate(known.handle, queries, modes="semantic").index) == ["semantic"]
     wrong_line = queries.assign(line=[None, 29], symbol=[None, None])
     assert (
         evaluate(known.handle, wrong_line, modes=["semantic"]).loc["semantic", "recall@10"] == 0.0
@@ -92,9 +94,15 @@ def test_a_symbol_matches_by_dotted_suffix_and_a_line_by_range(known: Project) -
 @pytest.mark.parametrize(
     ("queries", "by", "message"),
     [
-        ("not a frame", None, "must be a pandas DataFrame"),
+        ("not a frame", None, "^queries must be a pandas DataFrame: question with path and"),
         (pd.DataFrame({"question": ["q"], "line": [1]}), None, "missing: path"),
-        (pd.DataFrame({"question": ["q"], "path": ["p"]}), None, "line or symbol"),
+        # Questions answered by a file, with the file under the definitions' column name.
+        (
+            pd.DataFrame({"question": ["q"], "path": ["p"]}),
+            None,
+            r"missing: line or symbol \(for questions answered by files, name their column"
+            r" 'relevant'\)$",
+        ),
         (QUERIES, "nope", "not a column"),
         (QUERIES.iloc[:0], None, "queries is empty"),
     ],
