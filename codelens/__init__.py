@@ -6,6 +6,9 @@ are the same calls for code.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from codelens._analysis.analysis import Analysis
 from codelens._api import (
     analyze,
@@ -32,14 +35,25 @@ from codelens._embed.registry import get_embedder
 from codelens._index.dry_run_report import DryRunReport
 from codelens._index.report import IndexProgress, IndexReport
 from codelens._index.repository_drop import DroppedRepository
-from codelens._notebook.index_panel import index_ui
-from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
-from codelens._notebook.search_panel import ui
 from codelens._project import Project
 from codelens._scan.walk import ScanOptions
 from codelens._search.results import SearchResults
 from codelens._workspace import Workspace
 from codelens.errors import CodelensError
+
+if TYPE_CHECKING:
+    from codelens._notebook.index_panel import index_ui
+    from codelens._notebook.magics import load_ipython_extension, unload_ipython_extension
+    from codelens._notebook.search_panel import ui
+
+# The notebook's names load IPython and ipywidgets (a quarter of a second): they load when
+# first asked for, so a terminal command or the MCP server imports codelens without them.
+_NOTEBOOK = {
+    "index_ui": "codelens._notebook.index_panel",
+    "load_ipython_extension": "codelens._notebook.magics",
+    "ui": "codelens._notebook.search_panel",
+    "unload_ipython_extension": "codelens._notebook.magics",
+}
 
 __all__ = [
     "Analysis",
@@ -81,5 +95,19 @@ __version__ = "0.1.0"
 
 # Reprs, docs and pickles name codelens.X, wherever X happens to live inside the package.
 for _name in __all__:
-    globals()[_name].__module__ = "codelens"
+    if _name not in _NOTEBOOK:
+        globals()[_name].__module__ = "codelens"
 del _name
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NOTEBOOK:
+        raise AttributeError(f"module 'codelens' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_NOTEBOOK[name]), name)
+    value.__module__ = "codelens"
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_NOTEBOOK))

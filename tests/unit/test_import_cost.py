@@ -20,3 +20,30 @@ def test_the_front_ends_load_without_the_libraries_only_some_paths_need() -> Non
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# The notebook's panels and magics need IPython and ipywidgets (a quarter of a second);
+# a terminal command and the MCP server load codelens without them.
+NOTEBOOK = ("IPython", "ipywidgets")
+
+
+def test_the_terminal_and_the_mcp_server_load_without_the_notebook() -> None:
+    script = (
+        "import sys, codelens, codelens._cli, codelens._mcp.server;"
+        f"print(sorted(m for m in {NOTEBOOK!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_notebook_names_are_there_when_asked_for() -> None:
+    script = (
+        "import codelens;"
+        "names = [codelens.ui, codelens.index_ui, codelens.load_ipython_extension];"
+        "print([(n.__name__, n.__module__) for n in names], 'ui' in dir(codelens))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == (
+        "[('ui', 'codelens'), ('index_ui', 'codelens'),"
+        " ('load_ipython_extension', 'codelens')] True"
+    )
