@@ -13,13 +13,16 @@ import sys
 LATE = ("nbformat", "jsonschema", "ollama", "httpx", "torch", "onnxruntime")
 
 
-def test_the_front_ends_load_without_the_libraries_only_some_paths_need() -> None:
-    script = (
-        "import sys, codelens, codelens._notebook, codelens._cli, codelens._mcp.server;"
-        f"print(sorted(m for m in {LATE!r} if m in sys.modules))"
-    )
+def _loaded(imports: str, modules: tuple[str, ...]) -> str:
+    """Which of ``modules`` a fresh interpreter has loaded after ``import {imports}``."""
+    script = f"import sys, {imports}; print(sorted(m for m in {modules!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    return out.stdout.strip()
+
+
+def test_the_front_ends_load_without_the_libraries_only_some_paths_need() -> None:
+    imports = "codelens, codelens._notebook, codelens._cli, codelens._mcp.server"
+    assert _loaded(imports, LATE) == "[]"
 
 
 # The notebook's panels and magics need IPython and ipywidgets (a quarter of a second);
@@ -28,12 +31,7 @@ NOTEBOOK = ("IPython", "ipywidgets")
 
 
 def test_the_terminal_and_the_mcp_server_load_without_the_notebook() -> None:
-    script = (
-        "import sys, codelens, codelens._cli, codelens._mcp.server;"
-        f"print(sorted(m for m in {NOTEBOOK!r} if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded("codelens, codelens._cli, codelens._mcp.server", NOTEBOOK) == "[]"
 
 
 def test_the_notebook_names_are_there_when_asked_for() -> None:
