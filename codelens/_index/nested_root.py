@@ -20,12 +20,12 @@ __all__ = ["check_not_nested"]
 
 
 def check_not_nested(conn: Connection, project_id: str, root: str) -> None:
-    """Raise :class:`IndexingError` if ``root`` (a new repository's folder) lies inside the
-    folder of one of the project's repositories, or holds one."""
+    """Raise :class:`IndexingError` if ``root`` (a new repository's folder: no repository
+    of the project has it yet) lies inside the folder of one of them, or holds one."""
     folder = PurePosixPath(root)
     for name, other in conn.execute("SELECT name, root_path FROM repositories ORDER BY name"):
         known = PurePosixPath(other)
-        if folder != known and folder.is_relative_to(known):
+        if folder.is_relative_to(known):
             below = folder.relative_to(known).as_posix()
             raise IndexingError(
                 f"{root} lies inside repository {name!r} of project {project_id!r} ({other}),"
@@ -33,7 +33,7 @@ def check_not_nested(conn: Connection, project_id: str, root: str) -> None:
                 f" no time) and search the folder with a path filter ({below!r}), or drop"
                 f" repository {name!r} first ({drop_hint(project_id, name)})"
             )
-        if folder != known and known.is_relative_to(folder):
+        if known.is_relative_to(folder):
             raise IndexingError(
                 f"{root} holds repository {name!r} of project {project_id!r} ({other}): its"
                 f" files would be indexed twice; index {root} into another project, or drop"
